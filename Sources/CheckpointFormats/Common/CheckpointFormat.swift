@@ -1,0 +1,78 @@
+/// Every checkpoint container zoo recognises by content, implemented or not yet.
+public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
+    case safetensors
+    case shardedSafetensors = "safetensors-sharded"
+    case npy
+    case npz
+    case pytorchZip = "pytorch-zip"
+    case pytorchLegacy = "pytorch-legacy"
+    case pickle
+    case hdf5
+    case tensorflowIndex = "tensorflow-index"
+    case tensorflowData = "tensorflow-data"
+    case gguf
+
+    /// How users know the format.
+    public var displayName: String {
+        switch self {
+        case .safetensors: "safetensors"
+        case .shardedSafetensors: "sharded safetensors (index.json)"
+        case .npy: "NumPy .npy"
+        case .npz: "NumPy .npz"
+        case .pytorchZip: "PyTorch zip checkpoint (.pth/.bin/.pt)"
+        case .pytorchLegacy: "PyTorch legacy pickle checkpoint (.pth/.bin)"
+        case .pickle: "Python pickle"
+        case .hdf5: "HDF5 (Keras .h5 / .weights.h5)"
+        case .tensorflowIndex: "TensorFlow checkpoint index (TensorBundle)"
+        case .tensorflowData: "TensorFlow checkpoint data shard"
+        case .gguf: "GGUF"
+        }
+    }
+
+    /// Whether zoo can read this format today.
+    public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz].contains(self) }
+
+    /// Output formats, chosen by `--format` or by the output's extension.
+    public static let writable: [CheckpointFormat] = [.safetensors, .npz, .npy]
+
+    /// The output format an output path's extension asks for.
+    public init?(outputPath path: String) {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".safetensors") {
+            self = .safetensors
+        } else if lower.hasSuffix(".npz") {
+            self = .npz
+        } else if lower.hasSuffix(".npy") {
+            self = .npy
+        } else {
+            return nil
+        }
+    }
+}
+
+/// Errors that concern a checkpoint as a whole rather than one format's bytes.
+public enum CheckpointError: Error, CustomStringConvertible, Equatable {
+    /// No signature matched; `tried` lists the formats checked.
+    case unknownFormat(file: String, tried: [String])
+    /// Recognised, but zoo cannot read it yet.
+    case notImplemented(file: String, format: CheckpointFormat, hint: String)
+    case noSuchTensor(file: String, tensor: String)
+    case unsupportedOutput(file: String, reason: String)
+    /// The output path names the source checkpoint, which zoo never modifies.
+    case outputIsSource(file: String)
+
+    public var description: String {
+        switch self {
+        case .unknownFormat(let file, let tried):
+            "\(file): not a checkpoint zoo recognises; tried \(tried.joined(separator: ", "))"
+        case .notImplemented(let file, let format, let hint):
+            "\(file): \(format.displayName) is recognised but not supported yet\(hint.isEmpty ? "" : " (\(hint))")"
+        case .noSuchTensor(let file, let tensor):
+            "\(file): no tensor named '\(tensor)'"
+        case .unsupportedOutput(let file, let reason):
+            "\(file): \(reason)"
+        case .outputIsSource(let file):
+            "\(file): is the source checkpoint; zoo never overwrites its input, choose another output path"
+        }
+    }
+}

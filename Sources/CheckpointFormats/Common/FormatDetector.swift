@@ -1,0 +1,98 @@
+import Foundation
+import Tensors
+
+/// Tells what a file is from its bytes, not its name. Each check is a signature: the list of
+/// checks made is what an unknown file's error reports.
+public enum FormatDetector {
+    /// What was checked, in order, for error messages.
+    public static let signatures = [
+        "safetensors (8-byte length + JSON header)", "safetensors index JSON (weight_map)", "NumPy .npy magic",
+        "zip (npz or PyTorch zip)", "pickle protocol 2-5 (PyTorch legacy)", "HDF5 signature",
+        "TensorFlow TensorBundle index (table magic)", "GGUF magic",
+    ]
+
+    /// The format of the file at `path` (a directory is resolved to the checkpoint inside it).
+    public static func detect(_ path: String) throws -> CheckpointFormat {
+        let file = try MappedFile(path: path)
+        let bytes = file.bytes
+        func starts(with signature: [UInt8], at offset: Int = 0) -> Bool {
+            bytes.count >= offset + signature.count && zip(bytes[offset...], signature).allSatisfy { $0 == $1 }
+        }
+        if bytes.count >= 9, bytes[8] == UInt8(ascii: "{") {
+            return .safetensors
+        }
+        if starts(with: NpyHeader.magic) { return .npy }
+        if starts(with: [0x50, 0x4B, 0x03, 0x04]) || starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            let archive = try ZipArchive(file: file)
+            return archive.entries.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") } ? .pytorchZip : .npz
+        }
+        if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) {
+            // torch.save's legacy format opens with the pickled magic number 0x1950a86a20f9469cfc6c.
+            let legacyMagic: [UInt8] = [0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19]
+            return starts(with: legacyMagic, at: 2) ? .pytorchLegacy : .pickle
+        }
+        let hdf5: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        if [0, 512, 1024, 2048, 4096].contains(where: { starts(with: hdf5, at: $0) }) { return .hdf5 }
+        if starts(with: Array("GGUF".utf8)) { return .gguf }
+        if bytes.count >= 48, bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self) == UInt64(0xDB47_7524_8B80_FB57).littleEndian {
+            return .tensorflowIndex
+        }
+        if isIndexJSON(bytes) { return .shardedSafetensors }
+        if path.range(of: #"\.data-\d{5}-of-\d{5}$"#, options: .regularExpression) != nil { return .tensorflowData }
+        throw CheckpointError.unknownFormat(file: path, tried: signatures)
+    }
+
+    /// A JSON object with a `weight_map` key near its start.
+    private static func isIndexJSON(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard let first = bytes.first(where: { ![0x20, 0x0A, 0x0D, 0x09].contains($0) }), first == UInt8(ascii: "{") else { return false }
+        let window = UnsafeRawBufferPointer(rebasing: bytes[0..<min(bytes.count, 1 << 20)])
+        return String(decoding: window, as: UTF8.self).contains("\"weight_map\"")
+    }
+}
+
+/// Opening checkpoints of any readable format.
+public enum Checkpoint {
+    /// Opens `path` for reading. A directory opens the checkpoint inside it (a Hugging Face model
+    /// folder: `model.safetensors.index.json` or `model.safetensors`); a TensorFlow prefix
+    /// (`model.ckpt`) is recognised by its `.index` file.
+    public static func open(_ path: String) throws -> CheckpointReader {
+        let path = try resolve(path)
+        let format: CheckpointFormat
+        do {
+            format = try FormatDetector.detect(path)
+        } catch let unknown as CheckpointError {
+            // No signature matched. If the name says what the file was meant to be, let that
+            // format's reader explain precisely what is wrong with it.
+            guard let intended = CheckpointFormat(outputPath: path) else { throw unknown }
+            format = intended
+        }
+        switch format {
+        case .safetensors: return try SafetensorsReader(path: path)
+        case .shardedSafetensors: return try ShardedSafetensorsReader(indexPath: path)
+        case .npy: return try NpyReader(path: path)
+        case .npz: return try NpzReader(path: path)
+        case .pytorchZip, .pytorchLegacy, .hdf5, .tensorflowIndex, .gguf:
+            throw CheckpointError.notImplemented(file: path, format: format, hint: "")
+        case .tensorflowData:
+            throw CheckpointError.notImplemented(file: path, format: format, hint: "open the matching .index file, once TensorFlow checkpoints are supported")
+        case .pickle:
+            throw CheckpointError.notImplemented(file: path, format: format, hint: "a pickle that is not a torch.save checkpoint")
+        }
+    }
+
+    static func resolve(_ path: String) throws -> String {
+        var isDirectory: ObjCBool = false
+        let manager = FileManager.default
+        if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { return path }
+            let folder = path.hasSuffix("/") ? path : path + "/"
+            for candidate in ["model.safetensors.index.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "model.weights.h5"]
+            where manager.fileExists(atPath: folder + candidate) {
+                return folder + candidate
+            }
+            throw CheckpointError.unknownFormat(file: path, tried: ["a folder holding model.safetensors(.index.json), pytorch_model.bin, tf_model.h5 or model.weights.h5"])
+        }
+        if manager.fileExists(atPath: path + ".index") { return path + ".index" }
+        return path
+    }
+}

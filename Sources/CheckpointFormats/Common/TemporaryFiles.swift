@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Synchronization
+
+/// The temporary files currently being written, removed if the process is interrupted
+/// (SIGINT, SIGTERM, SIGHUP), so an aborted conversion leaves no debris behind.
+final class TemporaryFiles: Sendable {
+    static let shared = TemporaryFiles()
+
+    private let paths = Mutex<Set<String>>([])
+
+    private init() {
+        for signal in [SIGINT, SIGTERM, SIGHUP] {
+            Glibc.signal(signal) { received in
+                TemporaryFiles.shared.removeAll()
+                Glibc.signal(received, SIG_DFL)
+                raise(received)
+            }
+        }
+    }
+
+    func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
+    func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+
+    private func removeAll() {
+        // Best effort from a signal handler: never waits on the lock, and unlink is async-signal-safe.
+        _ = paths.withLockIfAvailable { $0.forEach { unlink($0) } }
+    }
+}

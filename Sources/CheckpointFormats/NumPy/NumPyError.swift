@@ -1,0 +1,26 @@
+/// Everything that can be wrong with a `.npy` array (alone or inside an `.npz`).
+public enum NumPyProblem: FormatProblem {
+    case badMagic(found: [UInt8])
+    case unsupportedVersion(major: Int, minor: Int)
+    case truncated(String)
+    case badHeader(String)
+    case unsupportedDescr(String)
+    case badShape(String)
+    case trailingData(expected: Int, actual: Int)
+
+    public static let formatName = "npy"
+
+    public var description: String {
+        switch self {
+        case .badMagic(let found): "does not start with the NumPy magic \\x93NUMPY (found \(found.map { String($0, radix: 16) }))"
+        case .unsupportedVersion(let major, let minor): "format version \(major).\(minor) is not one of 1.0, 2.0, 3.0"
+        case .truncated(let what): "truncated: \(what)"
+        case .badHeader(let why): "malformed header: \(why)"
+        case .unsupportedDescr(let descr): "unsupported dtype descr \(descr)"
+        case .badShape(let why): "invalid shape: \(why)"
+        case .trailingData(let expected, let actual): "holds \(actual) data bytes but its shape and dtype need \(expected)"
+        }
+    }
+}
+
+public typealias NumPyError = FormatError<NumPyProblem>

@@ -1,0 +1,29 @@
+import Tensors
+
+/// Writes one safetensors file, streaming: the header is computed from the tensor list given
+/// up front, then each tensor's bytes go straight to a temporary file that `commit()` renames.
+public final class SafetensorsWriter: CheckpointWriter {
+    private let output: AtomicFile
+    private let header: SafetensorsHeader
+    private var next = 0
+
+    public init(path: String, tensors: [TensorInfo], metadata: [String: String] = [:]) throws {
+        header = SafetensorsHeader(laying: tensors, metadata: metadata)
+        output = try AtomicFile(destination: path)
+        try output.write(header.encoded())
+    }
+
+    public func append(_ tensor: Tensor) throws {
+        precondition(next < header.entries.count, "more tensors appended than announced")
+        let expected = header.entries[next].info
+        precondition(expected.dtype == tensor.dtype && expected.shape == tensor.shape, "tensor differs from the announced '\(expected.name)'")
+        try output.write(tensor.bytes)
+        next += 1
+    }
+
+    public func commit() throws -> [String] {
+        precondition(next == header.entries.count, "committed before every announced tensor was appended")
+        try output.commit()
+        return [output.destination]
+    }
+}

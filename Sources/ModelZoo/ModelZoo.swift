@@ -1,0 +1,3 @@
+// The umbrella library: `import ModelZoo` gives a Swift program everything the `zoo` tool uses.
+@_exported import CheckpointFormats
+@_exported import Tensors

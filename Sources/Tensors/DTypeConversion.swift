@@ -1,0 +1,101 @@
+import Foundation
+import Dispatch
+
+extension DType {
+    /// The bit layout of a convertible float type.
+    public var floatFormat: FloatFormat? {
+        switch self {
+        case .f64: .f64
+        case .f32: .f32
+        case .f16: .f16
+        case .bf16: .bf16
+        default: nil
+        }
+    }
+}
+
+/// Why a dtype conversion was refused.
+public struct DTypeConversionError: Error, CustomStringConvertible, Equatable {
+    public let from: DType
+    public let to: DType
+    public var description: String {
+        "cannot convert \(from.rawValue) to \(to.rawValue): only F64, F32, F16 and BF16 convert among themselves"
+    }
+}
+
+extension Tensor {
+    /// This tensor in `target` dtype, rounding to nearest even; `self` when the dtype already matches.
+    /// Conversions are exact where the target can represent the value; NaN and infinity keep their
+    /// sign; NaN payloads follow NumPy for f16 and ml_dtypes/PyTorch for bf16.
+    public func converted(to target: DType) throws(DTypeConversionError) -> Tensor {
+        if target == dtype { return self }
+        guard let source = dtype.floatFormat, let destination = target.floatFormat else {
+            throw DTypeConversionError(from: dtype, to: target)
+        }
+        let count = elementCount
+        let storage = TensorStorage(zeroedByteCount: count * target.size)
+        let input = bytes, output = storage.mutableBytes
+        let kernel = FloatKernel(from: dtype, to: target, source: source, destination: destination)
+        parallelChunks(count: count) { range in kernel.run(input, output, range) }
+        // The shape was already validated for this tensor; only the element size changes.
+        return try! Tensor(dtype: target, shape: shape, storage: storage)
+    }
+}
+
+/// One element-wise float conversion, specialised per (source, target) pair so the inner loops
+/// are monomorphic.
+private struct FloatKernel {
+    let from: DType, to: DType
+    let source: FloatFormat, destination: FloatFormat
+
+    func run(_ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer, _ range: Range<Int>) {
+        switch (from, to) {
+        case (.f32, .f64): map(input, output, range) { (x: Float) -> Double in Double(x) }
+        case (.f64, .f32): map(input, output, range) { (x: Double) -> Float in Float(x) }
+        case (.f32, _), (_, .f32):
+            // One side is f32: 32-bit words on that side, 16-bit on the other.
+            if from == .f32 {
+                map(input, output, range) { (x: UInt32) -> UInt16 in UInt16(truncatingIfNeeded: destination.convert(UInt64(x), from: source)) }
+            } else {
+                map(input, output, range) { (x: UInt16) -> UInt32 in UInt32(truncatingIfNeeded: destination.convert(UInt64(x), from: source)) }
+            }
+        case (.f64, _):
+            map(input, output, range) { (x: UInt64) -> UInt16 in UInt16(truncatingIfNeeded: destination.convert(x, from: source)) }
+        case (_, .f64):
+            map(input, output, range) { (x: UInt16) -> UInt64 in destination.convert(UInt64(x), from: source) }
+        default:
+            // f16 <-> bf16: exact through f32, then a single rounding.
+            map(input, output, range) { (x: UInt16) -> UInt16 in
+                let wide = FloatFormat.f32.convert(UInt64(x), from: source)
+                return UInt16(truncatingIfNeeded: destination.convert(wide, from: .f32))
+            }
+        }
+    }
+
+    @inline(__always)
+    private func map<In: BitwiseCopyable, Out: BitwiseCopyable>(
+        _ input: UnsafeRawBufferPointer, _ output: UnsafeMutableRawBufferPointer, _ range: Range<Int>,
+        _ body: (In) -> Out
+    ) {
+        // Mapped sources may sit at any byte offset, so loads are unaligned; outputs are owned and aligned.
+        let dst = output.baseAddress!.assumingMemoryBound(to: Out.self)
+        let stride = MemoryLayout<In>.stride
+        for index in range { dst[index] = body(input.loadUnaligned(fromByteOffset: index * stride, as: In.self)) }
+    }
+}
+
+/// Splits `0..<count` into chunks run on all cores; small counts run inline.
+public func parallelChunks(count: Int, minimumChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
+    let chunks = min(ProcessInfo.processInfo.activeProcessorCount, max(1, count / minimumChunk))
+    if chunks <= 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    let step = (count + chunks - 1) / chunks
+    // Chunks touch disjoint ranges, so sharing the caller's closure across threads is safe.
+    nonisolated(unsafe) let body = body
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        let start = chunk * step
+        body(start..<min(count, start + step))
+    }
+}

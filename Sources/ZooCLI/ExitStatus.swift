@@ -1,0 +1,39 @@
+import ArgumentParser
+import ModelZoo
+
+/// zoo's exit codes, documented in the README and `zoo --help`.
+enum ExitStatus: Int32 {
+    /// Success.
+    case ok = 0
+    /// The command line was wrong (unknown option, missing argument, bad value).
+    case usage = 1
+    /// An input file is malformed, unrecognised, missing or unreadable.
+    case badInput = 2
+    /// A bug in zoo, or an output that could not be written.
+    case internalError = 3
+    /// The input is valid but zoo does not support it (yet): a recognised format it cannot read,
+    /// or an output format that cannot hold the data.
+    case unsupported = 4
+
+    static let summary = """
+        Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
+        3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data)
+        """
+
+    init(for error: Error) {
+        switch error {
+        case is ValidationError, is CleanExit: self = .usage
+        case _ where Zoo.isArgumentParserError(error): self = .usage
+        case let error as CheckpointError:
+            switch error {
+            case .unknownFormat, .noSuchTensor: self = .badInput
+            case .notImplemented, .unsupportedOutput: self = .unsupported
+            case .outputIsSource: self = .usage
+            }
+        case is SafetensorsError, is NumPyError, is ZipError, is ShapeError: self = .badInput
+        case let error as FileError: self = error.operation.contains("open") || error.operation.contains("stat") ? .badInput : .internalError
+        case is DTypeConversionError: self = .unsupported
+        default: self = .internalError
+        }
+    }
+}

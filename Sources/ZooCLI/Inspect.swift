@@ -1,0 +1,109 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+/// `zoo inspect FILE…`: what a checkpoint holds.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the tensors in checkpoints: name, dtype, shape, parameters, bytes.",
+        discussion: """
+            FILE may be a safetensors file, a sharded index (*.safetensors.index.json), a NumPy .npy \
+            or .npz, or a model folder. The format is detected from the content, not the name.
+
+            \(ExitStatus.summary)
+            """)
+
+    enum SortKey: String, ExpressibleByArgument, CaseIterable {
+        case file, name, size
+    }
+
+    @Argument(help: "Checkpoint files or model folders.")
+    var files: [String]
+
+    @Option(help: "Show only tensors whose name matches this shell glob (e.g. 'encoder.layer.0.*').")
+    var filter: String?
+
+    @Option(help: "Order of the rows: file (as stored), name, or size (largest first).")
+    var sort: SortKey = .file
+
+    @Flag(help: "Read every tensor and show its CRC-32 (to compare checkpoints bit for bit).")
+    var checksum = false
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func run() throws {
+        var reports: [InspectReport] = []
+        for path in files {
+            let reader = try Checkpoint.open(path)
+            reports.append(try InspectReport(reader, filter: filter, sort: sort, checksum: checksum))
+        }
+        if json {
+            try printJSON(reports)
+        } else {
+            print(reports.map(\.table).joined(separator: "\n\n"))
+            for warning in reports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        }
+    }
+}
+
+/// One checkpoint's inspection, as rows for people and as JSON for scripts.
+struct InspectReport: Encodable {
+    struct Row: Encodable {
+        let name: String
+        let dtype: String
+        let shape: [Int]
+        let parameters: Int
+        let bytes: Int
+        let crc32: String?
+    }
+
+    struct Totals: Encodable {
+        let tensors: Int
+        let parameters: Int
+        let bytes: Int
+    }
+
+    let path: String
+    let format: String
+    let metadata: [String: String]
+    let warnings: [String]
+    let tensors: [Row]
+    let totals: Totals
+
+    init(_ reader: CheckpointReader, filter: String?, sort: Inspect.SortKey, checksum: Bool) throws {
+        path = reader.path
+        format = reader.format.rawValue
+        metadata = reader.metadata
+        warnings = reader.warnings
+        var rows = try reader.tensors
+            .filter { info in filter.map { fnmatch($0, info.name, 0) == 0 } ?? true }
+            .map { info in
+                let crc = checksum ? String(format: "%08x", try CRC32.checksum(reader.tensor(named: info.name).bytes)) : nil
+                return Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount, crc32: crc)
+            }
+        switch sort {
+        case .file: break
+        case .name: rows.sort { $0.name < $1.name }
+        case .size: rows.sort { ($0.bytes, $1.name) > ($1.bytes, $0.name) }
+        }
+        tensors = rows
+        totals = Totals(tensors: rows.count, parameters: rows.reduce(0) { $0 + $1.parameters }, bytes: rows.reduce(0) { $0 + $1.bytes })
+    }
+
+    var table: String {
+        var text = "\(path)  (\(CheckpointFormat(rawValue: format)?.displayName ?? format))\n"
+        if !metadata.isEmpty {
+            text += "metadata: " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n"
+        }
+        let withCRC = tensors.first?.crc32 != nil
+        let body = tensors.map { row in
+            [row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]", Format.count(row.parameters), Format.bytes(row.bytes)]
+                + (withCRC ? [row.crc32!] : [])
+        }
+        let footer = ["total: \(totals.tensors) tensors", "", "", Format.count(totals.parameters), Format.bytes(totals.bytes)] + (withCRC ? [""] : [])
+        let header = ["NAME", "DTYPE", "SHAPE", "PARAMS", "BYTES"] + (withCRC ? ["CRC32"] : [])
+        text += Table(header: header, rightAligned: [3, 4], rows: body, footer: footer).rendered
+        return text
+    }
+}

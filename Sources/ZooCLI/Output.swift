@@ -1,0 +1,101 @@
+import Foundation
+
+/// Plain-text tables for people: aligned columns, a rule under the header, an optional total row.
+struct Table {
+    let header: [String]
+    let rightAligned: Set<Int>
+    let rows: [[String]]
+    var footer: [String]? = nil
+
+    var rendered: String {
+        let all = [header] + rows + (footer.map { [$0] } ?? [])
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { column, cell in
+                let pad = String(repeating: " ", count: widths[column] - cell.count)
+                return rightAligned.contains(column) ? pad + cell : cell + pad
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        let rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")
+        var lines = [line(header), rule] + rows.map(line)
+        if let footer { lines += [rule, line(footer)] }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Number formatting shared by every command.
+enum Format {
+    /// 1234567 → "1,234,567".
+    static func count(_ value: Int) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0 && (digits.count - index) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return (value < 0 ? "-" : "") + out
+    }
+
+    /// 90_900_000 → "86.7 MiB".
+    static func bytes(_ value: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var size = Double(value), unit = 0
+        while size >= 1024 && unit < units.count - 1 {
+            size /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(value) B" : String(format: "%.1f %@", size, units[unit])
+    }
+
+    /// Parses "2GB", "500MiB", "1.5G", "4096" into bytes (decimal and binary units both accepted).
+    static func parseBytes(_ text: String) -> Int? {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let kib = 1024.0, mib = kib * kib, gib = mib * kib, tib = gib * kib
+        let units: [(String, Double)] = [
+            ("kib", kib), ("mib", mib), ("gib", gib), ("tib", tib), ("kb", 1e3), ("mb", 1e6), ("gb", 1e9), ("tb", 1e12),
+            ("k", kib), ("m", mib), ("g", gib), ("t", tib), ("b", 1),
+        ]
+        for (suffix, scale) in units where lower.hasSuffix(suffix) {
+            guard let number = Double(lower.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 else { return nil }
+            let bytes = number * scale
+            return bytes < 9e18 ? Int(bytes) : nil
+        }
+        return Int(lower).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
+
+/// Pretty, key-sorted JSON on standard output.
+func printJSON<T: Encodable>(_ value: T) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal.
+final class ProgressBar {
+    private let label: String
+    private let enabled: Bool
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+
+    init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+        self.label = label
+        self.enabled = enabled
+    }
+
+    func update(done: Int, total: Int) {
+        guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
+        lastDraw = Date()
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        let width = 30, filled = Int(fraction * Double(width))
+        let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-3)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+        let line = "\r\(label) \(bar) \(Int(fraction * 100))%  \(Format.bytes(done))/\(Format.bytes(total))  \(Format.bytes(Int(rate)))/s"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+    }
+}

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// The `zoo` command: browse, convert and fine-tune pre-trained models.
+struct Zoo: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "zoo",
+        abstract: "A model zoo for people who fine-tune: inspect and convert checkpoints.",
+        discussion: ExitStatus.summary,
+        version: version,
+        subcommands: [Inspect.self, Convert.self])
+}
+
+extension Zoo {
+    /// Whether `error` came from parsing the command line (ArgumentParser maps those to exit 64).
+    static func isArgumentParserError(_ error: Error) -> Bool { exitCode(for: error) == .validationFailure }
+}
