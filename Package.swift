@@ -26,19 +26,20 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlib"]),
+        .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats"]),
+        .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),
         .testTarget(
             name: "CheckpointFormatsTests",
-            dependencies: ["CheckpointFormats", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI"]),
+            dependencies: ["CheckpointFormats", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets
 )

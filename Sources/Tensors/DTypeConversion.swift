@@ -18,6 +18,11 @@ extension DType {
 public struct DTypeConversionError: Error, CustomStringConvertible, Equatable {
     public let from: DType
     public let to: DType
+
+    public init(from: DType, to: DType) {
+        self.from = from
+        self.to = to
+    }
     public var description: String {
         "cannot convert \(from.rawValue) to \(to.rawValue): only F64, F32, F16 and BF16 convert among themselves"
     }
@@ -59,12 +64,18 @@ private struct FloatKernel {
             } else {
                 map(input, output, range) { (x: UInt16) -> UInt32 in UInt32(truncatingIfNeeded: destination.convert(UInt64(x), from: source)) }
             }
+        case (.bf16, .f64):
+            // ml_dtypes widens bf16 through f32 and the hardware float→double conversion, which
+            // quiets signalling NaNs; going the same way gives the same bits.
+            map(input, output, range) { (x: UInt16) -> Double in Double(Float(bitPattern: UInt32(x) << 16)) }
         case (.f64, _):
             map(input, output, range) { (x: UInt64) -> UInt16 in UInt16(truncatingIfNeeded: destination.convert(x, from: source)) }
         case (_, .f64):
             map(input, output, range) { (x: UInt16) -> UInt64 in destination.convert(UInt64(x), from: source) }
         default:
-            // f16 <-> bf16: exact through f32, then a single rounding.
+            // f16 <-> bf16: exact through f32, then a single rounding. ml_dtypes writes the
+            // canonical quiet NaN for bf16 → f16 too, not NumPy's payload-keeping one.
+            let destination = from == .bf16 ? FloatFormat.f16.withCanonicalNaN : destination
             map(input, output, range) { (x: UInt16) -> UInt16 in
                 let wide = FloatFormat.f32.convert(UInt64(x), from: source)
                 return UInt16(truncatingIfNeeded: destination.convert(wide, from: .f32))

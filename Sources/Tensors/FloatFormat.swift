@@ -13,6 +13,9 @@ public struct FloatFormat: Sendable, Equatable {
     public static let f16 = FloatFormat(exponentBits: 5, mantissaBits: 10, canonicalNaN: false)
     public static let bf16 = FloatFormat(exponentBits: 8, mantissaBits: 7, canonicalNaN: true)
 
+    /// The same layout, writing canonical NaNs.
+    public var withCanonicalNaN: FloatFormat { FloatFormat(exponentBits: exponentBits, mantissaBits: mantissaBits, canonicalNaN: true) }
+
     var bias: Int { (1 << (exponentBits - 1)) - 1 }
     var exponentMax: UInt64 { (1 << UInt64(exponentBits)) - 1 }
     var mantissaMask: UInt64 { (1 << UInt64(mantissaBits)) - 1 }

@@ -20,7 +20,7 @@ public struct TensorInfo: Sendable, Equatable {
 /// A checkpoint opened for reading: the tensor list (in file order) is known up front and each
 /// tensor's bytes are produced on demand, zero-copy where the format allows it. Memory therefore
 /// stays bounded by the largest tensor a caller holds, not by the file.
-public protocol CheckpointReader: AnyObject {
+public protocol CheckpointReader: AnyObject, Sendable {
     var path: String { get }
     var format: CheckpointFormat { get }
     var tensors: [TensorInfo] { get }

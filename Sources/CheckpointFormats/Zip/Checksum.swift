@@ -1,4 +1,4 @@
-import CZlib
+import CZlibShim
 
 /// CRC-32 (the zip and PNG polynomial) through zlib.
 public enum CRC32 {

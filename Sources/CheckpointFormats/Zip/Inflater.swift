@@ -1,4 +1,4 @@
-import CZlib
+import CZlibShim
 
 /// Raw-deflate decompression (zip method 8) through zlib, into a caller-sized buffer so a lying
 /// stream can never make zoo allocate more than the member declared.
@@ -22,7 +22,7 @@ enum Inflater {
             stream.avail_in = uInt(inputCount)
             stream.next_out = destination.baseAddress?.advanced(by: produced).assumingMemoryBound(to: Bytef.self)
             stream.avail_out = uInt(outputCount)
-            let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+            let status = CZlibShim.inflate(&stream, Z_NO_FLUSH)
             consumed += inputCount - Int(stream.avail_in)
             produced += outputCount - Int(stream.avail_out)
             switch status {
@@ -39,7 +39,7 @@ enum Inflater {
                     let status = withUnsafeMutablePointer(to: &probe) { pointer -> Int32 in
                         stream.next_out = pointer
                         stream.avail_out = 1
-                        return CZlib.inflate(&stream, Z_NO_FLUSH)
+                        return CZlibShim.inflate(&stream, Z_NO_FLUSH)
                     }
                     if status == Z_STREAM_END && stream.avail_out == 1 { return produced }
                     if stream.avail_out == 0 {

@@ -15,7 +15,7 @@ public struct ZipEntry: Sendable {
 /// A read-only zip archive over a memory-mapped file. The central directory is walked here rather
 /// than through ZIPFoundation because zoo needs each member's data offset, to map stored members
 /// without copying them; ZIP64 archives (over 4 GB or 65 535 members) are supported.
-public final class ZipArchive {
+public final class ZipArchive: Sendable {
     public let path: String
     public let file: MappedFile
     public let entries: [ZipEntry]

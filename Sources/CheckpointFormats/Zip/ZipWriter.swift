@@ -1,4 +1,4 @@
-import CZlib
+import CZlibShim
 import Tensors
 
 /// Writes a zip archive member by member into an `AtomicFile`: stored or raw-deflated data,
