@@ -1,0 +1,91 @@
+import CheckpointFormats
+import Foundation
+import Tensors
+import TestSupport
+import Testing
+
+/// Thousands of seeded byte flips, overwrites and truncations of every valid fixture: each
+/// mutant must read successfully or fail with one of zoo's typed errors. A crash, a hang or an
+/// untyped error fails the run; the seeds make any failure replay exactly.
+@Suite struct MutationTests {
+    static let fixtures: [(String, String)] = [
+        ("safetensors", "all_dtypes.safetensors"), ("safetensors", "no_metadata.safetensors"),
+        ("safetensors", "sharded/model.safetensors.index.json"),
+        ("numpy", "stored.npz"), ("numpy", "deflated.npz"), ("numpy", "fortran_big_endian.npy"), ("numpy", "v2.npy"),
+    ]
+
+    static let mutantsPerFixture = 2_000
+
+    enum Outcome { case read, typedError }
+
+    /// Opens `path` and reads (and checksums) every tensor.
+    static func readFully(_ path: String) -> (Outcome?, Error?) {
+        do {
+            let reader = try Checkpoint.open(path)
+            for info in reader.tensors { _ = CRC32.checksum(try reader.tensor(named: info.name).bytes) }
+            return (.read, nil)
+        } catch is SafetensorsError, is NumPyError, is ZipError, is CheckpointError, is FileError {
+            return (.typedError, nil)
+        } catch {
+            return (nil, error)
+        }
+    }
+
+    /// One mutant of `original`, chosen by `rng`.
+    static func mutate(_ original: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
+        var bytes = original
+        guard !bytes.isEmpty else { return bytes }
+        // Structure lives at both ends (headers first, zip directories last): aim there most.
+        func position() -> Int {
+            switch rng.next() % 3 {
+            case 0: Int(rng.next() % UInt64(min(bytes.count, 512)))
+            case 1: bytes.count - 1 - Int(rng.next() % UInt64(min(bytes.count, 512)))
+            default: Int(rng.next() % UInt64(bytes.count))
+            }
+        }
+        switch rng.next() % 4 {
+        case 0:
+            for _ in 0..<(1 + rng.next() % 4) { bytes[position()] ^= UInt8(truncatingIfNeeded: 1 << (rng.next() % 8)) }
+        case 1:
+            bytes[position()] = UInt8(truncatingIfNeeded: rng.next())
+        case 2:
+            // An integer field set to an extreme: 0, all ones, the sign bit, or random.
+            let width = [2, 4, 8][Int(rng.next() % 3)]
+            let start = min(position(), max(0, bytes.count - width))
+            let values: [UInt64] = [0, .max, 1 << 63, 0x7FFF_FFFF, rng.next()]
+            let value = values[Int(rng.next() % UInt64(values.count))]
+            for index in 0..<min(width, bytes.count - start) { bytes[start + index] = UInt8(truncatingIfNeeded: value >> (8 * UInt64(index))) }
+        default:
+            bytes.removeLast(1 + Int(rng.next() % UInt64(bytes.count)))
+        }
+        return bytes
+    }
+
+    @Test(arguments: fixtures)
+    func everyMutantReadsOrFailsWithATypedError(_ folder: String, _ name: String) throws {
+        let source = Fixtures.path(folder, name)
+        let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
+        #expect(Self.readFully(source).0 == .read, "the unmutated fixture must read")
+        // Sharded indexes point at shards beside them: mutate a copy in a folder with those shards.
+        let temporary = try TemporaryFolder()
+        let directory = URL(fileURLWithPath: source).deletingLastPathComponent().path
+        for sibling in try FileManager.default.contentsOfDirectory(atPath: directory) where sibling.hasSuffix(".safetensors") && name.hasSuffix(".json") {
+            try FileManager.default.copyItem(atPath: directory + "/" + sibling, toPath: temporary.file(sibling))
+        }
+        let target = temporary.file(URL(fileURLWithPath: name).lastPathComponent)
+        var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
+        var counts = [0, 0]
+        for round in 0..<Self.mutantsPerFixture {
+            let mutant = Self.mutate(original, &rng)
+            try Data(mutant).write(to: URL(fileURLWithPath: target))
+            let (outcome, error) = Self.readFully(target)
+            switch outcome {
+            case .read: counts[0] += 1
+            case .typedError: counts[1] += 1
+            case nil: Issue.record("mutant \(round) of \(name) failed with an untyped error: \(String(reflecting: error!))")
+            }
+        }
+        // Both outcomes must occur, or the mutations are not reaching the parser.
+        #expect(counts[0] > 0 && counts[1] > 0, "\(name): \(counts[0]) read, \(counts[1]) rejected")
+    }
+}

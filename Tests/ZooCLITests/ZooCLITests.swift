@@ -1,0 +1,124 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// Runs the built `zoo` executable as a user would and checks its output and exit codes.
+struct Zoo {
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The `zoo` binary built beside the test bundle.
+    static let executable: URL = {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("zoo").path) && folder.path != "/" {
+            folder.deleteLastPathComponent()
+        }
+        return folder.appendingPathComponent("zoo")
+    }()
+
+    static func run(_ arguments: String...) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite struct ZooCLITests {
+    let fixture = Fixtures.path("safetensors", "all_dtypes.safetensors")
+
+    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"]])
+    func everyCommandHasHelp(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = Zoo.executable
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text.contains("USAGE:"))
+        #expect(text.contains("Exit codes"))
+    }
+
+    @Test func versionPrints() throws {
+        let result = try Zoo.run("--version")
+        #expect(result.status == 0)
+        #expect(result.stdout.split(separator: ".").count == 3)
+    }
+
+    @Test func inspectPrintsATableWithTotals() throws {
+        let result = try Zoo.run("inspect", fixture)
+        #expect(result.status == 0)
+        let lines = result.stdout.split(separator: "\n")
+        #expect(lines[0].contains("all_dtypes.safetensors"))
+        #expect(lines.contains { $0.hasPrefix("t_f32 ") && $0.contains("F32") })
+        #expect(lines.last!.hasPrefix("total: 18 tensors"))
+    }
+
+    @Test func inspectJSONFiltersAndSorts() throws {
+        let result = try Zoo.run("inspect", fixture, "--filter", "t_f*", "--sort", "size", "--json", "--checksum")
+        #expect(result.status == 0)
+        let reports = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]]
+        let tensors = reports[0]["tensors"] as! [[String: Any]]
+        #expect(tensors.allSatisfy { ($0["name"] as! String).hasPrefix("t_f") })
+        let sizes = tensors.map { $0["bytes"] as! Int }
+        #expect(sizes == sizes.sorted(by: >))
+        #expect(tensors.allSatisfy { ($0["crc32"] as! String).count == 8 })
+        #expect((reports[0]["totals"] as! [String: Int])["tensors"] == tensors.count)
+    }
+
+    @Test func convertRoundTripsThroughNpzBitExactly() throws {
+        let folder = try TemporaryFolder()
+        let source = Fixtures.path("safetensors", "no_metadata.safetensors")
+        #expect(try Zoo.run("convert", source, folder.file("a.npz"), "--compress").status == 0)
+        #expect(try Zoo.run("convert", folder.file("a.npz"), folder.file("b.safetensors")).status == 0)
+        func rows(_ path: String) throws -> [String] {
+            try Zoo.run("inspect", path, "--checksum", "--sort", "name").stdout.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("metadata") }.map(String.init)
+        }
+        #expect(try rows(source) == rows(folder.file("b.safetensors")))
+        #expect(try folder.contents() == ["a.npz", "b.safetensors"])
+    }
+
+    @Test func convertCastsFloatsAndReportsJSON() throws {
+        let folder = try TemporaryFolder()
+        let result = try Zoo.run("convert", fixture, folder.file("half.safetensors"), "--dtype", "f16", "--json")
+        #expect(result.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let source = try JSONSerialization.jsonObject(with: Data(try Zoo.run("inspect", fixture, "--json").stdout.utf8)) as! [[String: Any]]
+        let floats = (source[0]["tensors"] as! [[String: Any]]).filter { ["F64", "F32", "BF16"].contains($0["dtype"] as! String) }
+        #expect(report["castTensors"] as? Int == floats.count)  // F16 stays F16; integers, bools and F8 are untouched
+        let inspected = try Zoo.run("inspect", folder.file("half.safetensors"), "--json").stdout
+        #expect(!inspected.contains("\"F32\"") && inspected.contains("\"I64\""))
+    }
+
+    @Test func exitCodesMeanWhatTheREADMESays() throws {
+        let folder = try TemporaryFolder()
+        #expect(try Zoo.run("inspect").status == 1)
+        #expect(try Zoo.run("frobnicate").status == 1)
+        #expect(try Zoo.run("convert", fixture, folder.file("x.unknown")).status == 1)
+        #expect(try Zoo.run("convert", fixture, fixture).status == 1)
+        let missing = try Zoo.run("inspect", folder.file("absent.safetensors"))
+        #expect(missing.status == 2)
+        #expect(missing.stderr.contains("absent.safetensors"))
+        let malformed = try Zoo.run("inspect", Fixtures.path("safetensors", "malformed/size_shape.safetensors"))
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr.contains("tensor 'a'"))
+        // A format that cannot hold the data: bf16 into NumPy. Nothing may be left behind.
+        let unsupported = try Zoo.run("convert", fixture, folder.file("out.npz"))
+        #expect(unsupported.status == 4)
+        #expect(unsupported.stderr.contains("BF16"))
+        #expect(try folder.contents() == [])
+    }
+}
