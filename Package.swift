@@ -2,15 +2,14 @@
 import Foundation
 import PackageDescription
 
-/// Fuzz targets are libFuzzer entry points without a `main`; they join the package only when
-/// `ZOO_FUZZ=1` (see Fuzz/README.md), so ordinary builds never try to link them.
+/// libFuzzer targets (`LLVMFuzzerTestOneInput` entry points, linked with libFuzzer by Fuzz/run.sh)
+/// join the package only when `ZOO_FUZZ=1`, so ordinary builds never see them.
 let fuzzing = ProcessInfo.processInfo.environment["ZOO_FUZZ"] == "1"
 let fuzzTargets: [Target] = fuzzing
-    ? ["Safetensors", "NumPy", "Zip", "Detection"].map {
-        .executableTarget(
-            name: "Fuzz\($0)", dependencies: ["CheckpointFormats"], path: "Fuzz/\($0)",
-            swiftSettings: [.unsafeFlags(["-parse-as-library"])])
-    }
+    ? [.target(name: "FuzzSupport", dependencies: ["CheckpointFormats"], path: "Fuzz/Support")]
+        + ["Safetensors", "NumPy", "Zip", "Detection"].map {
+            .target(name: "Fuzz\($0)", dependencies: ["CheckpointFormats", "FuzzSupport"], path: "Fuzz/\($0)")
+        }
     : []
 
 let package = Package(

@@ -33,6 +33,20 @@ public final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// An anonymous mapping holding a copy of `contents`, read exactly like a file called `path`
+    /// (for parsing bytes that are already in memory: fuzzers, tests, network buffers).
+    public init(copying contents: UnsafeRawBufferPointer, path: String) {
+        self.path = path
+        guard contents.count > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
+        let address = mmap(nil, contents.count, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        guard let address, address != MAP_FAILED else { fatalError("out of memory mapping \(contents.count) bytes") }
+        address.copyMemory(from: contents.baseAddress!, byteCount: contents.count)
+        bytes = UnsafeRawBufferPointer(start: address, count: contents.count)
+    }
+
     public var count: Int { bytes.count }
 
     /// Tells the kernel the whole file will be read front to back (for full-file scans).

@@ -29,7 +29,17 @@ public struct Tensor: Sendable {
         self.storage = storage
     }
 
-    public var bytes: UnsafeRawBufferPointer { storage.bytes }
+    /// Calls `body` with the tensor's bytes, keeping the storage alive for the call (a bare
+    /// pointer could outlive a temporary tensor's owned storage).
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withExtendedLifetime(storage) { try body(storage.bytes) }
+    }
+
+    /// A copy of the tensor's bytes.
+    public var byteArray: [UInt8] { withUnsafeBytes(Array.init) }
+
+    /// For code in this module, inside methods where `self` keeps the storage alive.
+    var bytes: UnsafeRawBufferPointer { storage.bytes }
     public var byteCount: Int { storage.bytes.count }
     public var elementCount: Int { byteCount / dtype.size }
 

@@ -76,12 +76,12 @@ struct InspectReport: Encodable {
         format = reader.format.rawValue
         metadata = reader.metadata
         warnings = reader.warnings
-        var rows = try reader.tensors
-            .filter { info in filter.map { fnmatch($0, info.name, 0) == 0 } ?? true }
-            .map { info in
-                let crc = checksum ? String(format: "%08x", try CRC32.checksum(reader.tensor(named: info.name).bytes)) : nil
-                return Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount, crc32: crc)
-            }
+        let selected = reader.tensors.filter { info in filter.map { fnmatch($0, info.name, 0) == 0 } ?? true }
+        let crcs = checksum ? try reader.checksums(of: selected) : nil
+        var rows = selected.enumerated().map { index, info in
+            Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
+                crc32: crcs.map { String(format: "%08x", $0[index]) })
+        }
         switch sort {
         case .file: break
         case .name: rows.sort { $0.name < $1.name }

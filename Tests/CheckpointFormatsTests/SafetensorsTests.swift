@@ -45,7 +45,7 @@ import Testing
         #expect(copy.tensors == source.tensors)
         #expect(copy.metadata == source.metadata)
         for info in source.tensors {
-            #expect(Array(try copy.tensor(named: info.name).bytes) == Array(try source.tensor(named: info.name).bytes))
+            #expect(try copy.tensor(named: info.name).byteArray == source.tensor(named: info.name).byteArray)
         }
         // The header is space-padded so the data section starts on an 8-byte boundary.
         let headerLength = try Data(contentsOf: URL(fileURLWithPath: path)).prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }

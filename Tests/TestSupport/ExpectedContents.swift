@@ -22,7 +22,7 @@ public struct ExpectedTensor {
         var problems: [String] = []
         if tensor.dtype.rawValue != dtype { problems.append("\(name): dtype \(tensor.dtype.rawValue), expected \(dtype)") }
         if tensor.shape.dims != shape { problems.append("\(name): shape \(tensor.shape.dims), expected \(shape)") }
-        let crc = CRC32.checksum(tensor.bytes)
+        let crc = tensor.withUnsafeBytes { CRC32.checksum($0) }
         if crc != crc32 { problems.append("\(name): crc32 \(crc), expected \(crc32)") }
         // F8 types are opaque bytes to zoo: the CRC covers them, their decoded values do not apply.
         let decodable = tensor.dtype != .f8e4m3 && tensor.dtype != .f8e5m2
@@ -35,8 +35,9 @@ public struct ExpectedTensor {
 
     /// Element `index` as a Double (floats, integers) or Bool.
     static func value(_ tensor: Tensor, _ index: Int) -> Any {
-        let bytes = tensor.bytes
-        func load<T: BitwiseCopyable>(_: T.Type) -> T { bytes.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self) }
+        func load<T: BitwiseCopyable>(_: T.Type) -> T {
+            tensor.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self) }
+        }
         switch tensor.dtype {
         case .f64: return load(Double.self)
         case .f32: return Double(load(Float.self))

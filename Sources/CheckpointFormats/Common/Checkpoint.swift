@@ -42,3 +42,17 @@ public protocol CheckpointWriter: AnyObject {
     /// Paths of the files made visible.
     func commit() throws -> [String]
 }
+
+extension CheckpointReader {
+    /// Reads each of `selection` (every tensor by default) and returns its CRC-32, in order:
+    /// proof that every byte is readable, and a fingerprint to compare checkpoints bit for bit.
+    public func checksums(of selection: [TensorInfo]? = nil) throws -> [UInt32] {
+        try (selection ?? tensors).map { try tensor(named: $0.name).withUnsafeBytes { CRC32.checksum($0) } }
+    }
+}
+
+/// Whether `error` is one of the typed errors zoo's readers throw for bad or unsupported input,
+/// as opposed to a bug.
+public func isCheckpointInputError(_ error: Error) -> Bool {
+    error is SafetensorsError || error is NumPyError || error is ZipError || error is CheckpointError || error is FileError
+}

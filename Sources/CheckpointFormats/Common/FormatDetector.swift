@@ -13,8 +13,12 @@ public enum FormatDetector {
 
     /// The format of the file at `path` (a directory is resolved to the checkpoint inside it).
     public static func detect(_ path: String) throws -> CheckpointFormat {
-        let file = try MappedFile(path: path)
-        let bytes = file.bytes
+        try detect(MappedFile(path: path))
+    }
+
+    /// The format of a mapped file's bytes.
+    public static func detect(_ file: MappedFile) throws -> CheckpointFormat {
+        let path = file.path, bytes = file.bytes
         func starts(with signature: [UInt8], at offset: Int = 0) -> Bool {
             bytes.count >= offset + signature.count && zip(bytes[offset...], signature).allSatisfy { $0 == $1 }
         }
@@ -57,9 +61,15 @@ public enum Checkpoint {
     /// (`model.ckpt`) is recognised by its `.index` file.
     public static func open(_ path: String) throws -> CheckpointReader {
         let path = try resolve(path)
+        return try open(MappedFile(path: path))
+    }
+
+    /// Opens already-mapped bytes (a file, or a copy of bytes held in memory).
+    public static func open(_ file: MappedFile) throws -> CheckpointReader {
+        let path = file.path
         let format: CheckpointFormat
         do {
-            format = try FormatDetector.detect(path)
+            format = try FormatDetector.detect(file)
         } catch let unknown as CheckpointError {
             // No signature matched. If the name says what the file was meant to be, let that
             // format's reader explain precisely what is wrong with it.
@@ -67,10 +77,10 @@ public enum Checkpoint {
             format = intended
         }
         switch format {
-        case .safetensors: return try SafetensorsReader(path: path)
+        case .safetensors: return try SafetensorsReader(file: file)
         case .shardedSafetensors: return try ShardedSafetensorsReader(indexPath: path)
-        case .npy: return try NpyReader(path: path)
-        case .npz: return try NpzReader(path: path)
+        case .npy: return try NpyReader(file: file)
+        case .npz: return try NpzReader(file: file)
         case .pytorchZip, .pytorchLegacy, .hdf5, .tensorflowIndex, .gguf:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "")
         case .tensorflowData:

@@ -36,9 +36,14 @@ public final class NpyReader: CheckpointReader {
     private let file: MappedFile
     private let header: NpyHeader
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    public init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
-        file = try MappedFile(path: path)
+        self.file = file
         let name = Self.tensorName(path)
         header = try NpyHeader.parse(file.bytes, file: path, tensor: name)
         tensors = [TensorInfo(name: name, dtype: header.dtype, shape: header.shape)]
@@ -67,9 +72,14 @@ public final class NpzReader: CheckpointReader {
     private let archive: ZipArchive
     private let members: [String: (ZipEntry, NpyHeader)]
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    public init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
-        archive = try ZipArchive(file: MappedFile(path: path))
+        archive = try ZipArchive(file: file)
         var tensors: [TensorInfo] = [], members: [String: (ZipEntry, NpyHeader)] = [:], skipped: [String] = []
         for entry in archive.entries {
             guard entry.name.hasSuffix(".npy") else {
@@ -101,6 +111,8 @@ public final class NpzReader: CheckpointReader {
         }
         let prefix = try archive.prefix(of: entry, count: length)
         let header = try prefix.withUnsafeBytes { try NpyHeader.parse($0, file: file, tensor: name, base: base) }
+        // A deflated member's true size is known only once inflated: reading it checks that.
+        guard entry.isStored else { return header }
         let available = entry.uncompressedSize - header.dataOffset
         if available < header.dataSize {
             throw NumPyError(file: file, tensor: name, offset: base, .truncated("member holds \(available) data bytes but shape and dtype need \(header.dataSize)"))

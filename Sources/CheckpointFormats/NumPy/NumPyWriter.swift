@@ -31,7 +31,7 @@ public final class NpzWriter: CheckpointWriter {
         let header = NpyHeader.encode(dtype: tensor.dtype, shape: tensor.shape)
         try zip.beginMember(info.name + ".npy", size: header.count + tensor.byteCount, deflate: compress)
         try zip.write(header)
-        try zip.write(tensor.bytes)
+        try tensor.withUnsafeBytes { try zip.write($0) }
         try zip.endMember()
         next += 1
     }
@@ -62,7 +62,7 @@ public final class NpyWriter: CheckpointWriter {
     public func append(_ tensor: Tensor) throws {
         precondition(!written && info.dtype == tensor.dtype && info.shape == tensor.shape, "tensor differs from the announced '\(info.name)'")
         try output.write(NpyHeader.encode(dtype: tensor.dtype, shape: tensor.shape))
-        try output.write(tensor.bytes)
+        try tensor.withUnsafeBytes { try output.write($0) }
         written = true
     }
 

@@ -83,8 +83,25 @@ struct PythonLiteral {
             }
             return overflow ? .overflowingTuple : .tuple(dims)
         }
-        if consume("[") { return .list }
+        if consume("[") { return skipToClosingBracket() ? .list : nil }
         return nil
+    }
+
+    /// Skips a (possibly nested) list up to its closing bracket, stepping over quoted strings.
+    private mutating func skipToClosingBracket() -> Bool {
+        var depth = 1
+        while position < text.count {
+            let byte = text[position]
+            if byte == 0x27 || byte == 0x22 {
+                guard string() != nil else { return false }
+                continue
+            }
+            position += 1
+            if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "(") { depth += 1 }
+            if byte == UInt8(ascii: "]") || byte == UInt8(ascii: ")") { depth -= 1 }
+            if depth == 0 { return true }
+        }
+        return false
     }
 
     /// A decimal integer, allowing a sign and Python 2's `L` suffix: nil when there is none,

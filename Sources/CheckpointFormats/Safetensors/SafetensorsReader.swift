@@ -11,9 +11,14 @@ public final class SafetensorsReader: CheckpointReader {
     private let dataStart: Int
     private let index: [String: SafetensorsHeader.Entry]
 
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
+    }
+
+    public init(file: MappedFile) throws {
+        let path = file.path
         self.path = path
-        file = try MappedFile(path: path)
+        self.file = file
         let bytes = file.bytes
         guard bytes.count >= 8 else { throw SafetensorsError(file: path, offset: 0, .tooShort(size: bytes.count)) }
         let length = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))

@@ -17,7 +17,7 @@ public final class SafetensorsWriter: CheckpointWriter {
         precondition(next < header.entries.count, "more tensors appended than announced")
         let expected = header.entries[next].info
         precondition(expected.dtype == tensor.dtype && expected.shape == tensor.shape, "tensor differs from the announced '\(expected.name)'")
-        try output.write(tensor.bytes)
+        try tensor.withUnsafeBytes { try output.write($0) }
         next += 1
     }
 

@@ -88,6 +88,9 @@ private struct ZipDirectory {
         var entries: [ZipEntry] = []
         entries.reserveCapacity(count)
         for _ in 0..<count { entries.append(try centralEntry(&directory)) }
+        if directory.remaining >= 4, directory.read(UInt32.self) == 0x0201_4B50 {
+            throw fail(.badCentralDirectory("the directory holds more entries than the \(count) its end record declares"), at: directory.absolutePosition - 4)
+        }
         return entries
     }
 

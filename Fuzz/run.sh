@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds zoo's libFuzzer targets (address sanitizer on) and runs each for $1 seconds (default 600),
+# seeded with the valid and malformed fixtures. Logs go to .build-fuzz/logs; findings (crash-*,
+# leak-*, timeout-*) to .build-fuzz/findings. Usage: Fuzz/run.sh [SECONDS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-600}
+shift || true
+targets=("${@:-Safetensors NumPy Zip Detection}")
+read -r -a targets <<<"${targets[*]}"
+scratch=.build-fuzz
+
+# SwiftPM compiles the instrumented objects; swiftc links each target with libFuzzer's main.
+for target in "${targets[@]}"; do
+    ZOO_FUZZ=1 swift build -c release --scratch-path "$scratch" -Xswiftc -sanitize=fuzzer,address --target "Fuzz$target"
+done
+objects="$scratch/release"
+for target in "${targets[@]}"; do
+    swiftc -sanitize=fuzzer,address -o "$objects/Fuzz$target" \
+        "$objects"/{Tensors,CheckpointFormats,FuzzSupport,"Fuzz$target"}.build/*.o -lz -lopenblas
+done
+
+mkdir -p "$scratch/logs" "$scratch/findings"
+seed() {  # corpus for a target: the fixtures its parser should see
+    case $1 in
+        Safetensors) ls formats/safetensors/*.safetensors formats/safetensors/sharded/*.safetensors formats/safetensors/malformed/* ;;
+        NumPy) ls formats/numpy/*.npy formats/numpy/malformed/*.npy ;;
+        Zip) ls formats/numpy/*.npz formats/numpy/malformed/*.npz ;;
+        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz ;;
+    esac
+}
+for target in "${targets[@]}"; do
+    corpus="$scratch/corpus-$target"
+    mkdir -p "$corpus"
+    seed "$target" | grep -v '\.json$' | while read -r f; do cp "$f" "$corpus/"; done
+    echo "fuzzing $target for ${seconds}s"
+    "$scratch/release/Fuzz$target" "$corpus" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 \
+        -max_len=65536 -artifact_prefix="$scratch/findings/$target-" -print_final_stats=1 \
+        >"$scratch/logs/$target.log" 2>&1 || echo "$target: libFuzzer exited $? (see $scratch/logs/$target.log)"
+    grep -E '^stat::number_of_executed_units|^stat::peak_rss_mb|cov: ' "$scratch/logs/$target.log" | tail -n 3
+done
+ls "$scratch/findings"
