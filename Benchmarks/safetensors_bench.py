@@ -1,0 +1,158 @@
+"""`make bench`: zoo against the Python `safetensors` package, side by side, on a generated
+~1 GB safetensors file (a BERT-large-like set of f32 tensors), writing BENCHMARKS.md.
+
+Workloads (each run as a whole process, alternating zoo / Python, after one warm-up each, with
+the file in the page cache):
+  (a) open the file and read one 4 MiB tensor from its middle;
+  (b) read every tensor and checksum it (wrapping sum of 64-bit words).
+For each: median wall time of the whole process, median time of the work inside the process
+(after interpreter start-up and imports), the ratio Python / zoo (above 1: zoo is faster), and
+peak RSS (ru_maxrss of the finished process). The machine's memcpy bandwidth is the physical
+limit for (b).
+
+Usage: safetensors_bench.py --zoo-bench PATH --out BENCHMARKS.md [--runs N]
+"""
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+from safetensors.numpy import save_file
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROBE = "encoder.layer.10.attention.self.query.weight"
+
+
+def make_file(path):
+    """~1.08 GB: a 30522×1024 embedding and 20 transformer layers at hidden size 1024."""
+    if os.path.exists(path):
+        return
+    hidden, ffn = 1024, 4096
+    tensors = {"embeddings.word_embeddings.weight": np.full((30522, hidden), 0.5, np.float32)}
+    for layer in range(20):
+        prefix = f"encoder.layer.{layer}."
+        for name in ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"):
+            tensors[prefix + name + ".weight"] = np.full((hidden, hidden), layer + 1, np.float32)
+            tensors[prefix + name + ".bias"] = np.zeros(hidden, np.float32)
+        tensors[prefix + "intermediate.dense.weight"] = np.full((ffn, hidden), 0.25, np.float32)
+        tensors[prefix + "intermediate.dense.bias"] = np.zeros(ffn, np.float32)
+        tensors[prefix + "output.dense.weight"] = np.full((hidden, ffn), 2.0, np.float32)
+        tensors[prefix + "output.dense.bias"] = np.zeros(hidden, np.float32)
+        for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
+            tensors[prefix + norm + ".weight"] = np.ones(hidden, np.float32)
+            tensors[prefix + norm + ".bias"] = np.zeros(hidden, np.float32)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    save_file(tensors, path + ".tmp", metadata={"format": "pt"})
+    os.replace(path + ".tmp", path)
+
+
+def run(command):
+    """Runs a command; returns (stdout fields, wall seconds, peak RSS in MiB)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE)
+    output = process.stdout.read().decode()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        sys.exit(f"{command} failed with status {status}")
+    return output.split(), wall, usage.ru_maxrss / 1024
+
+
+def compare(zoo, peer, runs):
+    results = {"zoo": [], "python": []}
+    for command in (zoo, peer):  # warm-up: page cache, dynamic loader, Python bytecode cache
+        run(command)
+    for _ in range(runs):
+        for side, command in (("zoo", zoo), ("python", peer)):
+            results[side].append(run(command))
+    answers = {side: {tuple(fields[:1]) for fields, _, _ in rows} for side, rows in results.items()}
+    if len(answers["zoo"] | answers["python"]) != 1:
+        sys.exit(f"zoo and Python disagree: {answers}")
+    summary = {}
+    for side, rows in results.items():
+        summary[side] = {
+            "wall": statistics.median(wall for _, wall, _ in rows),
+            "work": statistics.median(float(fields[1]) for fields, _, _ in rows),
+            "rss": statistics.median(rss for _, _, rss in rows),
+            "spread": (min(w for _, w, _ in rows), max(w for _, w, _ in rows)),
+        }
+    return summary
+
+
+def tensor_count(path):
+    from safetensors import safe_open
+    with safe_open(path, framework="numpy") as f:
+        return len(list(f.keys()))
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--zoo-bench", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--file", default=".build/bench/bench.safetensors")
+    args = parser.parse_args()
+
+    make_file(args.file)
+    size = os.path.getsize(args.file)
+    peer = [sys.executable, os.path.join(HERE, "safetensors_peer.py")]
+    memcpy = float(run([args.zoo_bench, "memcpy", "1024"])[0][0])
+    import safetensors
+    rows = []
+    for label, mode in (("(a) open + read one 4 MiB tensor", ["open-one", args.file, PROBE]), ("(b) read every tensor + checksum", ["read-all", args.file])):
+        summary = compare([args.zoo_bench] + mode, peer + mode, args.runs)
+        rows.append((label, summary))
+        print(label, summary, flush=True)
+
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (Benchmarks/safetensors_bench.py); every figure below comes from one run of it,",
+        "zoo and its peer measured side by side, alternating, on the same machine. Ratios are peer time / zoo time:",
+        "above 1 means zoo is faster.",
+        "",
+        "## safetensors read: zoo vs Python `safetensors` " + safetensors.__version__ + " (numpy " + np.__version__ + ")",
+        "",
+        f"- Machine: {machine()}.",
+        f"- File: {size / 1e9:.2f} GB generated safetensors, {tensor_count(args.file)} f32 tensors, in the page cache.",
+        f"- Physical limit: memcpy {memcpy:.1f} GB/s on this machine (best of 5, 1 GiB, one thread); reading {size / 1e9:.2f} GB at that rate takes {size / memcpy / 1e9 * 1e3:.0f} ms.",
+        f"- {args.runs} runs of each after a warm-up; medians. \"Whole process\" includes start-up (Python's imports);",
+        "  \"work\" is the time inside the process after start-up, as each side reports it.",
+        "",
+        "| workload | zoo whole process | Python whole process | ratio | zoo work | Python work | work ratio | zoo peak RSS | Python peak RSS |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for label, s in rows:
+        z, p = s["zoo"], s["python"]
+        lines.append(
+            f"| {label} | {z['wall'] * 1e3:.1f} ms | {p['wall'] * 1e3:.1f} ms | {p['wall'] / z['wall']:.2f}× | "
+            f"{z['work'] * 1e3:.1f} ms | {p['work'] * 1e3:.1f} ms | {p['work'] / z['work']:.2f}× | {z['rss']:.0f} MiB | {p['rss']:.0f} MiB |")
+    z = rows[1][1]["zoo"]
+    lines += [
+        "",
+        f"Read-all throughput: zoo {size / z['work'] / 1e9:.2f} GB/s of work time, "
+        f"{size / z['work'] / memcpy * 100:.0f}% of memcpy bandwidth. zoo maps the file and checksums each tensor in place "
+        "(two threads); Python's `get_tensor` copies each tensor into a new numpy array first.",
+        "",
+    ]
+    with open(args.out, "w") as out:
+        out.write("\n".join(lines))
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
