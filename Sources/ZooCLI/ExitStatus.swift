@@ -31,7 +31,7 @@ enum ExitStatus: Int32 {
             case .outputIsSource: self = .usage
             }
         case is SafetensorsError, is NumPyError, is ZipError, is ShapeError: self = .badInput
-        case let error as FileError: self = error.operation.contains("open") || error.operation.contains("stat") ? .badInput : .internalError
+        case let error as FileError: self = error.access == .reading ? .badInput : .internalError
         case is DTypeConversionError: self = .unsupported
         default: self = .internalError
         }

@@ -120,5 +120,9 @@ struct Zoo {
         #expect(unsupported.status == 4)
         #expect(unsupported.stderr.contains("BF16"))
         #expect(try folder.contents() == [])
+        // An output that cannot be written is exit 3, and names the path.
+        let unwritable = try Zoo.run("convert", fixture, folder.file("no/such/folder/out.safetensors"))
+        #expect(unwritable.status == 3)
+        #expect(unwritable.stderr.contains("no/such/folder/out.safetensors"))
     }
 }

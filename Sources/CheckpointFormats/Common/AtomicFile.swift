@@ -28,7 +28,7 @@ public final class AtomicFile {
         let name = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
         var template = Array("\(folder).\(name).zoo-XXXXXX".utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno) }
+        guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno, access: .writing) }
         temporaryPath = String(cString: template)
         fchmod(fd, 0o644)
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 64)
@@ -56,7 +56,7 @@ public final class AtomicFile {
         precondition(offset + bytes.count <= position, "patch beyond the written data")
         try flush()
         let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard written == bytes.count else { throw FileError(path: destination, operation: "write", errno: errno) }
+        guard written == bytes.count else { throw FileError(path: destination, operation: "write", errno: errno, access: .writing) }
     }
 
     /// Writes a small file atomically in one call.
@@ -69,11 +69,11 @@ public final class AtomicFile {
     /// Flushes, syncs and renames the temporary file onto the destination.
     public func commit() throws {
         try flush()
-        guard fsync(fd) == 0 else { throw FileError(path: destination, operation: "sync", errno: errno) }
+        guard fsync(fd) == 0 else { throw FileError(path: destination, operation: "sync", errno: errno, access: .writing) }
         close(fd)
         fd = -1
         guard rename(temporaryPath, destination) == 0 else {
-            throw FileError(path: destination, operation: "rename the finished file onto", errno: errno)
+            throw FileError(path: destination, operation: "rename the finished file onto", errno: errno, access: .writing)
         }
         committed = true
         TemporaryFiles.shared.unregister(temporaryPath)
@@ -92,7 +92,7 @@ public final class AtomicFile {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, chunk)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw FileError(path: destination, operation: "write", errno: errno)
+                throw FileError(path: destination, operation: "write", errno: errno, access: .writing)
             }
             offset += written
         }

@@ -118,7 +118,7 @@ private final class Deflater {
     init(file: String) throws {
         self.file = file
         guard deflateInit2_(&stream, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
-            throw FileError(path: file, operation: "start zlib deflate for", message: "zlib refused the settings")
+            throw FileError(path: file, operation: "start zlib deflate for", message: "zlib refused the settings", access: .writing)
         }
     }
 
@@ -137,7 +137,7 @@ private final class Deflater {
                 }
                 let produced = chunk.count - Int(stream.avail_out)
                 if produced > 0 { try sink(Array(chunk[0..<produced])) }
-                guard status != Z_STREAM_ERROR else { throw FileError(path: file, operation: "deflate data for", message: "zlib stream error") }
+                guard status != Z_STREAM_ERROR else { throw FileError(path: file, operation: "deflate data for", message: "zlib stream error", access: .writing) }
             } while stream.avail_out == 0 || (finish && status != Z_STREAM_END && consumed + count == input.count)
             consumed += count
         } while consumed < input.count
