@@ -48,19 +48,18 @@ converts the fixtures with zoo, reloads the results with np.load (or safetensors
 """
 
 import io
-import json
-import math
 import os
-import shutil
 import struct
-import subprocess
 import sys
-import tempfile
 import zipfile
 import zlib
 
 import ml_dtypes
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import fixturelib  # noqa: E402 - formats/fixturelib.py, found through the path above
+from fixturelib import Checker, Corpus, dump_json, le_bytes, scratch_copy  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ZOO_NAMES = {
@@ -141,33 +140,13 @@ def deflated_members():
     }
 
 
-def le_bytes(a):
-    return np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<"))).tobytes()
-
-
-def json_value(kind, value):
-    if kind == "b":
-        return bool(value)
-    if kind == "f":
-        v = float(value)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    return int(value)
-
-
 def describe(a, version):
-    return {
-        "dtype": ZOO_NAMES[(a.dtype.kind, a.dtype.itemsize)],
-        "shape": list(a.shape),
-        "crc32": zlib.crc32(le_bytes(a)) & 0xFFFFFFFF,
-        "first": [json_value(a.dtype.kind, v) for v in np.ascontiguousarray(a).reshape(-1)[:4]],
-        "fortran_order": bool(a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous),
-        "big_endian": a.dtype.byteorder == ">",
-        "version": list(version),
-    }
+    return dict(
+        fixturelib.describe(ZOO_NAMES[(a.dtype.kind, a.dtype.itemsize)], a, a.dtype.kind),
+        fortran_order=bool(a.ndim > 1 and a.flags.f_contiguous and not a.flags.c_contiguous),
+        big_endian=a.dtype.byteorder == ">",
+        version=list(version),
+    )
 
 
 def npy_bytes(a, version=None):
@@ -177,11 +156,6 @@ def npy_bytes(a, version=None):
     else:
         np.lib.format.write_array(buf, a, version=version, allow_pickle=False)
     return buf.getvalue()
-
-
-def dump_json(path, value):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(value, indent=2, sort_keys=True) + "\n")
 
 
 # --------------------------------------------------------------------------------------------
@@ -283,12 +257,9 @@ def savez_bytes(compress, **arrays):
 
 
 def malformed_corpus(out_dir):
-    cases = []
-
-    def add(name, data, problem, tensor=None, offset=None, description=""):
-        limit = 4096
-        assert len(data) < limit, (name, len(data))
-        cases.append((name, data, problem, tensor, offset, description))
+    """Writes the corpus into out_dir; returns the cases.json list."""
+    corpus = Corpus(max_size=4096)
+    add = corpus.add
 
     base_a = arr([1.5, -2.0, 0.25, 8.0, -0.0, 3.0], "<f4", (2, 3))
     base = npy_bytes(base_a)
@@ -456,15 +427,8 @@ def malformed_corpus(out_dir):
     add("npz_member_shape.npz", write_zip([("x.npy", edited(b"(2, 3)", b"(-1, 6)"))], False), "badShape", "x",
         None, "member x.npy has shape (-1, 6)")
 
-    os.makedirs(out_dir, exist_ok=True)
-    listing = []
-    for name, blob, problem, tensor, offset, description in cases:
-        with open(os.path.join(out_dir, name), "wb") as f:
-            f.write(blob)
-        listing.append({"file": name, "problem": problem, "tensor": tensor, "offset": offset,
-                        "description": description})
-    dump_json(os.path.join(out_dir, "cases.json"), listing)
-    reference_rejects(out_dir, cases)
+    listing = corpus.write(out_dir)
+    reference_rejects(out_dir, corpus.cases)
     return listing
 
 
@@ -518,6 +482,7 @@ def reference_rejects(out_dir, cases):
 # --------------------------------------------------------------------------------------------
 
 
+@np.errstate(all="ignore")
 def generate():
     expected = {"files": {}}
     for name, a, version in npy_arrays():
@@ -534,7 +499,6 @@ def generate():
             versions = {n[:-4]: tuple(z.read(n)[6:8]) for n in z.namelist()}
         expected["files"][name] = {"members": {k: describe(a, versions[k]) for k, a in members.items()}}
 
-    shutil.rmtree(os.path.join(HERE, "malformed"), ignore_errors=True)
     listing = malformed_corpus(os.path.join(HERE, "malformed"))
     dump_json(os.path.join(HERE, "expected.json"), expected)
 
@@ -554,44 +518,10 @@ def generate():
 # --------------------------------------------------------------------------------------------
 
 
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def guard(self, label, step):
-        """Runs one readback step; an exception (unreadable output, say) is a failed check."""
-        try:
-            step()
-        except Exception as e:  # noqa: BLE001 - reported, not raised
-            self.check(False, f"{label}: {type(e).__name__}: {e}")
-
-    def check(self, ok, what):
-        print(f"{'ok  ' if ok else 'FAIL'} {what}")
-        if not ok:
-            self.failures += 1
-        return ok
-
-
-def run_zoo(c, zoo, args, cwd):
-    try:
-        proc = subprocess.run([zoo] + args, cwd=cwd, capture_output=True, text=True)
-    except OSError as e:
-        return c.check(False, f"run {' '.join(args)} -> {e}")
-    ok = c.check(proc.returncode == 0, f"run {' '.join(args)} -> exit {proc.returncode}")
-    if not ok:
-        sys.stdout.write(proc.stdout + proc.stderr)
-    return ok
-
-
 def compare_arrays(c, label, got, want):
     """got/want: {name: ndarray}. Same names; each output array little-endian (or 1-byte) with the
     source's dtype, same shape, same bytes in C order."""
-    same = sorted(got) == sorted(want)
-    c.check(same, f"{label}: names " + ("match" if same else f"{sorted(got)} vs {sorted(want)}"))
-    for name in sorted(want):
-        if name not in got:
-            c.check(False, f"{label}: {name} missing")
-            continue
+    for name in c.same_names(label, got, want, "names"):
         g, w = got[name], want[name]
         native = w.dtype.newbyteorder("<")
         c.check(g.dtype == native and g.dtype.byteorder in "<|=",
@@ -616,12 +546,9 @@ def load_safetensors_arrays(path):
 
 
 def readback(zoo):
-    zoo = os.path.abspath(zoo)
-    c = Checker()
     fortran_be = "fortran_big_endian.npy"
-    with tempfile.TemporaryDirectory() as tmp:
-        for name in ("stored.npz", "deflated.npz", fortran_be):
-            shutil.copy(os.path.join(HERE, name), tmp)
+    with scratch_copy(HERE, ("stored.npz", "deflated.npz", fortran_be)) as tmp:
+        c = Checker(zoo, tmp)
         stored = load_npz(os.path.join(tmp, "stored.npz"))
         deflated = load_npz(os.path.join(tmp, "deflated.npz"))
 
@@ -645,31 +572,16 @@ def readback(zoo):
             want = np.load(os.path.join(tmp, fortran_be), allow_pickle=False)
             compare_arrays(c, "OUT3.npy", {"x": got}, {"x": want})
 
-        if run_zoo(c, zoo, ["convert", "stored.npz", "OUT.safetensors"], tmp):
-            c.guard("OUT.safetensors", step1)
-        if run_zoo(c, zoo, ["convert", "deflated.npz", "OUT.npz"], tmp):
-            c.guard("OUT.npz", step2)
-        if not os.path.exists(out1):
+        c.convert(["convert", "stored.npz", "OUT.safetensors"], "OUT.safetensors", step1)
+        c.convert(["convert", "deflated.npz", "OUT.npz"], "OUT.npz", step2)
+        if os.path.exists(out1):
+            c.convert(["convert", "OUT.safetensors", "OUT2.npz", "--compress"], "OUT2.npz", step3)
+        else:
             c.check(False, "convert OUT.safetensors OUT2.npz --compress: skipped, OUT.safetensors missing")
-        elif run_zoo(c, zoo, ["convert", "OUT.safetensors", "OUT2.npz", "--compress"], tmp):
-            c.guard("OUT2.npz", step3)
-        if run_zoo(c, zoo, ["convert", fortran_be, "OUT3.npy"], tmp):
-            c.guard("OUT3.npy", step4)
+        c.convert(["convert", fortran_be, "OUT3.npy"], "OUT3.npy", step4)
 
-    print(f"{c.failures} failed check(s)" if c.failures else "all checks passed")
-    return 1 if c.failures else 0
-
-
-def main(argv):
-    if len(argv) >= 2 and argv[0] == "--readback":
-        return readback(argv[1])
-    if argv:
-        print(__doc__)
-        return 2
-    with np.errstate(all="ignore"):
-        generate()
-    return 0
+    return c.summary()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(fixturelib.main(__doc__, generate, readback))

@@ -48,11 +48,9 @@ printing one line per check; exits 1 if any check fails.
 
 import glob
 import json
-import math
 import os
 import shutil
 import struct
-import subprocess
 import sys
 import tempfile
 import zlib
@@ -60,6 +58,10 @@ import zlib
 import ml_dtypes
 import numpy as np
 from safetensors import TensorSpec, deserialize, safe_open, serialize_file
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+import fixturelib  # noqa: E402 - formats/fixturelib.py, found through the path above
+from fixturelib import Checker, Corpus, dump_json, le_bytes, scratch_copy  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -197,32 +199,9 @@ def sort_metadata_in_place(path):
             f.write(join(new_header, data))
 
 
-def json_value(dtype, value):
-    if dtype == "BOOL":
-        return bool(value)
-    if dtype in FLOATS:
-        v = float(value)
-        if math.isnan(v):
-            return "nan"
-        if math.isinf(v):
-            return "inf" if v > 0 else "-inf"
-        return v
-    return int(value)
-
-
 def describe(dtype, array):
-    flat = array.reshape(-1)
-    return {
-        "dtype": dtype,
-        "shape": list(array.shape),
-        "crc32": zlib.crc32(array.tobytes()) & 0xFFFFFFFF,
-        "first": [json_value(dtype, v) for v in flat[:4]],
-    }
-
-
-def dump_json(path, value):
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+    kind = "b" if dtype == "BOOL" else "f" if dtype in FLOATS else "i"
+    return fixturelib.describe(dtype, array, kind)
 
 
 # --------------------------------------------------------------------------------------------
@@ -255,7 +234,7 @@ def python_json_error_pos(text):
 
 
 def malformed_corpus(base_path, out_dir):
-    """Returns [(file name, bytes, problem, tensor, offset, description)]."""
+    """Writes the corpus, edits of the valid file base_path, into out_dir; returns the cases.json list."""
     blob = open(base_path, "rb").read()
     h, d = split(blob)
     h_strip = h.rstrip(b" ")
@@ -266,11 +245,8 @@ def malformed_corpus(base_path, out_dir):
     ), h_strip
     assert len(d) == 16
 
-    cases = []
-
-    def add(name, data, problem, tensor=None, offset=None, description=""):
-        assert len(data) < 2048, name
-        cases.append((name, data, problem, tensor, offset, description))
+    corpus = Corpus(max_size=2048)
+    add = corpus.add
 
     def add_json_error(name, header, description, fail_at, cross_check=True):
         """fail_at: byte offset inside the JSON where a parser must stop; checked against Python."""
@@ -278,6 +254,10 @@ def malformed_corpus(base_path, out_dir):
             pos = python_json_error_pos(header)
             assert pos == fail_at, (name, pos, fail_at)
         add(name, join(header, d), "invalidJSON", None, 8 + fail_at, description)
+
+    def add_edited(name, old, new, problem, tensor, description):
+        """The base file with one edit to its header; offset null."""
+        add(name, join(edit(h, old, new), d), problem, tensor, None, description)
 
     # Length field problems.
     add("too_short_empty.safetensors", b"", "tooShort", None, 0, "zero-byte file")
@@ -309,10 +289,10 @@ def malformed_corpus(base_path, out_dir):
     bad = edit(h, b'"shape":[2,2]', b'"shape":[2,2')
     add_json_error("json_unclosed_array.safetensors", bad, "shape array missing its ']'",
                    bad.index(b',"data_offsets":[8,16]') + len(b',"data_offsets"'))
-    add("json_bad_utf8_value.safetensors", join(edit(h, b'"format":"pt"', b'"format":"p\xfft"'), d),
-        "invalidJSON", None, None, "byte 0xff inside the metadata value string")
-    add("json_bad_utf8_name.safetensors", join(edit(h, b'"b":{', b'"\xc3(":{'), d),
-        "invalidJSON", None, None, "invalid UTF-8 (0xc3 0x28) in a tensor name")
+    add_edited("json_bad_utf8_value.safetensors", b'"format":"pt"', b'"format":"p\xfft"', "invalidJSON", None,
+               "byte 0xff inside the metadata value string")
+    add_edited("json_bad_utf8_name.safetensors", b'"b":{', b'"\xc3(":{', "invalidJSON", None,
+               "invalid UTF-8 (0xc3 0x28) in a tensor name")
 
     # Header is JSON but not an object.
     add("not_object_array.safetensors", join(b"[]" + b" " * 6, d), "headerNotObject", None, 8,
@@ -321,74 +301,65 @@ def malformed_corpus(base_path, out_dir):
         "header is a JSON string")
 
     # Entry problems (per tensor; offset left null).
-    add("entry_missing_dtype.safetensors", join(edit(h, b'"dtype":"I16",', b""), d), "badEntry", "b", None,
-        "tensor b has no dtype")
-    add("entry_one_offset.safetensors", join(edit(h, b"[8,16]", b"[8]"), d), "badEntry", "b", None,
-        "data_offsets has one element")
-    add("entry_negative_offset.safetensors", join(edit(h, b"[0,8]", b"[-1,8]"), d), "badEntry", "a", None,
-        "data_offsets begin is -1")
-    add("entry_fractional_offset.safetensors", join(edit(h, b"[8,16]", b"[8,16.0]"), d), "badEntry", "b", None,
-        "data_offsets end written 16.0")
-    add("entry_extra_field.safetensors",
-        join(edit(h, b'"dtype":"F32",', b'"dtype":"F32","extra":1,'), d), "badEntry", "a", None,
-        "tensor a has an unexpected field 'extra'")
-    add("entry_duplicate_key.safetensors",
-        join(edit(h, b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]}}',
-                  b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]},'
-                  b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]}}'), d),
-        "badEntry", "b", None, "tensor b appears twice")
-    add("entry_not_object.safetensors",
-        join(edit(h, b'"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}', b'"a":[0,8]'), d),
-        "badEntry", "a", None, "tensor a is an array, not an object")
-    add("entry_dtype_not_string.safetensors", join(edit(h, b'"dtype":"F32"', b'"dtype":32'), d), "badEntry",
-        "a", None, "dtype is the number 32")
+    add_edited("entry_missing_dtype.safetensors", b'"dtype":"I16",', b"", "badEntry", "b", "tensor b has no dtype")
+    add_edited("entry_one_offset.safetensors", b"[8,16]", b"[8]", "badEntry", "b", "data_offsets has one element")
+    add_edited("entry_negative_offset.safetensors", b"[0,8]", b"[-1,8]", "badEntry", "a",
+               "data_offsets begin is -1")
+    add_edited("entry_fractional_offset.safetensors", b"[8,16]", b"[8,16.0]", "badEntry", "b",
+               "data_offsets end written 16.0")
+    add_edited("entry_extra_field.safetensors", b'"dtype":"F32",', b'"dtype":"F32","extra":1,', "badEntry", "a",
+               "tensor a has an unexpected field 'extra'")
+    add_edited("entry_duplicate_key.safetensors",
+               b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]}}',
+               b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]},'
+               b'"b":{"dtype":"I16","shape":[2,2],"data_offsets":[8,16]}}',
+               "badEntry", "b", "tensor b appears twice")
+    add_edited("entry_not_object.safetensors",
+               b'"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}', b'"a":[0,8]', "badEntry", "a",
+               "tensor a is an array, not an object")
+    add_edited("entry_dtype_not_string.safetensors", b'"dtype":"F32"', b'"dtype":32', "badEntry", "a",
+               "dtype is the number 32")
 
     # Unknown dtype.
-    add("dtype_unknown.safetensors", join(edit(h, b'"F32"', b'"F31"'), d), "unknownDType", "a", None,
-        "dtype F31")
-    add("dtype_torch_name.safetensors", join(edit(h, b'"F32"', b'"float32"'), d), "unknownDType", "a", None,
-        "dtype spelled float32 (the torch name) instead of F32")
-    add("dtype_lowercase.safetensors", join(edit(h, b'"I16"', b'"i16"'), d), "unknownDType", "b", None,
-        "dtype spelled i16 (case matters)")
+    add_edited("dtype_unknown.safetensors", b'"F32"', b'"F31"', "unknownDType", "a", "dtype F31")
+    add_edited("dtype_torch_name.safetensors", b'"F32"', b'"float32"', "unknownDType", "a",
+               "dtype spelled float32 (the torch name) instead of F32")
+    add_edited("dtype_lowercase.safetensors", b'"I16"', b'"i16"', "unknownDType", "b",
+               "dtype spelled i16 (case matters)")
 
     # Shapes. data_offsets stay in range, so the shape is what fails.
-    add("shape_negative.safetensors", join(edit(h, b"[2,2]", b"[-2,-2]"), d), "badShape", "b", None,
-        "shape [-2, -2]")
-    add("shape_fractional.safetensors", join(edit(h, b'"shape":[2]', b'"shape":[2.0]'), d), "badShape", "a",
-        None, "shape [2.0]")
-    add("shape_string.safetensors", join(edit(h, b'"shape":[2]', b'"shape":["2"]'), d), "badShape", "a", None,
-        'shape ["2"]')
-    add("shape_not_array.safetensors", join(edit(h, b'"shape":[2]', b'"shape":2'), d), "badShape", "a", None,
-        "shape is the number 2")
-    add("shape_overflow_elements.safetensors",
-        join(edit(h, b"[2,2]", b"[4294967296,4294967296]"), d), "badShape", "b", None,
-        "element count 2^64 overflows Int64")
-    add("shape_overflow_bytes.safetensors",
-        join(edit(h, b'"shape":[2]', b'"shape":[2305843009213693952,2]'), d), "badShape", "a", None,
-        "2^62 elements fit but 2^62 * 4 bytes overflows Int64")
-    add("shape_dim_too_big.safetensors",
-        join(edit(h, b'"shape":[2]', b'"shape":[9223372036854775808]'), d), "badShape", "a", None,
-        "a single dimension of 2^63, beyond Int64")
+    add_edited("shape_negative.safetensors", b"[2,2]", b"[-2,-2]", "badShape", "b", "shape [-2, -2]")
+    add_edited("shape_fractional.safetensors", b'"shape":[2]', b'"shape":[2.0]', "badShape", "a", "shape [2.0]")
+    add_edited("shape_string.safetensors", b'"shape":[2]', b'"shape":["2"]', "badShape", "a", 'shape ["2"]')
+    add_edited("shape_not_array.safetensors", b'"shape":[2]', b'"shape":2', "badShape", "a",
+               "shape is the number 2")
+    add_edited("shape_overflow_elements.safetensors", b"[2,2]", b"[4294967296,4294967296]", "badShape", "b",
+               "element count 2^64 overflows Int64")
+    add_edited("shape_overflow_bytes.safetensors",
+               b'"shape":[2]', b'"shape":[2305843009213693952,2]', "badShape", "a",
+               "2^62 elements fit but 2^62 * 4 bytes overflows Int64")
+    add_edited("shape_dim_too_big.safetensors", b'"shape":[2]', b'"shape":[9223372036854775808]', "badShape", "a",
+               "a single dimension of 2^63, beyond Int64")
 
     # Size against range.
-    add("size_shape.safetensors", join(edit(h, b'"shape":[2]', b'"shape":[3]'), d), "sizeMismatch", "a", None,
-        "F32 [3] needs 12 bytes, data_offsets span 8")
-    add("size_dtype.safetensors", join(edit(h, b'"F32"', b'"F64"'), d), "sizeMismatch", "a", None,
-        "F64 [2] needs 16 bytes, data_offsets span 8")
-    add("size_empty_range.safetensors", join(edit(h, b"[8,16]", b"[8,8]"), d + b""), "sizeMismatch", "b",
-        None, "I16 [2,2] with an empty range [8, 8]")
+    add_edited("size_shape.safetensors", b'"shape":[2]', b'"shape":[3]', "sizeMismatch", "a",
+               "F32 [3] needs 12 bytes, data_offsets span 8")
+    add_edited("size_dtype.safetensors", b'"F32"', b'"F64"', "sizeMismatch", "a",
+               "F64 [2] needs 16 bytes, data_offsets span 8")
+    add_edited("size_empty_range.safetensors", b"[8,16]", b"[8,8]", "sizeMismatch", "b",
+               "I16 [2,2] with an empty range [8, 8]")
 
     # Ranges against the data section.
-    add("range_reversed.safetensors", join(edit(h, b"[8,16]", b"[16,8]"), d), "rangeOutsideData", "b", None,
-        "data_offsets [16, 8]: begin after end")
-    add("range_past_end.safetensors", join(edit(h, b"[8,16]", b"[8,24]"), d), "rangeOutsideData", "b", None,
-        "data_offsets end 24 beyond the 16-byte data section")
+    add_edited("range_reversed.safetensors", b"[8,16]", b"[16,8]", "rangeOutsideData", "b",
+               "data_offsets [16, 8]: begin after end")
+    add_edited("range_past_end.safetensors", b"[8,16]", b"[8,24]", "rangeOutsideData", "b",
+               "data_offsets end 24 beyond the 16-byte data section")
     add("range_truncated_data.safetensors", blob[:-4], "rangeOutsideData", "b", None,
         "valid file with the last 4 data bytes cut off")
 
     # Tiling of the data section.
-    add("overlap.safetensors", join(edit(h, b"[8,16]", b"[4,12]"), d), "overlap", "b", None,
-        "b = [4, 12] overlaps a = [0, 8]; data section still 16 bytes")
+    add_edited("overlap.safetensors", b"[8,16]", b"[4,12]", "overlap", "b",
+               "b = [4, 12] overlaps a = [0, 8]; data section still 16 bytes")
     add("overlap_same_range.safetensors",
         join(edit(edit(h, b'"shape":[2,2]', b'"shape":[4]'), b"[8,16]", b"[0,8]"), d[:8]), "overlap", None,
         None, "a and b (I16 [4]) both claim [0, 8]; which one is named depends on sort order")
@@ -403,26 +374,18 @@ def malformed_corpus(base_path, out_dir):
         "no tensors but an 8-byte data section")
 
     # Metadata.
-    add("metadata_number.safetensors", join(edit(h, b'"format":"pt"', b'"format":1'), d), "badMetadata", None,
-        None, "metadata value is a number")
-    add("metadata_null.safetensors", join(edit(h, b'"format":"pt"', b'"format":null'), d), "badMetadata", None,
-        None, "metadata value is null")
-    add("metadata_not_object.safetensors", join(edit(h, b'{"format":"pt"}', b'"pt"'), d), "badMetadata", None,
-        None, "__metadata__ is a string")
-    add("metadata_nested.safetensors",
-        join(edit(h, b'{"format":"pt"}', b'{"format":{"v":"pt"}}'), d), "badMetadata", None, None,
-        "metadata value is an object")
+    add_edited("metadata_number.safetensors", b'"format":"pt"', b'"format":1', "badMetadata", None,
+               "metadata value is a number")
+    add_edited("metadata_null.safetensors", b'"format":"pt"', b'"format":null', "badMetadata", None,
+               "metadata value is null")
+    add_edited("metadata_not_object.safetensors", b'{"format":"pt"}', b'"pt"', "badMetadata", None,
+               "__metadata__ is a string")
+    add_edited("metadata_nested.safetensors", b'{"format":"pt"}', b'{"format":{"v":"pt"}}', "badMetadata", None,
+               "metadata value is an object")
 
-    os.makedirs(out_dir, exist_ok=True)
-    listing = []
-    for name, data, problem, tensor_name, offset, description in cases:
-        with open(os.path.join(out_dir, name), "wb") as f:
-            f.write(data)
-        listing.append({"file": name, "problem": problem, "tensor": tensor_name, "offset": offset,
-                        "description": description})
-    dump_json(os.path.join(out_dir, "cases.json"), listing)
+    listing = corpus.write(out_dir)
     # Sanity: the reference library must reject every one of them.
-    for name, data, *_ in cases:
+    for name, data, *_ in corpus.cases:
         try:
             deserialize(data)
         except Exception:
@@ -479,9 +442,7 @@ def generate():
         base = os.path.join(tmp, "base.safetensors")
         write_safetensors(base, {"a": tensor("F32", [1.5, -2.0], (2,)),
                                  "b": tensor("I16", [1, -2, 300, -32768], (2, 2))}, {"format": "pt"})
-        mal_dir = os.path.join(HERE, "malformed")
-        shutil.rmtree(mal_dir, ignore_errors=True)
-        listing = malformed_corpus(base, mal_dir)
+        listing = malformed_corpus(base, os.path.join(HERE, "malformed"))
 
     dump_json(os.path.join(HERE, "expected.json"), expected)
 
@@ -502,27 +463,6 @@ def generate():
 # --------------------------------------------------------------------------------------------
 
 
-class Checker:
-    def __init__(self):
-        self.failures = 0
-
-    def guard(self, label, step):
-        """Runs one readback step; an exception (unreadable output, say) is a failed check."""
-        try:
-            step()
-        except Exception as e:  # noqa: BLE001 - reported, not raised
-            self.check(False, f"{label}: {type(e).__name__}: {e}")
-
-    def check(self, ok, what):
-        print(f"{'ok  ' if ok else 'FAIL'} {what}")
-        if not ok:
-            self.failures += 1
-        return ok
-
-    def info(self, what):
-        print(f"info {what}")
-
-
 def load_raw(path):
     """{name: (dtype, shape, bytes)} via the reference library's low-level reader."""
     with open(path, "rb") as f:
@@ -539,34 +479,18 @@ def load_numpy_checked(c, path, raw):
             if dtype in ("BF16", "F8_E4M3", "F8_E5M2"):
                 continue  # numpy has no such dtype; compared as raw bytes instead
             a = f.get_tensor(name)
-            same = list(a.shape) == shape and np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes() == data
+            same = list(a.shape) == shape and le_bytes(a) == data
             c.check(same, f"{os.path.basename(path)}: safe_open numpy view of {name} matches its bytes")
         return f.metadata()
 
 
 def compare_tensors(c, label, got, want):
-    same = sorted(got) == sorted(want)
-    c.check(same, f"{label}: tensor names " + ("match" if same else f"{sorted(got)} vs {sorted(want)}"))
-    for name in sorted(want):
-        if name not in got:
-            c.check(False, f"{label}: {name} missing")
-            continue
+    for name in c.same_names(label, got, want, "tensor names"):
         gd, gs, gb = got[name]
         wd, ws, wb = want[name]
         c.check(gd == wd, f"{label}: {name} dtype {gd} (want {wd})")
         c.check(gs == ws, f"{label}: {name} shape {gs} (want {ws})")
         c.check(gb == wb, f"{label}: {name} bytes ({len(gb)} vs {len(wb)}, crc {zlib.crc32(gb):08x} vs {zlib.crc32(wb):08x})")
-
-
-def run_zoo(c, zoo, args, cwd):
-    try:
-        proc = subprocess.run([zoo] + args, cwd=cwd, capture_output=True, text=True)
-    except OSError as e:
-        return c.check(False, f"run {' '.join(args)} -> {e}")
-    ok = c.check(proc.returncode == 0, f"run {' '.join(args)} -> exit {proc.returncode}")
-    if not ok:
-        sys.stdout.write(proc.stdout + proc.stderr)
-    return ok
 
 
 def load_sharded(c, index_path):
@@ -601,15 +525,8 @@ def load_sharded(c, index_path):
 
 
 def readback(zoo):
-    zoo = os.path.abspath(zoo)
-    c = Checker()
-    with tempfile.TemporaryDirectory() as tmp:
-        for rel in ("all_dtypes.safetensors", "no_metadata.safetensors", "sharded"):
-            src = os.path.join(HERE, rel)
-            if os.path.isdir(src):
-                shutil.copytree(src, os.path.join(tmp, rel))
-            else:
-                shutil.copy(src, tmp)
+    with scratch_copy(HERE, ("all_dtypes.safetensors", "no_metadata.safetensors", "sharded")) as tmp:
+        c = Checker(zoo, tmp)
         source_all = load_raw(os.path.join(tmp, "all_dtypes.safetensors"))
         source_sharded = {}
         for shard in sorted(glob.glob(os.path.join(tmp, "sharded", "model-*.safetensors"))):
@@ -654,28 +571,16 @@ def readback(zoo):
 
         # 1. single file round trip; 2. sharded index -> one file; 3. one file -> shards of at
         # most 200 bytes; 4. dtype conversion to f16.
-        if run_zoo(c, zoo, ["convert", "all_dtypes.safetensors", "OUT.safetensors"], tmp):
-            c.guard("OUT.safetensors", step1)
-        if run_zoo(c, zoo, ["convert", "sharded/model.safetensors.index.json", "OUT2.safetensors"], tmp):
-            c.guard("OUT2.safetensors", step2)
-        if run_zoo(c, zoo, ["convert", "all_dtypes.safetensors", "OUT3.safetensors", "--shard-size", "200"], tmp):
-            c.guard("OUT3 shards", step3)
-        if run_zoo(c, zoo, ["convert", "no_metadata.safetensors", "OUT4.safetensors", "--dtype", "f16"], tmp):
-            c.guard("OUT4.safetensors", step4)
+        c.convert(["convert", "all_dtypes.safetensors", "OUT.safetensors"], "OUT.safetensors", step1)
+        c.convert(["convert", "sharded/model.safetensors.index.json", "OUT2.safetensors"],
+                  "OUT2.safetensors", step2)
+        c.convert(["convert", "all_dtypes.safetensors", "OUT3.safetensors", "--shard-size", "200"],
+                  "OUT3 shards", step3)
+        c.convert(["convert", "no_metadata.safetensors", "OUT4.safetensors", "--dtype", "f16"],
+                  "OUT4.safetensors", step4)
 
-    print(f"{c.failures} failed check(s)" if c.failures else "all checks passed")
-    return 1 if c.failures else 0
-
-
-def main(argv):
-    if len(argv) >= 2 and argv[0] == "--readback":
-        return readback(argv[1])
-    if argv:
-        print(__doc__)
-        return 2
-    generate()
-    return 0
+    return c.summary()
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(fixturelib.main(__doc__, generate, readback))

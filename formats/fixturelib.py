@@ -1,0 +1,162 @@
+"""What the fixture generators formats/safetensors/generate.py and formats/numpy/generate.py share:
+the expected.json record of an array, the malformed corpus with its cases.json, the readback
+checks against the zoo CLI, and the command line (no arguments: write; --readback ZOO: check).
+"""
+
+import contextlib
+import json
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zlib
+
+import numpy as np
+
+
+def le_bytes(a):
+    """The array's bytes in C order, little-endian."""
+    return np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<"))).tobytes()
+
+
+def json_value(kind, value):
+    """One element as expected.json holds it: kind "b" (bool), "f" (float: "nan", "inf" and "-inf"
+    as strings) or anything else (int)."""
+    if kind == "b":
+        return bool(value)
+    if kind == "f":
+        v = float(value)
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return v
+    return int(value)
+
+
+def describe(dtype, a, kind):
+    """expected.json's record of array `a`: zoo dtype name, shape, unsigned CRC-32 of le_bytes and
+    up to 4 leading values in C order (elements of json_value `kind`)."""
+    return {
+        "dtype": dtype,
+        "shape": list(a.shape),
+        "crc32": zlib.crc32(le_bytes(a)) & 0xFFFFFFFF,
+        "first": [json_value(kind, v) for v in a.reshape(-1)[:4]],
+    }
+
+
+def dump_json(path, value):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+class Corpus:
+    """Malformed files, each listed with the error a reader must report."""
+
+    def __init__(self, max_size):
+        self.max_size = max_size
+        self.cases = []
+
+    def add(self, name, data, problem, tensor=None, offset=None, description=""):
+        """problem: the Swift error case name; tensor: the tensor the error is about; offset: the
+        absolute byte the error must point at (None where that is not pinned down)."""
+        assert len(data) < self.max_size, (name, len(data))
+        self.cases.append((name, data, problem, tensor, offset, description))
+
+    def write(self, out_dir):
+        """Replaces out_dir with the files and their cases.json; returns the cases.json list."""
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.makedirs(out_dir)
+        listing = []
+        for name, data, problem, tensor, offset, description in self.cases:
+            with open(os.path.join(out_dir, name), "wb") as f:
+                f.write(data)
+            listing.append({"file": name, "problem": problem, "tensor": tensor, "offset": offset,
+                            "description": description})
+        dump_json(os.path.join(out_dir, "cases.json"), listing)
+        return listing
+
+
+@contextlib.contextmanager
+def scratch_copy(folder, names):
+    """A temporary folder holding copies of the named files and folders of `folder`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in names:
+            src = os.path.join(folder, name)
+            if os.path.isdir(src):
+                shutil.copytree(src, os.path.join(tmp, name))
+            else:
+                shutil.copy(src, tmp)
+        yield tmp
+
+
+class Checker:
+    """One readback run: runs zoo in `cwd`, prints one line per check and counts the failures."""
+
+    def __init__(self, zoo, cwd):
+        self.zoo = os.path.abspath(zoo)
+        self.cwd = cwd
+        self.failures = 0
+
+    def check(self, ok, what):
+        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        if not ok:
+            self.failures += 1
+        return ok
+
+    def info(self, what):
+        print(f"info {what}")
+
+    def guard(self, label, step):
+        """Runs one readback step; an exception (unreadable output, say) is a failed check."""
+        try:
+            step()
+        except Exception as e:  # noqa: BLE001 - reported, not raised
+            self.check(False, f"{label}: {type(e).__name__}: {e}")
+
+    def run_zoo(self, args):
+        """Runs zoo with `args`; its exit status 0 is a check, its output is shown when it fails."""
+        try:
+            proc = subprocess.run([self.zoo] + args, cwd=self.cwd, capture_output=True, text=True)
+        except OSError as e:
+            return self.check(False, f"run {' '.join(args)} -> {e}")
+        ok = self.check(proc.returncode == 0, f"run {' '.join(args)} -> exit {proc.returncode}")
+        if not ok:
+            sys.stdout.write(proc.stdout + proc.stderr)
+        return ok
+
+    def convert(self, args, label, step):
+        """Runs zoo with `args` and, if it succeeds, `step`, which checks what it wrote."""
+        if self.run_zoo(args):
+            self.guard(label, step)
+
+    def same_names(self, label, got, want, noun):
+        """Checks that dicts `got` and `want` have the same keys; yields, sorted, the keys of `want`
+        that `got` has, each missing one a failed check."""
+        same = sorted(got) == sorted(want)
+        self.check(same, f"{label}: {noun} " + ("match" if same else f"{sorted(got)} vs {sorted(want)}"))
+        for name in sorted(want):
+            if name in got:
+                yield name
+            else:
+                self.check(False, f"{label}: {name} missing")
+
+    def summary(self):
+        """Prints the outcome; returns the exit status, 1 if any check failed."""
+        print(f"{self.failures} failed check(s)" if self.failures else "all checks passed")
+        return 1 if self.failures else 0
+
+
+def main(doc, generate, readback):
+    """A generator's command line: no arguments runs generate(), `--readback ZOO` readback(ZOO);
+    anything else prints the docstring `doc`. Returns the exit status."""
+    argv = sys.argv[1:]
+    if len(argv) >= 2 and argv[0] == "--readback":
+        return readback(argv[1])
+    if argv:
+        print(doc)
+        return 2
+    generate()
+    return 0
