@@ -42,7 +42,11 @@ case (3, "read-all"):
     let reader = try SafetensorsReader(path: arguments[2])
     reader.adviseSequential()
     var total: UInt64 = 0
-    for info in reader.tensors { total &+= wordSum(try reader.tensor(named: info.name)) }
+    for info in reader.tensors {
+        let tensor = try reader.tensor(named: info.name)
+        total &+= wordSum(tensor)
+        tensor.storage.releaseMappedPages()
+    }
     report(total)
 case (3, "memcpy"):
     let bytes = Int(arguments[2])! << 20

@@ -9,10 +9,13 @@ import Darwin
 public final class MappedFile: @unchecked Sendable {
     public let path: String
     public let bytes: UnsafeRawBufferPointer
+    /// False for anonymous maps holding a copy of in-memory bytes.
+    public let isFileBacked: Bool
 
     /// Maps `path`. An empty file maps to an empty buffer.
     public init(path: String) throws(FileError) {
         self.path = path
+        isFileBacked = true
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw FileError(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
@@ -37,6 +40,7 @@ public final class MappedFile: @unchecked Sendable {
     /// (for parsing bytes that are already in memory: fuzzers, tests, network buffers).
     public init(copying contents: UnsafeRawBufferPointer, path: String) {
         self.path = path
+        isFileBacked = false
         guard contents.count > 0 else {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return
@@ -52,6 +56,18 @@ public final class MappedFile: @unchecked Sendable {
     /// Tells the kernel the whole file will be read front to back (for full-file scans).
     public func adviseSequential() {
         if let base = bytes.baseAddress { madvise(UnsafeMutableRawPointer(mutating: base), bytes.count, MADV_SEQUENTIAL) }
+    }
+
+    /// Drops this process's resident pages of `range` (the kernel's page cache keeps them, and
+    /// touching them again simply re-reads them), so streaming through a large file does not
+    /// grow the resident set. Only whole pages inside the range are dropped; anonymous maps,
+    /// whose pages would read back as zeros, are left alone.
+    public func releasePages(_ range: Range<Int>) {
+        guard isFileBacked, let base = bytes.baseAddress else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + page - 1) / page * page, end = range.upperBound / page * page
+        guard start < end else { return }
+        madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
     }
 
     deinit {

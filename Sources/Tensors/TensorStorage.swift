@@ -37,6 +37,20 @@ public final class TensorStorage: @unchecked Sendable {
         return UnsafeMutableRawBufferPointer(mutating: bytes)
     }
 
+    /// For storage mapped from a file, drops its resident pages (see `MappedFile.releasePages`);
+    /// the bytes stay readable. Does nothing for owned storage.
+    public func releaseMappedPages() {
+        guard case .mapped(let file) = root, let base = bytes.baseAddress, let fileBase = file.bytes.baseAddress else { return }
+        let offset = base - fileBase
+        file.releasePages(offset..<offset + bytes.count)
+    }
+
+    /// The backing at the bottom of a chain of slices.
+    private var root: Backing {
+        if case .slice(let parent) = backing { return parent.root }
+        return backing
+    }
+
     /// Whether the bytes live in a memory-mapped file (directly or through a slice).
     public var isMapped: Bool {
         switch backing {

@@ -23,6 +23,25 @@ import Testing
         #expect(throws: CheckpointError.self) { try reader.tensor(named: "missing") }
     }
 
+    /// Dropping a tensor's resident pages (done while streaming a conversion) must leave its bytes
+    /// readable and unchanged, for file maps and for in-memory copies alike.
+    @Test func releasingMappedPagesKeepsTheBytes() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("pages.safetensors")
+        let values = (0..<100_000).map { Float($0) }  // spans many pages, so whole pages are dropped
+        let writer = try SafetensorsWriter(path: path, tensors: [TensorInfo(name: "w", dtype: .f32, shape: [100_000])])
+        try writer.append(Tensor(values, dtype: .f32, shape: [100_000]))
+        _ = try writer.commit()
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let copy = bytes.withUnsafeBytes { MappedFile(copying: $0, path: path) }
+        for reader in [try SafetensorsReader(path: path), try SafetensorsReader(file: copy)] {
+            let before = try reader.checksums()
+            for info in reader.tensors { try reader.tensor(named: info.name).storage.releaseMappedPages() }
+            #expect(try reader.checksums() == before)
+            #expect(try reader.tensor(named: "w").scalars(as: Float.self) == values)
+        }
+    }
+
     @Test func opensAShardedCheckpointAsOne() throws {
         let sharded = Self.expected["sharded"] as! [String: Any]
         let reader = try Checkpoint.open(Fixtures.path("safetensors", sharded["index"] as! String))

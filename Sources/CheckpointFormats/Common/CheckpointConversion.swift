@@ -76,6 +76,8 @@ public enum CheckpointConversion {
             let output = try tensor.converted(to: target.dtype)
             if output.dtype != tensor.dtype { cast += 1 }
             try writer.append(output)
+            // Written: let the source's pages leave the resident set, so RSS stays bounded too.
+            tensor.storage.releaseMappedPages()
             done += info.byteCount
             written += output.byteCount
             progress(done, total)
