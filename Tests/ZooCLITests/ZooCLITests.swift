@@ -91,6 +91,19 @@ struct Zoo {
         #expect(try folder.contents() == ["a.npz", "b.safetensors"])
     }
 
+    @Test func convertWritesShardsWithAnIndex() throws {
+        let folder = try TemporaryFolder()
+        let result = try Zoo.run("convert", fixture, folder.file("m.safetensors"), "--shard-size", "0.2KB", "--json")
+        #expect(result.status == 0)
+        let files = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any])["files"] as! [String]
+        #expect(files.last == folder.file("m.safetensors.index.json"))
+        #expect(files.count > 2)
+        let whole = try Zoo.run("inspect", fixture, "--checksum", "--sort", "name").stdout.split(separator: "\n").dropFirst(2)
+        let sharded = try Zoo.run("inspect", folder.path, "--checksum", "--sort", "name").stdout
+        #expect(sharded.split(separator: "\n").dropFirst(2) == whole)
+        #expect(try Zoo.run("convert", fixture, folder.file("x.npz"), "--shard-size", "1GB").status == 1)
+    }
+
     @Test func convertCastsFloatsAndReportsJSON() throws {
         let folder = try TemporaryFolder()
         let result = try Zoo.run("convert", fixture, folder.file("half.safetensors"), "--dtype", "f16", "--json")

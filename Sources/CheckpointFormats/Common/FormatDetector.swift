@@ -100,7 +100,14 @@ public enum Checkpoint {
             where manager.fileExists(atPath: folder + candidate) {
                 return folder + candidate
             }
-            throw CheckpointError.unknownFormat(file: path, tried: ["a folder holding model.safetensors(.index.json), pytorch_model.bin, tf_model.h5 or model.weights.h5"])
+            // Otherwise a single index, or failing that a single safetensors file, under any name.
+            let names = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            for suffix in [".safetensors.index.json", ".safetensors"] {
+                let matches = names.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }
+                if matches.count == 1 { return folder + matches[0] }
+            }
+            throw CheckpointError.unknownFormat(
+                file: path, tried: ["a folder holding model.safetensors(.index.json), pytorch_model.bin, tf_model.h5, model.weights.h5, or a single *.safetensors(.index.json)"])
         }
         if manager.fileExists(atPath: path + ".index") { return path + ".index" }
         return path
