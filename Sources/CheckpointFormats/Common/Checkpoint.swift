@@ -33,6 +33,19 @@ public protocol CheckpointReader: AnyObject, Sendable {
     func tensor(named name: String) throws -> Tensor
 }
 
+/// A reader of a single file, which it parses from a memory map (of a file on disk, or of bytes
+/// already in memory: see `MappedFile(copying:path:)`).
+public protocol MappedCheckpointReader: CheckpointReader {
+    init(file: MappedFile) throws
+}
+
+extension MappedCheckpointReader {
+    /// Maps the file at `path` and reads it.
+    public init(path: String) throws {
+        try self.init(file: MappedFile(path: path))
+    }
+}
+
 /// A checkpoint being written. The writer is created with the full list of tensors it will
 /// receive (formats such as safetensors need every offset in the header first), then receives
 /// each tensor in that order, and only `commit()` makes the output appear, atomically.

@@ -27,7 +27,7 @@ enum NpyArray {
 }
 
 /// A single `.npy` file as a one-tensor checkpoint, the tensor named after the file.
-public final class NpyReader: CheckpointReader {
+public final class NpyReader: MappedCheckpointReader {
     public let path: String
     public let format = CheckpointFormat.npy
     public let tensors: [TensorInfo]
@@ -35,10 +35,6 @@ public final class NpyReader: CheckpointReader {
     public let warnings: [String] = []
     private let file: MappedFile
     private let header: NpyHeader
-
-    public convenience init(path: String) throws {
-        try self.init(file: MappedFile(path: path))
-    }
 
     public init(file: MappedFile) throws {
         let path = file.path
@@ -63,7 +59,7 @@ public final class NpyReader: CheckpointReader {
 
 /// An `.npz` archive: each `NAME.npy` member is the tensor `NAME`. Stored members are mapped in
 /// place; deflated ones are inflated when read. Every member's CRC is checked when it is read.
-public final class NpzReader: CheckpointReader {
+public final class NpzReader: MappedCheckpointReader {
     public let path: String
     public let format = CheckpointFormat.npz
     public let tensors: [TensorInfo]
@@ -71,10 +67,6 @@ public final class NpzReader: CheckpointReader {
     public let warnings: [String]
     private let archive: ZipArchive
     private let members: [String: (ZipEntry, NpyHeader)]
-
-    public convenience init(path: String) throws {
-        try self.init(file: MappedFile(path: path))
-    }
 
     public init(file: MappedFile) throws {
         let path = file.path

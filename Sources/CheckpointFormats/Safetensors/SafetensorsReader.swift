@@ -2,7 +2,7 @@ import Tensors
 
 /// Reads a safetensors file through a memory map: opening parses and validates only the header,
 /// and each tensor is a zero-copy view into the mapped file.
-public final class SafetensorsReader: CheckpointReader {
+public final class SafetensorsReader: MappedCheckpointReader {
     public let path: String
     public let header: SafetensorsHeader
     public let format = CheckpointFormat.safetensors
@@ -10,10 +10,6 @@ public final class SafetensorsReader: CheckpointReader {
     private let file: MappedFile
     private let dataStart: Int
     private let index: [String: SafetensorsHeader.Entry]
-
-    public convenience init(path: String) throws {
-        try self.init(file: MappedFile(path: path))
-    }
 
     public init(file: MappedFile) throws {
         let path = file.path
