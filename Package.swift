@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "ModelZoo", targets: ["ModelZoo"]),
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "CheckpointFormats", targets: ["CheckpointFormats"]),
+        .library(name: "Architectures", targets: ["Architectures"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
     ],
     dependencies: [
@@ -29,7 +30,8 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim"]),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats"]),
+        .target(name: "Architectures", dependencies: ["Tensors"]),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -39,6 +41,7 @@ let package = Package(
         .testTarget(
             name: "CheckpointFormatsTests",
             dependencies: ["CheckpointFormats", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets
 )

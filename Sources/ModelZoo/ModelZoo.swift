@@ -1,3 +1,4 @@
 // The umbrella library: `import ModelZoo` gives a Swift program everything the `zoo` tool uses.
 @_exported import CheckpointFormats
 @_exported import Tensors
+@_exported import Architectures

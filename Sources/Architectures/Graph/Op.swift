@@ -1,0 +1,115 @@
+import Tensors
+
+/// Element-wise non-linearities, as the reference libraries define them.
+public enum Activation: String, Sendable, Codable {
+    case relu, relu6, hardswish, hardsigmoid, silu, sigmoid
+    /// GELU with the exact erf form (BERT, RoBERTa, DistilBERT, MiniLM in PyTorch).
+    case gelu
+}
+
+/// One operation of a model graph. Operations with weights describe them through `parameters`;
+/// everything else (shapes, multiply-accumulates) is derived from the operation and its inputs.
+public enum Op: Sendable, Equatable {
+    /// The graph's input: an image `[channels, height, width]` or a token sequence.
+    case input
+    case conv2d(Conv2D)
+    case batchNorm(channels: Int, epsilon: Double)
+    case activation(Activation)
+    case maxPool(kernel: Int, stride: Int, padding: Int)
+    /// Adaptive average pooling to `size × size`, as torchvision's `AdaptiveAvgPool2d`.
+    case adaptiveAvgPool(size: Int)
+    case flatten
+    case linear(inFeatures: Int, outFeatures: Int, bias: Bool)
+    case dropout(probability: Double)
+    /// Element-wise sum of the inputs (residual connections).
+    case add
+
+    /// A 2-D convolution in PyTorch's terms (weight OIHW, symmetric padding).
+    public struct Conv2D: Sendable, Equatable {
+        public var inChannels: Int
+        public var outChannels: Int
+        public var kernel: Int
+        public var stride: Int = 1
+        public var padding: Int = 0
+        public var groups: Int = 1
+        public var bias: Bool = false
+
+        public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false) {
+            self.inChannels = inChannels
+            self.outChannels = outChannels
+            self.kernel = kernel
+            self.stride = stride
+            self.padding = padding
+            self.groups = groups
+            self.bias = bias
+        }
+    }
+
+    /// The weights and buffers this operation owns, as (suffix, shape, dtype, is-buffer).
+    public var parameters: [ParameterSpec] {
+        switch self {
+        case .conv2d(let conv):
+            [ParameterSpec("weight", [conv.outChannels, conv.inChannels / conv.groups, conv.kernel, conv.kernel])]
+                + (conv.bias ? [ParameterSpec("bias", [conv.outChannels])] : [])
+        case .batchNorm(let channels, _):
+            [
+                ParameterSpec("weight", [channels]), ParameterSpec("bias", [channels]),
+                ParameterSpec("running_mean", [channels], buffer: true), ParameterSpec("running_var", [channels], buffer: true),
+                ParameterSpec("num_batches_tracked", [], dtype: .i64, buffer: true),
+            ]
+        case .linear(let inFeatures, let outFeatures, let bias):
+            [ParameterSpec("weight", [outFeatures, inFeatures])] + (bias ? [ParameterSpec("bias", [outFeatures])] : [])
+        case .input, .activation, .maxPool, .adaptiveAvgPool, .flatten, .dropout, .add:
+            []
+        }
+    }
+
+    /// The per-sample output shape for the given per-sample input shapes.
+    func outputShape(_ inputs: [[Int]]) -> [Int] {
+        switch self {
+        case .input: return inputs[0]
+        case .conv2d(let conv):
+            let (h, w) = (inputs[0][1], inputs[0][2])
+            return [conv.outChannels, Self.window(h, conv.kernel, conv.stride, conv.padding), Self.window(w, conv.kernel, conv.stride, conv.padding)]
+        case .maxPool(let kernel, let stride, let padding):
+            return [inputs[0][0], Self.window(inputs[0][1], kernel, stride, padding), Self.window(inputs[0][2], kernel, stride, padding)]
+        case .adaptiveAvgPool(let size): return [inputs[0][0], size, size]
+        case .flatten: return [inputs[0].reduce(1, *)]
+        case .linear(_, let outFeatures, _): return inputs[0].dropLast() + [outFeatures]
+        case .batchNorm, .activation, .dropout, .add: return inputs[0]
+        }
+    }
+
+    /// Multiply-accumulates per sample, the unit of torchvision's "GFLOPS" column. Only products
+    /// that dominate (convolutions, linear layers) count, as in the published figures.
+    func multiplyAccumulates(_ inputs: [[Int]], output: [Int]) -> Int {
+        switch self {
+        case .conv2d(let conv): output.reduce(1, *) * (conv.inChannels / conv.groups) * conv.kernel * conv.kernel
+        case .linear(let inFeatures, _, _): output.reduce(1, *) * inFeatures
+        default: 0
+        }
+    }
+
+    /// Output size of a sliding window (PyTorch's floor rule).
+    static func window(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> Int {
+        (size + 2 * padding - kernel) / stride + 1
+    }
+}
+
+/// A weight or buffer an operation owns, named relative to its node.
+public struct ParameterSpec: Sendable, Equatable {
+    public let suffix: String
+    public let shape: [Int]
+    public let dtype: DType
+    /// Buffers (batch-norm statistics) are saved in checkpoints but are not trained parameters.
+    public let isBuffer: Bool
+
+    public init(_ suffix: String, _ shape: [Int], dtype: DType = .f32, buffer: Bool = false) {
+        self.suffix = suffix
+        self.shape = shape
+        self.dtype = dtype
+        self.isBuffer = buffer
+    }
+
+    public var elementCount: Int { shape.reduce(1, *) }
+}

@@ -1,0 +1,64 @@
+import Architectures
+import Foundation
+import TestSupport
+import Testing
+
+/// Every registry model against the reference library's own state dict (formats/architectures,
+/// written by torchvision / timm / transformers): names, shapes and dtypes in order, the trainable
+/// parameter count, and multiply-accumulates within 1% of the published figure where there is one.
+@Suite struct ReferenceTests {
+    struct Reference {
+        let stateDict: [(name: String, shape: [Int], dtype: String)]
+        let parameters: Int
+        let publishedGMACs: Double?
+
+        init(_ model: String) throws {
+            let json = try Fixtures.json("architectures", model + ".json") as! [String: Any]
+            stateDict = (json["state_dict"] as! [[Any]]).map {
+                ($0[0] as! String, ($0[1] as! [NSNumber]).map(\.intValue), $0[2] as! String)
+            }
+            parameters = (json["parameters"] as! NSNumber).intValue
+            publishedGMACs = (json["published_gmacs"] as? NSNumber)?.doubleValue
+        }
+    }
+
+    static let names = Registry.models.map(\.name)
+
+    @Test(arguments: names)
+    func stateDictEqualsTheReferenceLibrary(_ name: String) throws {
+        let graph = Registry.model(named: name)!.graph
+        let reference = try Reference(name)
+        let ours = graph.parameters.map { ($0.name, $0.spec.shape, $0.spec.dtype == .i64 ? "int64" : "float32") }
+        #expect(ours.count == reference.stateDict.count)
+        for (index, (mine, theirs)) in zip(ours, reference.stateDict).enumerated() where mine != theirs {
+            Issue.record("\(name) entry \(index): zoo \(mine), reference \(theirs)")
+            break
+        }
+        #expect(graph.parameterCount == reference.parameters)
+    }
+
+    @Test(arguments: names)
+    func multiplyAccumulatesMatchThePublishedFigure(_ name: String) throws {
+        let reference = try Reference(name)
+        guard let published = reference.publishedGMACs else { return }
+        let ours = Double(Registry.model(named: name)!.graph.totalMultiplyAccumulates()) / 1e9
+        #expect(abs(ours - published) / published < 0.01, "\(name): zoo \(ours) GMACs, published \(published)")
+    }
+
+    @Test func headsAreReplaceableAndOptional() {
+        let custom = ResNet.graph(depth: 50, numClasses: 37)
+        #expect(custom.parameters.last!.name == "fc.bias" && custom.parameters.last!.spec.shape == [37])
+        let headless = ResNet.graph(depth: 50, numClasses: nil)
+        #expect(headless.parameters.last!.name == "layer4.2.bn3.num_batches_tracked")
+        #expect(headless.shapes().last! == [2048])
+        #expect(MobileNetV2.graph(numClasses: nil).shapes().last! == [1280])
+    }
+
+    @Test func shapesFollowTheInputSize() {
+        let graph = ResNet.graph(depth: 18)
+        let shapes = graph.shapes(input: .image(channels: 3, size: 160))
+        let layer4 = graph.nodes.lastIndex { $0.name.hasPrefix("layer4") }!
+        #expect(shapes[layer4] == [512, 5, 5])
+        #expect(shapes.last! == [1000])
+    }
+}
