@@ -23,6 +23,9 @@ public enum Registry {
             }
         }
         + [RegisteredModel(name: "mobilenet_v2", family: "mobilenet") { MobileNetV2.graph(numClasses: $0) }]
+        + MobileNetV3.Size.allCases.map { size in
+            RegisteredModel(name: "mobilenet_v3_\(size.rawValue)", family: "mobilenet") { MobileNetV3.graph(size, numClasses: $0) }
+        }
 
     public static func model(named name: String) -> RegisteredModel? { models.first { $0.name == name } }
 }

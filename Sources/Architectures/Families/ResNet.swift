@@ -26,7 +26,7 @@ public enum ResNet {
                 let widths = bottleneck ? [(channels, planes, 1, 1), (planes, planes, 3, stride), (planes, planes * 4, 1, 1)]
                     : [(channels, planes, 3, stride), (planes, planes, 3, 1)]
                 for (position, (inC, outC, kernel, convStride)) in widths.enumerated() {
-                    x = b.add("\(name).conv\(position + 1)", .conv2d(.init(inC, outC, kernel: kernel, stride: convStride, padding: kernel / 2)), [x])
+                    x = b.add("\(name).conv\(position + 1)", .conv2d(.init(inC, outC, kernel: kernel, stride: convStride, padding: .symmetric(kernel / 2))), [x])
                     x = b.add("\(name).bn\(position + 1)", .batchNorm(channels: outC, epsilon: 1e-5))
                     if position < widths.count - 1 { x = b.add("\(name).relu\(position + 1)", .activation(.relu)) }
                 }

@@ -23,18 +23,31 @@ public enum Op: Sendable, Equatable {
     case dropout(probability: Double)
     /// Element-wise sum of the inputs (residual connections).
     case add
+    /// The first input scaled channel-wise by the second (`[C,1,1]`): squeeze-and-excitation.
+    case multiply
 
-    /// A 2-D convolution in PyTorch's terms (weight OIHW, symmetric padding).
+    /// How a convolution pads its input.
+    public enum Padding: Sendable, Equatable, ExpressibleByIntegerLiteral {
+        /// The same number of zeros on every side (PyTorch).
+        case symmetric(Int)
+        /// TensorFlow's "SAME": output = ceil(input / stride), any odd pixel of padding at the
+        /// bottom and right (Keras, and timm's `tf_` ports).
+        case same
+
+        public init(integerLiteral value: Int) { self = .symmetric(value) }
+    }
+
+    /// A 2-D convolution (weight OIHW as PyTorch stores it).
     public struct Conv2D: Sendable, Equatable {
         public var inChannels: Int
         public var outChannels: Int
         public var kernel: Int
         public var stride: Int = 1
-        public var padding: Int = 0
+        public var padding: Padding = 0
         public var groups: Int = 1
         public var bias: Bool = false
 
-        public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0, groups: Int = 1, bias: Bool = false) {
+        public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Padding = 0, groups: Int = 1, bias: Bool = false) {
             self.inChannels = inChannels
             self.outChannels = outChannels
             self.kernel = kernel
@@ -59,7 +72,7 @@ public enum Op: Sendable, Equatable {
             ]
         case .linear(let inFeatures, let outFeatures, let bias):
             [ParameterSpec("weight", [outFeatures, inFeatures])] + (bias ? [ParameterSpec("bias", [outFeatures])] : [])
-        case .input, .activation, .maxPool, .adaptiveAvgPool, .flatten, .dropout, .add:
+        case .input, .activation, .maxPool, .adaptiveAvgPool, .flatten, .dropout, .add, .multiply:
             []
         }
     }
@@ -69,14 +82,13 @@ public enum Op: Sendable, Equatable {
         switch self {
         case .input: return inputs[0]
         case .conv2d(let conv):
-            let (h, w) = (inputs[0][1], inputs[0][2])
-            return [conv.outChannels, Self.window(h, conv.kernel, conv.stride, conv.padding), Self.window(w, conv.kernel, conv.stride, conv.padding)]
+            return [conv.outChannels, conv.outputSize(inputs[0][1]), conv.outputSize(inputs[0][2])]
         case .maxPool(let kernel, let stride, let padding):
             return [inputs[0][0], Self.window(inputs[0][1], kernel, stride, padding), Self.window(inputs[0][2], kernel, stride, padding)]
         case .adaptiveAvgPool(let size): return [inputs[0][0], size, size]
         case .flatten: return [inputs[0].reduce(1, *)]
         case .linear(_, let outFeatures, _): return inputs[0].dropLast() + [outFeatures]
-        case .batchNorm, .activation, .dropout, .add: return inputs[0]
+        case .batchNorm, .activation, .dropout, .add, .multiply: return inputs[0]
         }
     }
 
@@ -90,9 +102,19 @@ public enum Op: Sendable, Equatable {
         }
     }
 
-    /// Output size of a sliding window (PyTorch's floor rule).
+    /// Output size of a sliding window with symmetric padding (PyTorch's floor rule).
     static func window(_ size: Int, _ kernel: Int, _ stride: Int, _ padding: Int) -> Int {
         (size + 2 * padding - kernel) / stride + 1
+    }
+}
+
+extension Op.Conv2D {
+    /// Output height or width for an input of `size`.
+    func outputSize(_ size: Int) -> Int {
+        switch padding {
+        case .symmetric(let pad): Op.window(size, kernel, stride, pad)
+        case .same: (size + stride - 1) / stride
+        }
     }
 }
 
