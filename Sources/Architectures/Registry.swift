@@ -26,6 +26,10 @@ public enum Registry {
         + MobileNetV3.Size.allCases.map { size in
             RegisteredModel(name: "mobilenet_v3_\(size.rawValue)", family: "mobilenet") { MobileNetV3.graph(size, numClasses: $0) }
         }
+        + [RegisteredModel(name: "mobilenetv1_100", family: "mobilenet") { MobileNetV1.graph(numClasses: $0) }]
+        + EfficientNetLite.variants.indices.map { variant in
+            RegisteredModel(name: "tf_efficientnet_lite\(variant)", family: "efficientnet_lite") { EfficientNetLite.graph(variant: variant, numClasses: $0) }
+        }
 
     public static func model(named name: String) -> RegisteredModel? { models.first { $0.name == name } }
 }

@@ -11,6 +11,9 @@ import Testing
         let stateDict: [(name: String, shape: [Int], dtype: String)]
         let parameters: Int
         let publishedGMACs: Double?
+        /// PyTorch's FlopCounterMode count at `countedInputSize`.
+        let countedGMACs: Double?
+        let countedInputSize: Int?
 
         init(_ model: String) throws {
             let json = try Fixtures.json("architectures", model + ".json") as! [String: Any]
@@ -19,6 +22,8 @@ import Testing
             }
             parameters = (json["parameters"] as! NSNumber).intValue
             publishedGMACs = (json["published_gmacs"] as? NSNumber)?.doubleValue
+            countedGMACs = (json["counted_gmacs"] as? NSNumber)?.doubleValue
+            countedInputSize = (json["counted_input_size"] as? NSNumber)?.intValue
         }
     }
 
@@ -43,6 +48,16 @@ import Testing
         guard let published = reference.publishedGMACs else { return }
         let ours = Double(Registry.model(named: name)!.graph.totalMultiplyAccumulates()) / 1e9
         #expect(abs(ours - published) / published < 0.01, "\(name): zoo \(ours) GMACs, published \(published)")
+    }
+
+    @Test(arguments: names)
+    func multiplyAccumulatesMatchPyTorchsCount(_ name: String) throws {
+        let reference = try Reference(name)
+        let graph = Registry.model(named: name)!.graph
+        guard let counted = reference.countedGMACs, let size = reference.countedInputSize else { return }
+        #expect(graph.input == .image(channels: 3, size: size), "default input size differs from the reference's")
+        let ours = Double(graph.totalMultiplyAccumulates()) / 1e9
+        #expect(abs(ours - counted) / counted < 0.01, "\(name): zoo \(ours) GMACs, PyTorch counts \(counted)")
     }
 
     @Test func headsAreReplaceableAndOptional() {

@@ -6,13 +6,16 @@ count and, where the library publishes one, its multiply-accumulate figure.
 
 Models are built from their configurations with random initialisation (nothing is downloaded).
 torchvision's GFLOPS column (`weights.meta["_ops"]`) counts multiply-accumulates; it is recorded
-as `published_gmacs` with its source.
+as `published_gmacs` with its source. For every image model, `counted_gmacs` is PyTorch's own
+count (`torch.utils.flop_counter.FlopCounterMode`, FLOPs / 2) of one forward pass at the model's
+default input size, recorded with that size.
 """
 import json
 import os
 
 import timm
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 import torchvision
 import transformers
 from torchvision import models as tv
@@ -42,6 +45,15 @@ def torchvision_models():
 def timm_models():
     for name in ["mobilenetv1_100"] + [f"tf_efficientnet_lite{i}" for i in range(5)]:
         yield name, timm.create_model(name, pretrained=False), f"timm {timm.__version__}", {}
+
+
+def counted_gmacs(model, size):
+    """PyTorch's count of multiply-accumulates for one image of `size`×`size`."""
+    model.eval()
+    counter = FlopCounterMode(display=False)
+    with counter, torch.no_grad():
+        model(torch.zeros(1, 3, size, size))
+    return counter.get_total_flops() / 2 / 1e9
 
 
 def transformers_models():
@@ -75,6 +87,10 @@ def main():
                 "state_dict": [[key, list(tensor.shape), str(tensor.dtype).replace("torch.", "")] for key, tensor in state.items()],
             }
             record.update(extra)
+            if generator is not transformers_models:
+                size = model.pretrained_cfg["input_size"][-1] if hasattr(model, "pretrained_cfg") else 224
+                record["counted_gmacs"] = counted_gmacs(model, size)
+                record["counted_input_size"] = size
             with open(os.path.join(HERE, name + ".json"), "w") as out:
                 json.dump(record, out, indent=0, separators=(",", ":"))
                 out.write("\n")

@@ -1,5 +1,5 @@
-/// torchvision's MobileNet V2 (width 1.0). Freeze groups: `features.0` is the stem, each row of
-/// the inverted-residual table is a stage (the final 1×1 convolution joins the last), and the
+/// torchvision's MobileNet V2 (width 1.0). Freeze groups: `features.0` is the stem, stages are
+/// resolution levels (`GraphBuilder.beginBlock`; the final 1×1 convolution joins the last), the
 /// classifier is the head.
 public enum MobileNetV2 {
     /// (expansion t, output channels c, repeats n, first stride s), from the paper's Table 2.
@@ -9,10 +9,10 @@ public enum MobileNetV2 {
         var b = GraphBuilder()
         b.convNormActivation("features.0", 3, 32, kernel: 3, stride: 2, activation: .relu6)
         var channels = 32, index = 1
-        for (stage, (expansion, outChannels, repeats, firstStride)) in settings.enumerated() {
-            b.group = .stage(stage + 1)
+        for (expansion, outChannels, repeats, firstStride) in settings {
             for repeatIndex in 0..<repeats {
                 let stride = repeatIndex == 0 ? firstStride : 1
+                b.beginBlock(stride: stride)
                 let input = b.nodes.count - 1
                 let hidden = channels * expansion
                 let name = "features.\(index).conv"

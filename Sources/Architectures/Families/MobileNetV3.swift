@@ -1,6 +1,6 @@
-/// torchvision's MobileNet V3, small and large. Freeze groups: `features.0` is the stem; a new
-/// stage starts at every block that halves the resolution (the final 1×1 convolution joins the
-/// last); the classifier is the head.
+/// torchvision's MobileNet V3, small and large. Freeze groups: `features.0` is the stem, stages
+/// are resolution levels (`GraphBuilder.beginBlock`; the final 1×1 convolution joins the last),
+/// the classifier is the head.
 public enum MobileNetV3 {
     public enum Size: String, Sendable, CaseIterable { case small, large }
 
@@ -28,10 +28,9 @@ public enum MobileNetV3 {
         let (blocks, lastChannel) = blocks(size)
         var b = GraphBuilder()
         b.convNormActivation("features.0", 3, 16, kernel: 3, stride: 2, epsilon: epsilon, activation: .hardswish)
-        var channels = 16, stage = 0
+        var channels = 16
         for (offset, block) in blocks.enumerated() {
-            if block.stride == 2 || offset == 0 { stage += 1 }
-            b.group = .stage(stage)
+            b.beginBlock(stride: block.stride)
             let index = offset + 1, input = b.nodes.count - 1
             let activation: Activation = block.hardswish ? .hardswish : .relu
             var position = 0

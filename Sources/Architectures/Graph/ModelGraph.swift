@@ -128,5 +128,15 @@ public struct GraphBuilder {
         return nodes.count - 1
     }
 
+    /// For mobile networks, whose stages are resolution levels: the first block, and every block
+    /// that halves the resolution, opens the next stage.
+    public mutating func beginBlock(stride: Int) {
+        switch group {
+        case .stage(let index) where stride == 1: group = .stage(index)
+        case .stage(let index): group = .stage(index + 1)
+        default: group = .stage(1)
+        }
+    }
+
     public func graph(name: String, input: InputSpec) -> ModelGraph { ModelGraph(name: name, nodes: nodes, input: input) }
 }
