@@ -8,7 +8,8 @@ Models are built from their configurations with random initialisation (nothing i
 torchvision's GFLOPS column (`weights.meta["_ops"]`) counts multiply-accumulates; it is recorded
 as `published_gmacs` with its source. For every image model, `counted_gmacs` is PyTorch's own
 count (`torch.utils.flop_counter.FlopCounterMode`, FLOPs / 2) of one forward pass at the model's
-default input size, recorded with that size.
+default input size, recorded with that size; for encoders, of one sequence of 128 tokens
+(`counted_sequence_length`).
 """
 import json
 import os
@@ -47,12 +48,12 @@ def timm_models():
         yield name, timm.create_model(name, pretrained=False), f"timm {timm.__version__}", {}
 
 
-def counted_gmacs(model, size):
-    """PyTorch's count of multiply-accumulates for one image of `size`×`size`."""
+def counted_gmacs(model, inputs):
+    """PyTorch's count of multiply-accumulates for one forward pass on `inputs`."""
     model.eval()
     counter = FlopCounterMode(display=False)
     with counter, torch.no_grad():
-        model(torch.zeros(1, 3, size, size))
+        model(inputs)
     return counter.get_total_flops() / 2 / 1e9
 
 
@@ -87,9 +88,12 @@ def main():
                 "state_dict": [[key, list(tensor.shape), str(tensor.dtype).replace("torch.", "")] for key, tensor in state.items()],
             }
             record.update(extra)
-            if generator is not transformers_models:
+            if generator is transformers_models:
+                record["counted_gmacs"] = counted_gmacs(model, torch.ones(1, 128, dtype=torch.long))
+                record["counted_sequence_length"] = 128
+            else:
                 size = model.pretrained_cfg["input_size"][-1] if hasattr(model, "pretrained_cfg") else 224
-                record["counted_gmacs"] = counted_gmacs(model, size)
+                record["counted_gmacs"] = counted_gmacs(model, torch.zeros(1, 3, size, size))
                 record["counted_input_size"] = size
             with open(os.path.join(HERE, name + ".json"), "w") as out:
                 json.dump(record, out, indent=0, separators=(",", ":"))

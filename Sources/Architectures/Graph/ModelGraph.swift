@@ -53,10 +53,13 @@ public struct GraphParameter: Sendable, Equatable {
 /// Per-sample input of a graph.
 public enum InputSpec: Sendable, Equatable {
     case image(channels: Int, size: Int)
+    /// A sequence of `length` token ids.
+    case tokens(length: Int)
 
     var shape: [Int] {
         switch self {
         case .image(let channels, let size): [channels, size, size]
+        case .tokens(let length): [length]
         }
     }
 }

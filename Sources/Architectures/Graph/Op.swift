@@ -2,7 +2,7 @@ import Tensors
 
 /// Element-wise non-linearities, as the reference libraries define them.
 public enum Activation: String, Sendable, Codable {
-    case relu, relu6, hardswish, hardsigmoid, silu, sigmoid
+    case relu, relu6, hardswish, hardsigmoid, silu, sigmoid, tanh
     /// GELU with the exact erf form (BERT, RoBERTa, DistilBERT, MiniLM in PyTorch).
     case gelu
 }
@@ -25,6 +25,22 @@ public enum Op: Sendable, Equatable {
     case add
     /// The first input scaled channel-wise by the second (`[C,1,1]`): squeeze-and-excitation.
     case multiply
+    /// A lookup table of `count` vectors of `dimension`, indexed by `index` of each token.
+    case embedding(count: Int, dimension: Int, index: EmbeddingIndex)
+    case layerNorm(dimension: Int, epsilon: Double)
+    /// Scaled dot-product self-attention over inputs (query, key, value), `heads` heads, with a
+    /// padding mask; the projections around it are ordinary linear nodes.
+    case attention(heads: Int)
+    /// The first token's vector (`[CLS]`), what a BERT pooler reads.
+    case firstToken
+
+    /// What an embedding table is indexed by.
+    public enum EmbeddingIndex: Sendable, Equatable {
+        case token
+        /// Position, counted from `offset` (RoBERTa's positions start after its padding index).
+        case position(offset: Int)
+        case tokenType
+    }
 
     /// How a convolution pads its input.
     public enum Padding: Sendable, Equatable, ExpressibleByIntegerLiteral {
@@ -72,7 +88,11 @@ public enum Op: Sendable, Equatable {
             ]
         case .linear(let inFeatures, let outFeatures, let bias):
             [ParameterSpec("weight", [outFeatures, inFeatures])] + (bias ? [ParameterSpec("bias", [outFeatures])] : [])
-        case .input, .activation, .maxPool, .adaptiveAvgPool, .flatten, .dropout, .add, .multiply:
+        case .embedding(let count, let dimension, _):
+            [ParameterSpec("weight", [count, dimension])]
+        case .layerNorm(let dimension, _):
+            [ParameterSpec("weight", [dimension]), ParameterSpec("bias", [dimension])]
+        case .input, .activation, .maxPool, .adaptiveAvgPool, .flatten, .dropout, .add, .multiply, .attention, .firstToken:
             []
         }
     }
@@ -88,16 +108,20 @@ public enum Op: Sendable, Equatable {
         case .adaptiveAvgPool(let size): return [inputs[0][0], size, size]
         case .flatten: return [inputs[0].reduce(1, *)]
         case .linear(_, let outFeatures, _): return inputs[0].dropLast() + [outFeatures]
-        case .batchNorm, .activation, .dropout, .add, .multiply: return inputs[0]
+        case .batchNorm, .activation, .dropout, .add, .multiply, .layerNorm, .attention: return inputs[0]
+        case .embedding(_, let dimension, _): return [inputs[0][0], dimension]
+        case .firstToken: return [inputs[0][1]]
         }
     }
 
     /// Multiply-accumulates per sample, the unit of torchvision's "GFLOPS" column. Only products
-    /// that dominate (convolutions, linear layers) count, as in the published figures.
+    /// that dominate count, as in the published figures: convolutions, linear layers, and the two
+    /// products of attention (QKᵀ and the weighted sum of V, T²·H each).
     func multiplyAccumulates(_ inputs: [[Int]], output: [Int]) -> Int {
         switch self {
         case .conv2d(let conv): output.reduce(1, *) * (conv.inChannels / conv.groups) * conv.kernel * conv.kernel
         case .linear(let inFeatures, _, _): output.reduce(1, *) * inFeatures
+        case .attention: 2 * output[0] * output.reduce(1, *)
         default: 0
         }
     }
