@@ -1,0 +1,89 @@
+/// What fine-tuning a graph costs when its first freeze groups are frozen: trainable parameters,
+/// forward and backward multiply-accumulates, and memory for weights, gradients, optimizer state
+/// and stored activations.
+///
+/// Frozen groups run in inference mode — batch-norm keeps its running statistics fixed — and need
+/// no backward pass, so their output can be computed once and cached (`cacheableFeatures`).
+public struct FreezePlan: Sendable {
+    public enum Optimizer: String, Sendable, CaseIterable {
+        /// SGD with momentum: one state tensor per parameter.
+        case sgdMomentum = "sgd"
+        /// AdamW: two state tensors (first and second moments) per parameter.
+        case adamW = "adamw"
+
+        var statesPerParameter: Int { self == .sgdMomentum ? 1 : 2 }
+    }
+
+    /// The groups frozen, in order (a prefix of `ModelGraph.freezeGroups`).
+    public let frozen: [FreezeGroup]
+    public let trainableParameters: Int
+    public let frozenParameters: Int
+    /// Per sample, at the plan's input.
+    public let forwardMACs: Int
+    /// Per sample: weight gradients of trainable nodes, input gradients wherever a gradient must
+    /// flow further back (twice the forward products for attention's two matrix products).
+    public let backwardMACs: Int
+    /// Floats per sample the backward pass needs stored: the outputs of every node it visits and
+    /// the values it reads from outside the path (the input, or the frozen prefix's output).
+    public let storedActivationsPerSample: Int
+    /// Floats per sample at the frozen prefix's output, which can be cached instead of recomputed
+    /// (0 when nothing is frozen).
+    public let cacheableFeatures: Int
+    /// Bytes of every parameter and buffer, as stored (f32).
+    public let weightBytes: Int
+
+    /// Freezes the first `frozenGroups` groups of `graph` (0 trains everything).
+    public init(_ graph: ModelGraph, frozenGroups: Int, input: InputSpec? = nil) {
+        let groups = graph.freezeGroups
+        precondition((0...groups.count).contains(frozenGroups), "freeze depth outside 0...\(groups.count)")
+        frozen = Array(groups.prefix(frozenGroups))
+        let frozenSet = Set(frozen)
+        let shapes = graph.shapes(input: input), macs = graph.multiplyAccumulates(input: input)
+
+        var trainable = 0, frozenCount = 0
+        for parameter in graph.parameters where !parameter.spec.isBuffer {
+            if frozenSet.contains(parameter.group) { frozenCount += parameter.spec.elementCount } else { trainable += parameter.spec.elementCount }
+        }
+        trainableParameters = trainable
+        frozenParameters = frozenCount
+        weightBytes = graph.parameters.reduce(0) { $0 + $1.spec.elementCount * $1.spec.dtype.size }
+        forwardMACs = macs.reduce(0, +)
+
+        // A node is on the backward path when it trains weights or reads a node that is. The
+        // path's own outputs, and the off-path values it reads, are what the backward pass needs.
+        var onPath = [Bool](repeating: false, count: graph.nodes.count)
+        var backward = 0, stored = 0
+        var boundary = Set<Int>()
+        for (index, node) in graph.nodes.enumerated() {
+            let trainsWeights = node.op.parameters.contains { !$0.isBuffer } && !frozenSet.contains(node.group)
+            let gradientFlowsIn = node.inputs.contains { onPath[$0] }
+            onPath[index] = trainsWeights || gradientFlowsIn
+            guard onPath[index] else { continue }
+            if trainsWeights { backward += macs[index] }
+            if gradientFlowsIn {
+                if case .attention = node.op { backward += 2 * macs[index] } else { backward += macs[index] }
+            }
+            stored += shapes[index].reduce(1, *)
+            boundary.formUnion(node.inputs.filter { !onPath[$0] })
+        }
+        let boundarySize = boundary.reduce(0) { $0 + shapes[$1].reduce(1, *) }
+        backwardMACs = backward
+        storedActivationsPerSample = stored + boundarySize
+        // With nothing frozen the boundary is the input itself: there is nothing to cache.
+        cacheableFeatures = frozenGroups == 0 ? 0 : boundarySize
+    }
+
+    /// Bytes for training at `batch` with `optimizer`: weights, gradients, optimizer state and
+    /// stored activations (f32).
+    public func trainingBytes(batch: Int, optimizer: Optimizer) -> (weights: Int, gradients: Int, optimizer: Int, activations: Int) {
+        (weightBytes, trainableParameters * 4, trainableParameters * 4 * optimizer.statesPerParameter, storedActivationsPerSample * 4 * batch)
+    }
+}
+
+extension ModelGraph {
+    /// The freeze groups in order from the input: stem, stage 1…N, head for CNNs; embeddings,
+    /// layer 0…N−1, pooler, head for encoders. Groups without trainable parameters are left out.
+    public var freezeGroups: [FreezeGroup] {
+        Set(parameters.filter { !$0.spec.isBuffer }.map(\.group)).sorted()
+    }
+}
