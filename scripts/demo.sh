@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo: the real all-MiniLM-L6-v2 checkpoint, inspected, converted to .npz and back,
-# and shown to round-trip bit for bit (every tensor's dtype, shape and CRC-32 equal).
+# The demo: the real all-MiniLM-L6-v2 checkpoint, inspected, converted to .npz and back, and
+# shown to round-trip bit for bit (every tensor's dtype, shape and CRC-32 equal); then the
+# architecture registry.
 set -euo pipefail
 zoo=$1
 model=$2
@@ -26,3 +27,8 @@ else
     echo "round trip differs" >&2
     exit 1
 fi
+
+# The architecture registry: what there is, and what fine-tuning one CNN and one encoder costs.
+step "$zoo" models list --sort params
+step "$zoo" models show mobilenet_v2 --batch 64
+step "$zoo" models show minilm_l6_h384 --seq 128 --classes 2 --batch 32

@@ -17,6 +17,12 @@ public struct RegisteredModel: Sendable {
 
     /// The graph as the published checkpoints are laid out.
     public var graph: ModelGraph { build(publishedClasses) }
+
+    /// What the model takes: "image" or "text".
+    public var task: String {
+        if case .tokens = graph.input { return "text" }
+        return "image"
+    }
 }
 
 /// Every architecture zoo can describe, by canonical name (torchvision's where it has one).

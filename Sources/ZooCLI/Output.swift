@@ -47,6 +47,16 @@ enum Format {
         return unit == 0 ? "\(value) B" : String(format: "%.1f %@", size, units[unit])
     }
 
+    /// Parses "25M", "1.5B", "300K" or "4000000" into a count.
+    static func parseCount(_ text: String) -> Int? {
+        let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
+        let scales: [Character: Double] = ["k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9]
+        if let last = lower.last, let scale = scales[last], let number = Double(lower.dropLast()), number >= 0 {
+            return Int(number * scale)
+        }
+        return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
     /// Parses "2GB", "500MiB", "1.5G", "4096" into bytes (decimal and binary units both accepted).
     static func parseBytes(_ text: String) -> Int? {
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)

@@ -6,10 +6,10 @@ struct Zoo: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "zoo",
-        abstract: "A model zoo for people who fine-tune: inspect and convert checkpoints.",
+        abstract: "A model zoo for people who fine-tune: inspect and convert checkpoints, browse architectures.",
         discussion: ExitStatus.summary,
         version: version,
-        subcommands: [Inspect.self, Convert.self])
+        subcommands: [Inspect.self, Convert.self, Models.self])
 }
 
 extension Zoo {

@@ -138,4 +138,37 @@ struct Zoo {
         #expect(unwritable.status == 3)
         #expect(unwritable.stderr.contains("no/such/folder/out.safetensors"))
     }
+
+    @Test func modelsListFiltersSortsAndPrintsJSON() throws {
+        let result = try Zoo.run("models", "list", "--task", "image", "--max-params", "6M", "--sort", "flops", "--json")
+        #expect(result.status == 0)
+        let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]]
+        #expect(!rows.isEmpty && rows.allSatisfy { $0["task"] as? String == "image" && ($0["parameters"] as! Int) <= 6_000_000 })
+        let flops = rows.map { $0["gmacs"] as! Double }
+        #expect(flops == flops.sorted())
+        #expect(rows.contains { $0["name"] as? String == "mobilenet_v2" && $0["parameters"] as? Int == 3_504_872 })
+        #expect(try Zoo.run("models", "list", "--family", "nonsense").status == 1)
+    }
+
+    @Test func modelsShowGivesACostRowPerFreezeDepth() throws {
+        let result = try Zoo.run("models", "show", "resnet18", "--batch", "8", "--json")
+        #expect(result.status == 0)
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let groups = (report["groups"] as! [[String: Any]]).map { $0["group"] as! String }
+        #expect(groups == ["stem", "stage1", "stage2", "stage3", "stage4", "head"])
+        let depths = report["freezeDepths"] as! [[String: Any]]
+        #expect(depths.count == groups.count)
+        #expect(depths.first!["trainableParameters"] as? Int == 11_689_512)
+        #expect(depths.last!["trainableParameters"] as? Int == 512 * 1000 + 1000)
+        let table = try Zoo.run("models", "show", "bert_base_uncased", "--seq", "64", "--classes", "2")
+        #expect(table.status == 0 && table.stdout.contains("layer11") && table.stdout.contains("64 tokens"))
+        let unknown = try Zoo.run("models", "show", "resnet5")
+        #expect(unknown.status == 1 && unknown.stderr.contains("resnet50"))
+    }
+
+    @Test func modelsSearchMatchesNamesAndFamilies() throws {
+        let result = try Zoo.run("models", "search", "RoBERTa")
+        #expect(result.status == 0 && result.stdout.contains("roberta_base") && result.stdout.contains("roberta_large"))
+        #expect(!result.stdout.contains("bert_base"))
+    }
 }

@@ -23,8 +23,9 @@ public struct FreezePlan: Sendable {
     /// Per sample: weight gradients of trainable nodes, input gradients wherever a gradient must
     /// flow further back (twice the forward products for attention's two matrix products).
     public let backwardMACs: Int
-    /// Floats per sample the backward pass needs stored: the outputs of every node it visits and
-    /// the values it reads from outside the path (the input, or the frozen prefix's output).
+    /// Floats per sample the backward pass needs stored: the outputs of every node it visits (and
+    /// attention's probabilities) and the values it reads from outside the path (the input, or the
+    /// frozen prefix's output). An estimate: frameworks that recompute or fuse store less.
     public let storedActivationsPerSample: Int
     /// Floats per sample at the frozen prefix's output, which can be cached instead of recomputed
     /// (0 when nothing is frozen).
@@ -64,6 +65,8 @@ public struct FreezePlan: Sendable {
                 if case .attention = node.op { backward += 2 * macs[index] } else { backward += macs[index] }
             }
             stored += shapes[index].reduce(1, *)
+            // Attention also keeps its softmax probabilities, heads × T × T, for the backward pass.
+            if case .attention(let heads) = node.op { stored += heads * shapes[index][0] * shapes[index][0] }
             boundary.formUnion(node.inputs.filter { !onPath[$0] })
         }
         let boundarySize = boundary.reduce(0) { $0 + shapes[$1].reduce(1, *) }

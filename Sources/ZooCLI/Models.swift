@@ -1,0 +1,221 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+/// `zoo models …`: browse the architecture registry.
+struct Models: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Browse the architectures zoo knows: parameters, compute, freeze groups and fine-tuning cost.",
+        discussion: ExitStatus.summary,
+        subcommands: [List.self, Show.self, Search.self])
+
+    /// One registry row, for tables and JSON.
+    struct Row: Encodable {
+        let name: String
+        let family: String
+        let task: String
+        let parameters: Int
+        let gmacs: Double
+        let input: String
+
+        init(_ model: RegisteredModel) {
+            let graph = model.graph
+            name = model.name
+            family = model.family
+            task = model.task
+            parameters = graph.parameterCount
+            gmacs = Double(graph.totalMultiplyAccumulates()) / 1e9
+            input = Models.describe(graph.input)
+        }
+    }
+
+    static func describe(_ input: InputSpec) -> String {
+        switch input {
+        case .image(let channels, let size): "\(channels)×\(size)×\(size)"
+        case .tokens(let length): "\(length) tokens"
+        }
+    }
+
+    static func table(_ rows: [Row]) -> String {
+        Table(header: ["NAME", "FAMILY", "TASK", "PARAMS", "GMACs", "INPUT"], rightAligned: [3, 4],
+              rows: rows.map { [$0.name, $0.family, $0.task, Format.count($0.parameters), String(format: "%.3f", $0.gmacs), $0.input] }).rendered
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List registry models, filtered and sorted.",
+            discussion: "GMACs are multiply-accumulates per sample at the default input (encoders: per 128-token sequence).")
+
+        enum SortKey: String, ExpressibleByArgument, CaseIterable { case name, params, flops }
+
+        @Option(help: "Only this family (e.g. resnet, vgg, mobilenet, efficientnet_lite, bert, roberta, distilbert, minilm).")
+        var family: String?
+
+        @Option(help: "Only image or text models.")
+        var task: String?
+
+        @Option(help: "At most this many parameters (e.g. 25M, 1.5B, 4000000).")
+        var maxParams: String?
+
+        @Option(help: "At most this many GMACs per sample.")
+        var maxGflops: Double?
+
+        @Option(help: "Order: name, params or flops.")
+        var sort: SortKey = .name
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func validate() throws {
+            if let task, !["image", "text"].contains(task) { throw ValidationError("--task must be image or text") }
+            if let maxParams, Format.parseCount(maxParams) == nil { throw ValidationError("--max-params must be a count such as 25M or 4000000") }
+            if let family, !Registry.models.contains(where: { $0.family == family }) {
+                throw ValidationError("unknown family '\(family)'; known: \(Set(Registry.models.map(\.family)).sorted().joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            let limit = maxParams.flatMap(Format.parseCount)
+            var rows = Registry.models
+                .filter { family == nil || $0.family == family }
+                .filter { task == nil || $0.task == task }
+                .map(Row.init)
+                .filter { limit == nil || $0.parameters <= limit! }
+                .filter { maxGflops == nil || $0.gmacs <= maxGflops! }
+            switch sort {
+            case .name: rows.sort { $0.name < $1.name }
+            case .params: rows.sort { $0.parameters < $1.parameters }
+            case .flops: rows.sort { $0.gmacs < $1.gmacs }
+            }
+            if json { try printJSON(rows) } else { print(Models.table(rows)) }
+        }
+    }
+
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Find models whose name, family or task contains TEXT.")
+
+        @Argument(help: "Text to look for (case-insensitive).")
+        var text: String
+
+        @Flag(help: "Print JSON instead of a table.")
+        var json = false
+
+        func run() throws {
+            let needle = text.lowercased()
+            let rows = Registry.models.filter { [$0.name, $0.family, $0.task].contains { $0.lowercased().contains(needle) } }.map(Row.init)
+            if json { try printJSON(rows) } else { print(rows.isEmpty ? "no model matches '\(text)'" : Models.table(rows)) }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a model's structure by freeze group and what fine-tuning costs at each freeze depth.",
+            discussion: """
+                Row k of the cost table freezes every group above it. Frozen groups run in inference mode \
+                (batch-norm statistics fixed) and need no backward pass; their output can be cached. Memory is \
+                f32: weights, gradients, optimizer state and the activations stored for the backward pass.
+                """)
+
+        @Argument(help: "A registry model name (see `zoo models list`).")
+        var name: String
+
+        @Option(help: "Image size for image models (default: the model's own).")
+        var input: Int?
+
+        @Option(help: "Sequence length for text models.")
+        var seq: Int = 128
+
+        @Option(help: "Batch size for the activation memory.")
+        var batch: Int = 32
+
+        @Option(help: "Optimizer for the state memory: sgd or adamw.")
+        var optimizer: String = "adamw"
+
+        @Option(help: "Classes of the task head (default: the published head).")
+        var classes: Int?
+
+        @Flag(help: "Print JSON instead of tables.")
+        var json = false
+
+        func validate() throws {
+            if Registry.model(named: name) == nil {
+                let close = Registry.models.map(\.name).filter { $0.contains(name.lowercased()) || name.lowercased().contains($0) }
+                throw ValidationError("unknown model '\(name)'\(close.isEmpty ? "" : "; did you mean \(close.prefix(5).joined(separator: ", "))?")")
+            }
+            if FreezePlan.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd or adamw") }
+            if batch < 1 || seq < 1 || (input ?? 32) < 32 || (classes ?? 1) < 1 {
+                throw ValidationError("--batch, --seq and --classes must be positive and --input at least 32")
+            }
+        }
+
+        struct Group: Encodable {
+            let group: String
+            let parameters: Int
+            let gmacs: Double
+        }
+
+        struct Depth: Encodable {
+            let frozenThrough: String
+            let trainableParameters: Int
+            let forwardGMACs: Double
+            let backwardGMACs: Double
+            let cacheableFeatures: Int
+            let memoryBytes: [String: Int]
+        }
+
+        struct Report: Encodable {
+            let model: Row
+            let input: String
+            let batch: Int
+            let optimizer: String
+            let groups: [Group]
+            let freezeDepths: [Depth]
+        }
+
+        func run() throws {
+            let model = Registry.model(named: name)!
+            let graph = model.build(classes ?? model.publishedClasses)
+            let spec: InputSpec
+            switch graph.input {
+            case .image(let channels, let size): spec = .image(channels: channels, size: input ?? size)
+            case .tokens: spec = .tokens(length: seq)
+            }
+            let macs = graph.multiplyAccumulates(input: spec)
+            let groups = graph.freezeGroups.map { group in
+                Group(
+                    group: group.description,
+                    parameters: graph.parameters.filter { $0.group == group && !$0.spec.isBuffer }.reduce(0) { $0 + $1.spec.elementCount },
+                    gmacs: Double(graph.nodes.indices.filter { graph.nodes[$0].group == group }.reduce(0) { $0 + macs[$1] }) / 1e9)
+            }
+            let chosen = FreezePlan.Optimizer(rawValue: optimizer)!
+            let depths = (0..<graph.freezeGroups.count).map { frozen in
+                let plan = FreezePlan(graph, frozenGroups: frozen, input: spec)
+                let bytes = plan.trainingBytes(batch: batch, optimizer: chosen)
+                return Depth(
+                    frozenThrough: plan.frozen.last?.description ?? "nothing", trainableParameters: plan.trainableParameters,
+                    forwardGMACs: Double(plan.forwardMACs) / 1e9, backwardGMACs: Double(plan.backwardMACs) / 1e9,
+                    cacheableFeatures: plan.cacheableFeatures,
+                    memoryBytes: ["weights": bytes.weights, "gradients": bytes.gradients, "optimizer": bytes.optimizer, "activations": bytes.activations])
+            }
+            let report = Report(model: Row(model), input: Models.describe(spec), batch: batch, optimizer: optimizer, groups: groups, freezeDepths: depths)
+            if json { return try printJSON(report) }
+
+            print("\(model.name)  (\(model.family), \(model.task))  \(Format.count(graph.parameterCount)) parameters, input \(report.input)")
+            print()
+            print(Table(header: ["GROUP", "PARAMS", "GMACs"], rightAligned: [1, 2],
+                        rows: groups.map { [$0.group, Format.count($0.parameters), String(format: "%.3f", $0.gmacs)] }).rendered)
+            print()
+            print("Fine-tuning cost per sample and memory at batch \(batch) with \(optimizer) (f32):")
+            print(Table(
+                header: ["FROZEN THROUGH", "TRAINABLE", "FWD GMACs", "BWD GMACs", "CACHEABLE", "WEIGHTS", "GRADS+OPT", "ACTIVATIONS", "TOTAL"],
+                rightAligned: Set(1...8),
+                rows: depths.map { depth in
+                    let memory = depth.memoryBytes
+                    return [depth.frozenThrough, Format.count(depth.trainableParameters), String(format: "%.3f", depth.forwardGMACs),
+                            String(format: "%.3f", depth.backwardGMACs), depth.cacheableFeatures == 0 ? "—" : Format.count(depth.cacheableFeatures),
+                            Format.bytes(memory["weights"]!), Format.bytes(memory["gradients"]! + memory["optimizer"]!),
+                            Format.bytes(memory["activations"]!), Format.bytes(memory.values.reduce(0, +))]
+                }).rendered)
+        }
+    }
+}
