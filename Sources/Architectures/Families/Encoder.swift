@@ -51,7 +51,7 @@ public struct Encoder: Sendable {
         var x = b.add("embeddings.LayerNorm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [sum])
         for index in 0..<layers {
             b.group = .layer(index)
-            x = layout == .distilbert ? distilBERTLayer(&b, "transformer.layer.\(index)", x) : bertLayer(&b, "encoder.layer.\(index)", x)
+            x = layer(&b, layout == .distilbert ? .distilBERT("transformer.layer.\(index)") : .bert("encoder.layer.\(index)"), x)
         }
         var features = b.add("first_token", .firstToken, [x])
         if layout != .distilbert {
@@ -67,41 +67,42 @@ public struct Encoder: Sendable {
         return b.graph(name: name, input: .tokens(length: sequenceLength))
     }
 
-    /// One BERT/RoBERTa layer: self-attention, add & norm, feed-forward, add & norm.
-    private func bertLayer(_ b: inout GraphBuilder, _ name: String, _ input: Int) -> Int {
-        let attention = selfAttention(&b, input, query: "\(name).attention.self.query", key: "\(name).attention.self.key",
-                                      value: "\(name).attention.self.value", scores: "\(name).attention.self.scores",
-                                      output: "\(name).attention.output.dense")
-        let residual = b.add("\(name).attention.output.add", .add, [attention, input])
-        let normed = b.add("\(name).attention.output.LayerNorm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [residual])
-        b.add("\(name).intermediate.dense", .linear(inFeatures: hidden, outFeatures: intermediate, bias: true))
-        b.add("\(name).intermediate.activation", .activation(.gelu))
-        let down = b.add("\(name).output.dense", .linear(inFeatures: intermediate, outFeatures: hidden, bias: true))
-        let sum = b.add("\(name).output.add", .add, [down, normed])
-        return b.add("\(name).output.LayerNorm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [sum])
+    /// The module paths of one layer's parts, which is all that differs between the layouts.
+    struct LayerNames {
+        let query, key, value, scores, attentionOutput, attentionAdd, attentionNorm: String
+        let up, activation, down, outputAdd, outputNorm: String
+
+        static func bert(_ p: String) -> LayerNames {
+            LayerNames(
+                query: "\(p).attention.self.query", key: "\(p).attention.self.key", value: "\(p).attention.self.value",
+                scores: "\(p).attention.self.scores", attentionOutput: "\(p).attention.output.dense",
+                attentionAdd: "\(p).attention.output.add", attentionNorm: "\(p).attention.output.LayerNorm",
+                up: "\(p).intermediate.dense", activation: "\(p).intermediate.activation", down: "\(p).output.dense",
+                outputAdd: "\(p).output.add", outputNorm: "\(p).output.LayerNorm")
+        }
+
+        static func distilBERT(_ p: String) -> LayerNames {
+            LayerNames(
+                query: "\(p).attention.q_lin", key: "\(p).attention.k_lin", value: "\(p).attention.v_lin",
+                scores: "\(p).attention.scores", attentionOutput: "\(p).attention.out_lin",
+                attentionAdd: "\(p).attention.add", attentionNorm: "\(p).sa_layer_norm",
+                up: "\(p).ffn.lin1", activation: "\(p).ffn.activation", down: "\(p).ffn.lin2",
+                outputAdd: "\(p).ffn.add", outputNorm: "\(p).output_layer_norm")
+        }
     }
 
-    /// One DistilBERT layer, the same computation under DistilBERT's names.
-    private func distilBERTLayer(_ b: inout GraphBuilder, _ name: String, _ input: Int) -> Int {
-        let attention = selfAttention(&b, input, query: "\(name).attention.q_lin", key: "\(name).attention.k_lin",
-                                      value: "\(name).attention.v_lin", scores: "\(name).attention.scores",
-                                      output: "\(name).attention.out_lin")
-        let residual = b.add("\(name).attention.add", .add, [attention, input])
-        let normed = b.add("\(name).sa_layer_norm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [residual])
-        b.add("\(name).ffn.lin1", .linear(inFeatures: hidden, outFeatures: intermediate, bias: true))
-        b.add("\(name).ffn.activation", .activation(.gelu))
-        let down = b.add("\(name).ffn.lin2", .linear(inFeatures: intermediate, outFeatures: hidden, bias: true))
-        let sum = b.add("\(name).ffn.add", .add, [down, normed])
-        return b.add("\(name).output_layer_norm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [sum])
-    }
-
-    /// Query, key and value projections, attention, and the output projection.
-    private func selfAttention(
-        _ b: inout GraphBuilder, _ input: Int, query: String, key: String, value: String, scores: String, output: String
-    ) -> Int {
+    /// One post-norm transformer layer: self-attention, add & norm, feed-forward, add & norm.
+    private func layer(_ b: inout GraphBuilder, _ n: LayerNames, _ input: Int) -> Int {
         let projection = Op.linear(inFeatures: hidden, outFeatures: hidden, bias: true)
-        let q = b.add(query, projection, [input]), k = b.add(key, projection, [input]), v = b.add(value, projection, [input])
-        b.add(scores, .attention(heads: heads), [q, k, v])
-        return b.add(output, projection)
+        let q = b.add(n.query, projection, [input]), k = b.add(n.key, projection, [input]), v = b.add(n.value, projection, [input])
+        b.add(n.scores, .attention(heads: heads), [q, k, v])
+        let attention = b.add(n.attentionOutput, projection)
+        let residual = b.add(n.attentionAdd, .add, [attention, input])
+        let normed = b.add(n.attentionNorm, .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [residual])
+        b.add(n.up, .linear(inFeatures: hidden, outFeatures: intermediate, bias: true))
+        b.add(n.activation, .activation(.gelu))
+        let down = b.add(n.down, .linear(inFeatures: intermediate, outFeatures: hidden, bias: true))
+        let sum = b.add(n.outputAdd, .add, [down, normed])
+        return b.add(n.outputNorm, .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [sum])
     }
 }
