@@ -24,13 +24,14 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim"]),
-        .target(name: "Architectures", dependencies: ["Tensors"]),
+        .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures"]),
         .executableTarget(
             name: "ZooCLI",

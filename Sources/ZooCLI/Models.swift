@@ -17,6 +17,8 @@ struct Models: ParsableCommand {
         let parameters: Int
         let gmacs: Double
         let input: String
+        /// Best published ImageNet acc@1 (or other top-1 accuracy) on the model's card, if any.
+        let accuracy: Double?
 
         init(_ model: RegisteredModel) {
             let graph = model.graph
@@ -26,8 +28,20 @@ struct Models: ParsableCommand {
             parameters = graph.parameterCount
             gmacs = Double(graph.totalMultiplyAccumulates()) / 1e9
             input = Models.describe(graph.input)
+            accuracy = Models.cards[model.name]?.best("acc@1")?.value
         }
     }
+
+    /// The model cards in zoo/, when they can be found; browsing works without them.
+    static let cards: [String: ModelCard] = {
+        guard let folder = ModelCards.locate() else { return [:] }
+        do {
+            return try ModelCards.load(from: folder).mapValues(\.card)
+        } catch {
+            FileHandle.standardError.write(Data("warning: model cards not loaded: \(error)\n".utf8))
+            return [:]
+        }
+    }()
 
     static func describe(_ input: InputSpec) -> String {
         switch input {
@@ -37,16 +51,22 @@ struct Models: ParsableCommand {
     }
 
     static func table(_ rows: [Row]) -> String {
-        Table(header: ["NAME", "FAMILY", "TASK", "PARAMS", "GMACs", "INPUT"], rightAligned: [3, 4],
-              rows: rows.map { [$0.name, $0.family, $0.task, Format.count($0.parameters), String(format: "%.3f", $0.gmacs), $0.input] }).rendered
+        Table(header: ["NAME", "FAMILY", "TASK", "PARAMS", "GMACs", "ACC@1", "INPUT"], rightAligned: [3, 4, 5],
+              rows: rows.map {
+                  [$0.name, $0.family, $0.task, Format.count($0.parameters), String(format: "%.3f", $0.gmacs),
+                   $0.accuracy.map { String(format: "%.2f", $0) } ?? "—", $0.input]
+              }).rendered
     }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List registry models, filtered and sorted.",
-            discussion: "GMACs are multiply-accumulates per sample at the default input (encoders: per 128-token sequence).")
+            discussion: """
+                GMACs are multiply-accumulates per sample at the default input (encoders: per 128-token sequence). \
+                ACC@1 is the best ImageNet-1K top-1 accuracy on the model's card in zoo/ (— where none is published there).
+                """)
 
-        enum SortKey: String, ExpressibleByArgument, CaseIterable { case name, params, flops }
+        enum SortKey: String, ExpressibleByArgument, CaseIterable { case name, params, flops, accuracy }
 
         @Option(help: "Only this family (e.g. resnet, vgg, mobilenet, efficientnet_lite, bert, roberta, distilbert, minilm).")
         var family: String?
@@ -60,7 +80,7 @@ struct Models: ParsableCommand {
         @Option(help: "At most this many GMACs per sample.")
         var maxGflops: Double?
 
-        @Option(help: "Order: name, params or flops.")
+        @Option(help: "Order: name, params, flops, or accuracy (best first).")
         var sort: SortKey = .name
 
         @Flag(help: "Print JSON instead of a table.")
@@ -86,6 +106,7 @@ struct Models: ParsableCommand {
             case .name: rows.sort { $0.name < $1.name }
             case .params: rows.sort { $0.parameters < $1.parameters }
             case .flops: rows.sort { $0.gmacs < $1.gmacs }
+            case .accuracy: rows.sort { ($0.accuracy ?? -1, $1.name) > ($1.accuracy ?? -1, $0.name) }
             }
             if json { try printJSON(rows) } else { print(Models.table(rows)) }
         }
@@ -163,8 +184,21 @@ struct Models: ParsableCommand {
             let memoryBytes: [String: Int]
         }
 
+        struct Checkpoint: Encodable {
+            let name: String
+            let library: String
+            let file: String?
+            let accuracy: [String: Double]
+            let source: String?
+            let sizeMB: Double?
+            let preprocessing: String?
+            let licence: String
+        }
+
         struct Report: Encodable {
             let model: Row
+            let paper: String?
+            let checkpoints: [Checkpoint]
             let input: String
             let batch: Int
             let optimizer: String
@@ -197,10 +231,38 @@ struct Models: ParsableCommand {
                     cacheableFeatures: plan.cacheableFeatures,
                     memoryBytes: ["weights": bytes.weights, "gradients": bytes.gradients, "optimizer": bytes.optimizer, "activations": bytes.activations])
             }
-            let report = Report(model: Row(model), input: Models.describe(spec), batch: batch, optimizer: optimizer, groups: groups, freezeDepths: depths)
+            let card = Models.cards[model.name]
+            let checkpoints = (card?.checkpoints ?? []).map { checkpoint in
+                Checkpoint(
+                    name: checkpoint.name, library: checkpoint.library, file: checkpoint.file,
+                    accuracy: Dictionary(uniqueKeysWithValues: checkpoint.accuracy.map { ($0.metric, $0.value) }),
+                    source: checkpoint.accuracy.first?.source, sizeMB: checkpoint.sizeMB,
+                    preprocessing: checkpoint.preprocessing.map { p in
+                        ["resize \(p.resize.map(String.init) ?? "?")", "crop \(p.crop.map(String.init) ?? "?")", p.interpolation ?? ""].joined(separator: ", ")
+                    },
+                    licence: checkpoint.licence)
+            }
+            let paper = card?.paper.map { "\($0.title) (\($0.authors), \($0.year)) \($0.url)" }
+            let report = Report(
+                model: Row(model), paper: paper, checkpoints: checkpoints, input: Models.describe(spec), batch: batch,
+                optimizer: optimizer, groups: groups, freezeDepths: depths)
             if json { return try printJSON(report) }
 
             print("\(model.name)  (\(model.family), \(model.task))  \(Format.count(graph.parameterCount)) parameters, input \(report.input)")
+            if let paper { print("paper: \(paper)") }
+            if !checkpoints.isEmpty {
+                print()
+                print(Table(
+                    header: ["CHECKPOINT", "FILE", "ACC@1", "ACC@5", "SIZE", "PREPROCESSING"], rightAligned: [2, 3, 4],
+                    rows: checkpoints.map {
+                        [$0.name, $0.file ?? "—", $0.accuracy["acc@1"].map { String(format: "%.3f", $0) } ?? "—",
+                         $0.accuracy["acc@5"].map { String(format: "%.3f", $0) } ?? "—", $0.sizeMB.map { String(format: "%.1f MB", $0) } ?? "—",
+                         $0.preprocessing ?? "—"]
+                    }).rendered)
+                if let source = checkpoints.compactMap(\.source).first { print("accuracy: ImageNet-1K val, from \(source); licence: \(checkpoints[0].licence)") }
+            } else {
+                print("no model card in zoo/ for this model yet")
+            }
             print()
             print(Table(header: ["GROUP", "PARAMS", "GMACs"], rightAligned: [1, 2],
                         rows: groups.map { [$0.group, Format.count($0.parameters), String(format: "%.3f", $0.gmacs)] }).rendered)

@@ -166,6 +166,15 @@ struct Zoo {
         #expect(unknown.status == 1 && unknown.stderr.contains("resnet50"))
     }
 
+    @Test func modelsShowTheirCardsAndSortByPublishedAccuracy() throws {
+        let shown = try Zoo.run("models", "show", "mobilenet_v2")
+        #expect(shown.status == 0 && shown.stdout.contains("mobilenet_v2-b0353104.pth") && shown.stdout.contains("arxiv.org/abs/1801.04381"))
+        let result = try Zoo.run("models", "list", "--family", "resnet", "--sort", "accuracy", "--json")
+        let rows = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]]
+        let accuracies = rows.map { $0["accuracy"] as! Double }
+        #expect(accuracies.count == 5 && accuracies == accuracies.sorted(by: >))
+    }
+
     @Test func modelsSearchMatchesNamesAndFamilies() throws {
         let result = try Zoo.run("models", "search", "RoBERTa")
         #expect(result.status == 0 && result.stdout.contains("roberta_base") && result.stdout.contains("roberta_large"))
