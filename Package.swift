@@ -32,7 +32,8 @@ let package = Package(
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim"]),
         .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures"]),
+        .target(name: "Charts"),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -43,6 +44,7 @@ let package = Package(
             name: "CheckpointFormatsTests",
             dependencies: ["CheckpointFormats", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
+        .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets
 )

@@ -2,3 +2,4 @@
 @_exported import CheckpointFormats
 @_exported import Tensors
 @_exported import Architectures
+@_exported import Charts

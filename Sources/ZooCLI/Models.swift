@@ -7,7 +7,7 @@ struct Models: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Browse the architectures zoo knows: parameters, compute, freeze groups and fine-tuning cost.",
         discussion: ExitStatus.summary,
-        subcommands: [List.self, Show.self, Search.self])
+        subcommands: [List.self, Show.self, Search.self, Plot.self])
 
     /// One registry row, for tables and JSON.
     struct Row: Encodable {
@@ -278,6 +278,36 @@ struct Models: ParsableCommand {
                             Format.bytes(memory["weights"]!), Format.bytes(memory["gradients"]! + memory["optimizer"]!),
                             Format.bytes(memory["activations"]!), Format.bytes(memory.values.reduce(0, +))]
                 }).rendered)
+        }
+    }
+
+    struct Plot: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Plot published accuracy against compute (log scale) as an SVG, Pareto front marked.",
+            discussion: "Only models whose card publishes an ImageNet-1K acc@1 appear; each at its best checkpoint.")
+
+        @Option(help: "Only image or text models.")
+        var task: String?
+
+        @Option(name: .shortAndLong, help: "Where to write the SVG.")
+        var output: String = "models.svg"
+
+        func validate() throws {
+            if let task, !["image", "text"].contains(task) { throw ValidationError("--task must be image or text") }
+            if !output.lowercased().hasSuffix(".svg") { throw ValidationError("--output must name an .svg file") }
+        }
+
+        func run() throws {
+            let rows = Registry.models.filter { task == nil || $0.task == task }.map(Row.init).filter { $0.accuracy != nil }
+            guard !rows.isEmpty else {
+                throw ValidationError("no model\(task.map { " for task \($0)" } ?? "") has a published accuracy on its card yet")
+            }
+            let plot = ScatterPlot(
+                title: "ImageNet-1K top-1 accuracy against compute", xLabel: "GMACs per image (log scale)", yLabel: "top-1 accuracy (%)",
+                logX: true, points: rows.map { ScatterPlot.Point(label: $0.name, x: $0.gmacs, y: $0.accuracy!, group: $0.family) })
+            try AtomicFile.write(Array(plot.svg().utf8), to: output)
+            let front = plot.paretoFront.map { rows[$0].name }
+            print("wrote \(output): \(rows.count) models; Pareto front: \(front.joined(separator: " → "))")
         }
     }
 }

@@ -175,6 +175,16 @@ struct Zoo {
         #expect(accuracies.count == 5 && accuracies == accuracies.sorted(by: >))
     }
 
+    @Test func modelsPlotWritesAnSVGAtomically() throws {
+        let folder = try TemporaryFolder()
+        let result = try Zoo.run("models", "plot", "--task", "image", "-o", folder.file("m.svg"))
+        #expect(result.status == 0 && result.stdout.contains("Pareto front"))
+        let svg = try String(contentsOfFile: folder.file("m.svg"), encoding: .utf8)
+        #expect(svg.hasPrefix("<svg") && svg.contains("resnet50") && svg.contains("polyline"))
+        #expect(try folder.contents() == ["m.svg"])
+        #expect(try Zoo.run("models", "plot", "-o", folder.file("m.png")).status == 1)
+    }
+
     @Test func modelsSearchMatchesNamesAndFamilies() throws {
         let result = try Zoo.run("models", "search", "RoBERTa")
         #expect(result.status == 0 && result.stdout.contains("roberta_base") && result.stdout.contains("roberta_large"))
