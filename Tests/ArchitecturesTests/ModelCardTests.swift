@@ -32,6 +32,10 @@ import Testing
                 if let crop = checkpoint.preprocessing?.crop, case .image(_, let size) = graph.input {
                     #expect(crop == size, "\(name) \(checkpoint.name): crop \(crop), graph input \(size)")
                 }
+                if let vocabulary = checkpoint.preprocessing?.vocabulary {
+                    let table = graph.parameters.first { $0.name.hasSuffix("word_embeddings.weight") }?.spec.shape.first
+                    #expect(vocabulary == table, "\(name) \(checkpoint.name): vocabulary \(vocabulary), embedding table \(table ?? 0)")
+                }
             }
         }
     }

@@ -19,12 +19,23 @@ public struct ModelCard: Decodable, Sendable {
         public let source: String
     }
 
+    /// Images: resize, crop, interpolation, mean/std. Text: tokenizer kind, vocabulary size,
+    /// lower-casing and maximum sequence length.
     public struct Preprocessing: Decodable, Sendable {
         public let resize: Int?
         public let crop: Int?
         public let interpolation: String?
         public let mean: [Double]?
         public let std: [Double]?
+        public let tokenizer: String?
+        public let vocabulary: Int?
+        public let lowercase: Bool?
+        public let maxLength: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case resize, crop, interpolation, mean, std, tokenizer, vocabulary, lowercase
+            case maxLength = "max_length"
+        }
     }
 
     public struct Checkpoint: Decodable, Sendable {
