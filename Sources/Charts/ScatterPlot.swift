@@ -80,15 +80,23 @@ public struct ScatterPlot: Sendable {
         }
         let groups = Array(Set(points.map(\.group))).sorted()
         let palette = ["#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#17becf", "#e377c2", "#7f7f7f"]
-        var placed: [(x: Double, y: Double, w: Double, h: Double)] = []
+        // Legend in the lower right (accuracy plots leave it empty); labels keep clear of it and of every point.
+        let legendLines = groups.count + (front.count > 1 ? 1 : 0)
+        let legend = (x: margin.left + plotWidth - 160, y: margin.top + plotHeight - 10 - 16 * Double(legendLines), w: 156.0, h: 16 * Double(legendLines) + 6)
+        var placed: [(x: Double, y: Double, w: Double, h: Double)] = [legend]
+        placed += points.indices.map { (x: px(xs[$0]) - 6, y: py(ys[$0]) - 6, w: 12, h: 12) }
         for index in points.indices.sorted(by: { ys[$0] > ys[$1] }) {
             let x = px(xs[index]), y = py(ys[index]), onFront = front.contains(index)
             let color = palette[(groups.firstIndex(of: points[index].group) ?? 0) % palette.count]
             svg += "<circle class=\"point\(onFront ? " pareto" : "")\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(onFront ? 6 : 5)\" fill=\"\(color)\" stroke=\"\(onFront ? "#d62728" : "white")\" stroke-width=\"\(onFront ? 2 : 1)\"><title>\(Self.escape(points[index].label))</title></circle>\n"
-            // Labels: the first of a few positions around the point that overlaps nothing placed.
+            // The label goes at the first of a few positions around the point that overlaps nothing.
             let textWidth = Double(points[index].label.count) * 6.6, textHeight = 13.0
-            let candidates: [(dx: Double, dy: Double, anchorEnd: Bool)] = [(8, 4, false), (8, -8, false), (8, 16, false), (-8, 4, true), (-8, -8, true), (-8, 16, true), (8, -20, false), (8, 28, false)]
-            let box = { (c: (dx: Double, dy: Double, anchorEnd: Bool)) in (x: c.anchorEnd ? x + c.dx - textWidth : x + c.dx, y: y + c.dy - textHeight + 3, w: textWidth, h: textHeight) }
+            let candidates: [(dx: Double, dy: Double, anchorEnd: Bool)] = [
+                (9, 4, false), (-9, 4, true), (8, -9, false), (-8, -9, true), (8, 17, false), (-8, 17, true), (0, -22, false), (0, 30, false),
+            ]
+            let box = { (c: (dx: Double, dy: Double, anchorEnd: Bool)) in
+                (x: c.anchorEnd ? x + c.dx - textWidth : x + c.dx, y: y + c.dy - textHeight + 3, w: textWidth, h: textHeight)
+            }
             let fits = { (b: (x: Double, y: Double, w: Double, h: Double)) in
                 b.x >= margin.left && b.x + b.w <= margin.left + plotWidth && b.y >= margin.top && b.y + b.h <= margin.top + plotHeight
                     && !placed.contains { b.x < $0.x + $0.w && $0.x < b.x + b.w && b.y < $0.y + $0.h && $0.y < b.y + b.h }
@@ -97,16 +105,16 @@ public struct ScatterPlot: Sendable {
             placed.append(box(choice))
             svg += "<text x=\"\(f(x + choice.dx))\" y=\"\(f(y + choice.dy))\" text-anchor=\"\(choice.anchorEnd ? "end" : "start")\" font-size=\"11\" fill=\"#222\">\(Self.escape(points[index].label))</text>\n"
         }
-        // Legend: one swatch per group, and the Pareto line.
-        var legendY = margin.top + 14
+        svg += "<rect x=\"\(f(legend.x))\" y=\"\(f(legend.y))\" width=\"\(f(legend.w))\" height=\"\(f(legend.h))\" fill=\"white\" stroke=\"#ccc\"/>\n"
+        var legendY = legend.y + 16
         for (index, group) in groups.enumerated() {
-            svg += "<circle cx=\"\(f(margin.left + plotWidth - 150))\" cy=\"\(f(legendY - 4))\" r=\"5\" fill=\"\(palette[index % palette.count])\"/>"
-            svg += "<text x=\"\(f(margin.left + plotWidth - 140))\" y=\"\(f(legendY))\" font-size=\"12\">\(Self.escape(group))</text>\n"
+            svg += "<circle cx=\"\(f(legend.x + 12))\" cy=\"\(f(legendY - 4))\" r=\"5\" fill=\"\(palette[index % palette.count])\"/>"
+            svg += "<text x=\"\(f(legend.x + 24))\" y=\"\(f(legendY))\" font-size=\"12\">\(Self.escape(group))</text>\n"
             legendY += 16
         }
         if front.count > 1 {
-            svg += "<line x1=\"\(f(margin.left + plotWidth - 156))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(margin.left + plotWidth - 144))\" y2=\"\(f(legendY - 4))\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
-            svg += "<text x=\"\(f(margin.left + plotWidth - 140))\" y=\"\(f(legendY))\" font-size=\"12\">Pareto front</text>\n"
+            svg += "<line x1=\"\(f(legend.x + 4))\" y1=\"\(f(legendY - 4))\" x2=\"\(f(legend.x + 20))\" y2=\"\(f(legendY - 4))\" stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+            svg += "<text x=\"\(f(legend.x + 24))\" y=\"\(f(legendY))\" font-size=\"12\">Pareto front</text>\n"
         }
         return svg + "</svg>\n"
     }

@@ -185,14 +185,21 @@ struct Models: ParsableCommand {
         }
 
         struct Checkpoint: Encodable {
+            struct Figure: Encodable {
+                let metric: String
+                let value: Double
+                let dataset: String
+                let source: String
+            }
+
             let name: String
             let library: String
             let file: String?
-            let accuracy: [String: Double]
-            let source: String?
+            let published: [Figure]
             let sizeMB: Double?
             let preprocessing: String?
             let licence: String
+            let note: String?
         }
 
         struct Report: Encodable {
@@ -205,6 +212,17 @@ struct Models: ParsableCommand {
             let groups: [Group]
             let freezeDepths: [Depth]
         }
+
+        /// Images: resize, crop, interpolation; text: tokenizer, vocabulary, casing, length.
+        static func describe(_ p: ModelCard.Preprocessing) -> String {
+            if let tokenizer = p.tokenizer {
+                return [tokenizer, p.vocabulary.map { "\($0) tokens" }, p.lowercase.map { $0 ? "lower-cased" : "cased" },
+                        p.maxLength.map { "max \($0)" }].compactMap { $0 }.joined(separator: ", ")
+            }
+            return [p.resize.map { "resize \($0)" }, p.crop.map { "crop \($0)" }, p.interpolation].compactMap { $0 }.joined(separator: ", ")
+        }
+
+        static func format(_ value: Double) -> String { value == value.rounded() ? String(format: "%.1f", value) : String(value) }
 
         func run() throws {
             let model = Registry.model(named: name)!
@@ -235,12 +253,9 @@ struct Models: ParsableCommand {
             let checkpoints = (card?.checkpoints ?? []).map { checkpoint in
                 Checkpoint(
                     name: checkpoint.name, library: checkpoint.library, file: checkpoint.file,
-                    accuracy: Dictionary(uniqueKeysWithValues: checkpoint.accuracy.map { ($0.metric, $0.value) }),
-                    source: checkpoint.accuracy.first?.source, sizeMB: checkpoint.sizeMB,
-                    preprocessing: checkpoint.preprocessing.map { p in
-                        ["resize \(p.resize.map(String.init) ?? "?")", "crop \(p.crop.map(String.init) ?? "?")", p.interpolation ?? ""].joined(separator: ", ")
-                    },
-                    licence: checkpoint.licence)
+                    published: checkpoint.accuracy.map { .init(metric: $0.metric, value: $0.value, dataset: $0.dataset, source: $0.source) },
+                    sizeMB: checkpoint.sizeMB, preprocessing: checkpoint.preprocessing.map(Self.describe), licence: checkpoint.licence,
+                    note: checkpoint.note)
             }
             let paper = card?.paper.map { "\($0.title) (\($0.authors), \($0.year)) \($0.url)" }
             let report = Report(
@@ -249,17 +264,28 @@ struct Models: ParsableCommand {
             if json { return try printJSON(report) }
 
             print("\(model.name)  (\(model.family), \(model.task))  \(Format.count(graph.parameterCount)) parameters, input \(report.input)")
+            if case .tokens(let length) = spec {
+                let total = Double(macs.reduce(0, +)) / 1e9
+                print(String(format: "compute: %.3f GMACs per %d-token sequence, %.4f per token", total, length, total / Double(length)))
+            }
             if let paper { print("paper: \(paper)") }
             if !checkpoints.isEmpty {
                 print()
                 print(Table(
-                    header: ["CHECKPOINT", "FILE", "ACC@1", "ACC@5", "SIZE", "PREPROCESSING"], rightAligned: [2, 3, 4],
-                    rows: checkpoints.map {
-                        [$0.name, $0.file ?? "—", $0.accuracy["acc@1"].map { String(format: "%.3f", $0) } ?? "—",
-                         $0.accuracy["acc@5"].map { String(format: "%.3f", $0) } ?? "—", $0.sizeMB.map { String(format: "%.1f MB", $0) } ?? "—",
-                         $0.preprocessing ?? "—"]
+                    header: ["CHECKPOINT", "FILE", "PUBLISHED", "SIZE", "PREPROCESSING"], rightAligned: [3],
+                    rows: checkpoints.map { checkpoint in
+                        let figures = checkpoint.published.prefix(3).map { "\($0.metric) \(Self.format($0.value))" }.joined(separator: ", ")
+                        return [checkpoint.name, checkpoint.file ?? "—", figures.isEmpty ? "—" : figures,
+                                checkpoint.sizeMB.map { String(format: "%.1f MB", $0) } ?? "—", checkpoint.preprocessing ?? "—"]
                     }).rendered)
-                if let source = checkpoints.compactMap(\.source).first { print("accuracy: ImageNet-1K val, from \(source); licence: \(checkpoints[0].licence)") }
+                // Each distinct (dataset, source) once, numbered as the figures cite them.
+                var cited: [String] = []
+                for figure in checkpoints.flatMap(\.published) where !cited.contains("\(figure.dataset): \(figure.source)") {
+                    cited.append("\(figure.dataset): \(figure.source)")
+                }
+                for citation in cited.prefix(4) { print("source: \(citation)") }
+                if cited.count > 4 { print("source: … \(cited.count - 4) more (see --json)") }
+                for licence in Set(checkpoints.map(\.licence)).sorted() { print("licence: \(licence)") }
             } else {
                 print("no model card in zoo/ for this model yet")
             }
