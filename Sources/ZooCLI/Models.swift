@@ -133,7 +133,7 @@ struct Models: ParsableCommand {
             abstract: "Show a model's structure by freeze group and what fine-tuning costs at each freeze depth.",
             discussion: """
                 Row k of the cost table freezes every group above it. Frozen groups run in inference mode \
-                (batch-norm statistics fixed) and need no backward pass; their output can be cached. Memory is \
+                (their batch-norm layers keep their running statistics fixed: FROZEN BN) and need no backward pass; their output can be cached. Memory is \
                 f32: weights, gradients, optimizer state and the activations stored for the backward pass.
                 """)
 
@@ -181,6 +181,7 @@ struct Models: ParsableCommand {
             let forwardGMACs: Double
             let backwardGMACs: Double
             let cacheableFeatures: Int
+            let frozenBatchNorms: Int
             let memoryBytes: [String: Int]
         }
 
@@ -246,7 +247,7 @@ struct Models: ParsableCommand {
                 return Depth(
                     frozenThrough: plan.frozen.last?.description ?? "nothing", trainableParameters: plan.trainableParameters,
                     forwardGMACs: Double(plan.forwardMACs) / 1e9, backwardGMACs: Double(plan.backwardMACs) / 1e9,
-                    cacheableFeatures: plan.cacheableFeatures,
+                    cacheableFeatures: plan.cacheableFeatures, frozenBatchNorms: plan.frozenBatchNorms.count,
                     memoryBytes: ["weights": bytes.weights, "gradients": bytes.gradients, "optimizer": bytes.optimizer, "activations": bytes.activations])
             }
             let card = Models.cards[model.name]
@@ -295,12 +296,13 @@ struct Models: ParsableCommand {
             print()
             print("Fine-tuning cost per sample and memory at batch \(batch) with \(optimizer) (f32):")
             print(Table(
-                header: ["FROZEN THROUGH", "TRAINABLE", "FWD GMACs", "BWD GMACs", "CACHEABLE", "WEIGHTS", "GRADS+OPT", "ACTIVATIONS", "TOTAL"],
-                rightAligned: Set(1...8),
+                header: ["FROZEN THROUGH", "TRAINABLE", "FWD GMACs", "BWD GMACs", "CACHEABLE", "FROZEN BN", "WEIGHTS", "GRADS+OPT", "ACTIVATIONS", "TOTAL"],
+                rightAligned: Set(1...9),
                 rows: depths.map { depth in
                     let memory = depth.memoryBytes
                     return [depth.frozenThrough, Format.count(depth.trainableParameters), String(format: "%.3f", depth.forwardGMACs),
                             String(format: "%.3f", depth.backwardGMACs), depth.cacheableFeatures == 0 ? "—" : Format.count(depth.cacheableFeatures),
+                            String(depth.frozenBatchNorms),
                             Format.bytes(memory["weights"]!), Format.bytes(memory["gradients"]! + memory["optimizer"]!),
                             Format.bytes(memory["activations"]!), Format.bytes(memory.values.reduce(0, +))]
                 }).rendered)

@@ -39,6 +39,9 @@ import Testing
         #expect(probe.backwardMACs == 2048 * 1000)  // weight gradients only: nothing flows further back
         #expect(probe.cacheableFeatures == 2048)  // the pooled features can be cached once
         #expect(probe.storedActivationsPerSample == 2048 + 1000)
+        // Every batch-norm of the frozen backbone keeps its running statistics; none is trained.
+        #expect(probe.frozenBatchNorms.count == graph.nodes.filter { if case .batchNorm = $0.op { true } else { false } }.count)
+        #expect(FreezePlan(graph, frozenGroups: 1).frozenBatchNorms == ["bn1"])
     }
 
     @Test func costsFallAsMoreIsFrozen() {

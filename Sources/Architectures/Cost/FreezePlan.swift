@@ -32,6 +32,9 @@ public struct FreezePlan: Sendable {
     public let cacheableFeatures: Int
     /// Bytes of every parameter and buffer, as stored (f32).
     public let weightBytes: Int
+    /// Batch-norm layers in frozen groups: they run with their running statistics fixed (eval
+    /// mode) and their statistics are not updated by fine-tuning.
+    public let frozenBatchNorms: [String]
 
     /// Freezes the first `frozenGroups` groups of `graph` (0 trains everything).
     public init(_ graph: ModelGraph, frozenGroups: Int, input: InputSpec? = nil) {
@@ -49,6 +52,10 @@ public struct FreezePlan: Sendable {
         frozenParameters = frozenCount
         weightBytes = graph.parameters.reduce(0) { $0 + $1.spec.elementCount * $1.spec.dtype.size }
         forwardMACs = macs.reduce(0, +)
+        frozenBatchNorms = graph.nodes.filter { node in
+            if case .batchNorm = node.op { return frozenSet.contains(node.group) }
+            return false
+        }.map(\.name)
 
         // A node is on the backward path when it trains weights or reads a node that is. The
         // path's own outputs, and the off-path values it reads, are what the backward pass needs.
