@@ -29,7 +29,7 @@ public final class AtomicFile {
         var template = Array("\(folder).\(name).zoo-XXXXXX".utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno, access: .writing) }
-        temporaryPath = String(cString: template)
+        temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         fchmod(fd, 0o644)
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 64)
         TemporaryFiles.shared.register(temporaryPath)
