@@ -51,7 +51,8 @@ public struct ModelCard: Decodable, Sendable {
         public let recipe: String?
         public let licence: String
         public let preprocessing: Preprocessing?
-        /// Why a checkpoint publishes no accuracy, when it does not (e.g. feature-extractor weights).
+        /// What a checkpoint lacks and why: no published accuracy (e.g. feature-extractor weights), or a
+        /// file size or hash that no reachable source publishes.
         public let note: String?
 
         enum CodingKeys: String, CodingKey {
