@@ -14,10 +14,13 @@ enum ExitStatus: Int32 {
     /// The input is valid but zoo does not support it (yet): a recognised format it cannot read,
     /// or an output format that cannot hold the data.
     case unsupported = 4
+    /// The file asks to run code (a pickle naming a global outside the allow-list): refused, nothing ran.
+    case refused = 5
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
-        3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data)
+        3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data) · \
+        5 refused (a pickle that would run code; nothing ran)
         """
 
     init(for error: Error) {
@@ -30,7 +33,8 @@ enum ExitStatus: Int32 {
             case .notImplemented, .unsupportedOutput: self = .unsupported
             case .outputIsSource: self = .usage
             }
-        case is SafetensorsError, is NumPyError, is ZipError, is ShapeError: self = .badInput
+        case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
+        case is SafetensorsError, is NumPyError, is ZipError, is PyTorchError, is ShapeError: self = .badInput
         case let error as FileError: self = error.access == .reading ? .badInput : .internalError
         case is DTypeConversionError: self = .unsupported
         default: self = .internalError

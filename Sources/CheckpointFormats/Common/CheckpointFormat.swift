@@ -30,7 +30,7 @@ public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
     }
 
     /// Whether zoo can read this format today.
-    public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz].contains(self) }
+    public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz, .pytorchZip, .pytorchLegacy].contains(self) }
 
     /// Output formats, chosen by `--format` or by the output's extension.
     public static let writable: [CheckpointFormat] = [.safetensors, .npz, .npy]

@@ -26,7 +26,7 @@ public enum FormatDetector {
             return .safetensors
         }
         if starts(with: NpyHeader.magic) { return .npy }
-        if starts(with: [0x50, 0x4B, 0x03, 0x04]) || starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+        if isZip(bytes) {
             let archive = try ZipArchive(file: file)
             return archive.entries.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") } ? .pytorchZip : .npz
         }
@@ -44,6 +44,11 @@ public enum FormatDetector {
         if isIndexJSON(bytes) { return .shardedSafetensors }
         if path.range(of: #"\.data-\d{5}-of-\d{5}$"#, options: .regularExpression) != nil { return .tensorflowData }
         throw CheckpointError.unknownFormat(file: path, tried: signatures)
+    }
+
+    /// A zip archive's opening signature (a local header, or the end record of an empty archive).
+    static func isZip(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        bytes.count >= 4 && (Array(bytes[0..<4]) == [0x50, 0x4B, 0x03, 0x04] || Array(bytes[0..<4]) == [0x50, 0x4B, 0x05, 0x06])
     }
 
     /// A JSON object with a `weight_map` key near its start.
@@ -81,7 +86,8 @@ public enum Checkpoint {
         case .shardedSafetensors: return try ShardedSafetensorsReader(indexPath: path)
         case .npy: return try NpyReader(file: file)
         case .npz: return try NpzReader(file: file)
-        case .pytorchZip, .pytorchLegacy, .hdf5, .tensorflowIndex, .gguf:
+        case .pytorchZip, .pytorchLegacy: return try PyTorchReader(file: file)
+        case .hdf5, .tensorflowIndex, .gguf:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "")
         case .tensorflowData:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "open the matching .index file, once TensorFlow checkpoints are supported")

@@ -1,0 +1,63 @@
+import Tensors
+
+/// A value the restricted unpickler can build. Lists and dicts are references because pickle
+/// mutates them after they are memoised.
+indirect enum PickleValue {
+    case none
+    case bool(Bool)
+    case int(Int)
+    /// An integer wider than 64 bits, as its little-endian two's-complement bytes.
+    case bigInt([UInt8])
+    case float(Double)
+    case string(String)
+    case bytes([UInt8])
+    case tuple([PickleValue])
+    case list(PickleList)
+    case dict(PickleDict)
+    /// An allowed global, not yet called.
+    case global(String)
+    case storage(StorageReference)
+    case tensor(TensorReference)
+    case mark
+
+    var kind: String {
+        switch self {
+        case .none: "None"
+        case .bool: "bool"
+        case .int, .bigInt: "int"
+        case .float: "float"
+        case .string: "str"
+        case .bytes: "bytes"
+        case .tuple: "tuple"
+        case .list: "list"
+        case .dict: "dict"
+        case .global(let name): name
+        case .storage: "storage"
+        case .tensor: "tensor"
+        case .mark: "mark"
+        }
+    }
+}
+
+final class PickleList {
+    var items: [PickleValue] = []
+}
+
+final class PickleDict {
+    var entries: [(key: PickleValue, value: PickleValue)] = []
+}
+
+/// A storage a checkpoint refers to: its key, element type and element count.
+struct StorageReference {
+    let key: String
+    let dtype: DType
+    let count: Int
+}
+
+/// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)`: a strided view.
+struct TensorReference {
+    let storage: StorageReference
+    let offset: Int
+    let shape: [Int]
+    let strides: [Int]
+}

@@ -1,0 +1,43 @@
+/// Everything that can be wrong with a PyTorch checkpoint or the pickle inside it.
+public enum PyTorchProblem: FormatProblem {
+    case truncated(String)
+    case unknownOpcode(UInt8)
+    case stackUnderflow(opcode: String)
+    case badMemo(Int)
+    case badStructure(String)
+    /// A global outside zoo's allow-list: refused, never imported or called.
+    case forbiddenGlobal(String)
+    case missingStorage(String)
+    case storageTooSmall(storage: String, needed: Int, available: Int)
+    case badShape(String)
+    case notAStateDict(String)
+
+    public static let formatName = "pytorch"
+
+    public var description: String {
+        switch self {
+        case .truncated(let what): "truncated: \(what)"
+        case .unknownOpcode(let code): "unknown pickle opcode 0x\(String(code, radix: 16))"
+        case .stackUnderflow(let opcode): "pickle stack underflow at \(opcode)"
+        case .badMemo(let index): "pickle memo has no entry \(index)"
+        case .badStructure(let why): "unexpected pickle structure: \(why)"
+        case .forbiddenGlobal(let name):
+            "refused to load global '\(name)': it is not on zoo's allow-list (zoo never runs code from a checkpoint; this file may be malicious)"
+        case .missingStorage(let key): "storage '\(key)' is referenced but not present"
+        case .storageTooSmall(let storage, let needed, let available):
+            "storage '\(storage)' holds \(available) elements but the tensor needs \(needed)"
+        case .badShape(let why): "invalid tensor geometry: \(why)"
+        case .notAStateDict(let why): "no tensors found: \(why)"
+        }
+    }
+}
+
+extension PyTorchProblem {
+    /// Whether the file was refused for naming code to run (as opposed to being malformed).
+    public var isForbiddenGlobal: Bool {
+        if case .forbiddenGlobal = self { return true }
+        return false
+    }
+}
+
+public typealias PyTorchError = FormatError<PyTorchProblem>

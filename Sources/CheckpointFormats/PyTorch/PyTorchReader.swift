@@ -1,0 +1,233 @@
+import Tensors
+
+/// Reads `torch.save` checkpoints — the zip format (`<name>/data.pkl` + `<name>/data/<key>`) and
+/// the legacy format (five pickles, then the storages) — through the restricted `Unpickler`, so
+/// no code in the file ever runs. Storage bytes are views into the mapped file; a contiguous
+/// tensor is a zero-copy view, a strided one is gathered into a new buffer when read.
+///
+/// Tensors may sit anywhere in the pickled object (`{"model": state_dict, "epoch": 7}`): when they
+/// all sit in one dictionary, that dictionary's keys name them and a warning says where they were.
+public final class PyTorchReader: MappedCheckpointReader, @unchecked Sendable {
+    public let path: String
+    public let format: CheckpointFormat
+    public let tensors: [TensorInfo]
+    public let metadata: [String: String]
+    public let warnings: [String]
+    /// Where the tensors were found, as a dotted path ("" for the top level).
+    public let container: String
+    private let file: MappedFile
+    private let storages: [String: (range: Range<Int>, dtype: DType)]
+    private let references: [String: TensorReference]
+    private let archive: ZipArchive?
+
+    public init(file: MappedFile) throws {
+        self.file = file
+        path = file.path
+        let root: PickleValue
+        var storages: [String: (range: Range<Int>, dtype: DType)] = [:]
+        if FormatDetector.isZip(file.bytes) {
+            format = .pytorchZip
+            let archive = try ZipArchive(file: file)
+            self.archive = archive
+            guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
+                throw PyTorchError(file: path, .badStructure("a zip without data.pkl is not a PyTorch checkpoint"))
+            }
+            let prefix = String(pickle.name.dropLast("data.pkl".count))
+            if let order = archive.entry(named: prefix + "byteorder"), try archive.prefix(of: order, count: 16) != Array("little".utf8) {
+                throw PyTorchError(file: path, offset: order.dataRange.lowerBound, .badStructure("big-endian checkpoints are not supported"))
+            }
+            let data = try archive.contents(of: pickle)
+            var unpickler = Unpickler(bytes: data.bytes, file: path, base: pickle.dataRange.lowerBound) { id, at in
+                let reference = try Self.storageReference(id, file: file.path, at: at)
+                guard let entry = archive.entry(named: prefix + "data/" + reference.key) else {
+                    throw PyTorchError(file: file.path, offset: at, .missingStorage(reference.key))
+                }
+                guard entry.isStored else {
+                    throw PyTorchError(file: file.path, offset: entry.dataRange.lowerBound, .badStructure("storage '\(reference.key)' is compressed; torch.save stores storages"))
+                }
+                storages[reference.key] = (entry.dataRange, reference.dtype)
+                return .storage(reference)
+            }
+            root = try unpickler.load()
+        } else {
+            format = .pytorchLegacy
+            archive = nil
+            (root, storages) = try Self.readLegacy(file)
+        }
+        self.storages = storages
+
+        var found: [(path: [String], reference: TensorReference)] = []
+        try Self.collect(root, path: [], depth: 0, into: &found, file: path)
+        guard !found.isEmpty else { throw PyTorchError(file: path, .notAStateDict("the checkpoint holds no tensors")) }
+        let containers = Set(found.map { $0.path.dropLast().joined(separator: ".") })
+        container = containers.count == 1 ? containers.first! : ""
+        let dropped = containers.count == 1 ? found[0].path.count - 1 : 0
+        var infos: [TensorInfo] = [], references: [String: TensorReference] = [:]
+        for (keyPath, reference) in found {
+            let name = keyPath.dropFirst(dropped).joined(separator: ".")
+            guard references[name] == nil else { throw PyTorchError(file: path, tensor: name, .badStructure("two tensors are named '\(name)'")) }
+            try Self.validate(reference, storages: storages, file: path, name: name)
+            references[name] = reference
+            infos.append(TensorInfo(name: name, dtype: reference.storage.dtype, shape: try Shape(reference.shape)))
+        }
+        tensors = infos
+        self.references = references
+        var warnings: [String] = []
+        if !container.isEmpty { warnings.append("\(path): tensors found under '\(container)'") }
+        if infos.allSatisfy({ $0.name.hasPrefix("module.") }) {
+            warnings.append("\(path): every tensor name starts with 'module.' (saved from a DataParallel/DDP wrapper)")
+        }
+        self.warnings = warnings
+        metadata = Self.scalars(root)
+    }
+
+    public func tensor(named name: String) throws -> Tensor {
+        guard let reference = references[name], let storage = storages[reference.storage.key] else {
+            throw CheckpointError.noSuchTensor(file: path, tensor: name)
+        }
+        let dtype = reference.storage.dtype, size = dtype.size
+        let shape = try Shape(reference.shape)
+        let window = TensorStorage(file: file, range: storage.range)
+        if reference.strides == shape.contiguousStrides || shape.elements <= 1 {
+            let start = reference.offset * size
+            return try Tensor(dtype: dtype, shape: shape, storage: TensorStorage(slicing: window, range: start..<start + shape.elements * size))
+        }
+        // A strided view: gather its elements in C order.
+        let result = try Tensor(zeros: dtype, shape: shape)
+        let output = result.storage.mutableBytes, input = window.bytes
+        var index = [Int](repeating: 0, count: shape.rank)
+        var source = reference.offset
+        for element in 0..<shape.elements {
+            (output.baseAddress! + element * size).copyMemory(from: input.baseAddress! + source * size, byteCount: size)
+            var axis = shape.rank - 1
+            while axis >= 0 {
+                index[axis] += 1
+                source += reference.strides[axis]
+                if index[axis] < shape.dims[axis] { break }
+                source -= reference.strides[axis] * index[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        return result
+    }
+
+    /// `('storage', storage_type, key, location, numel[, view_metadata])`, torch's persistent id.
+    static func storageReference(_ id: PickleValue, file: String, at: Int) throws -> StorageReference {
+        guard case .tuple(let fields) = id, fields.count >= 5, case .string("storage") = fields[0], case .global(let type) = fields[1],
+            let dtype = Unpickler.storageTypes[type], case .int(let count) = fields[4], count >= 0
+        else { throw PyTorchError(file: file, offset: at, .badStructure("a persistent id is not ('storage', type, key, location, numel)")) }
+        let key: String
+        switch fields[2] {
+        case .string(let text): key = text
+        case .int(let number): key = String(number)
+        default: throw PyTorchError(file: file, offset: at, .badStructure("a storage key is \(fields[2].kind)"))
+        }
+        if fields.count > 5, case .tuple = fields[5] {
+            throw PyTorchError(file: file, offset: at, .badStructure("storage views (torch < 0.4) are not supported"))
+        }
+        return StorageReference(key: key, dtype: dtype, count: count)
+    }
+
+    /// The legacy format: magic number, protocol version, system info, the object, the storage
+    /// keys, then each storage as an 8-byte element count followed by its bytes.
+    static func readLegacy(_ file: MappedFile) throws -> (PickleValue, [String: (range: Range<Int>, dtype: DType)]) {
+        let path = file.path
+        var position = 0
+        var referenced: [String: StorageReference] = [:]
+        func next() throws -> PickleValue {
+            var unpickler = Unpickler(bytes: UnsafeRawBufferPointer(rebasing: file.bytes[position...]), file: path, base: position) { id, at in
+                let reference = try storageReference(id, file: path, at: at)
+                referenced[reference.key] = reference
+                return .storage(reference)
+            }
+            let value = try unpickler.load()
+            position += unpickler.position
+            return value
+        }
+        guard case .bigInt(let magic) = try next(), magic == [0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19] else {
+            throw PyTorchError(file: path, offset: 0, .badStructure("not a torch.save legacy checkpoint (magic number differs)"))
+        }
+        guard case .int(1001) = try next() else { throw PyTorchError(file: path, offset: position, .badStructure("unknown legacy protocol version")) }
+        _ = try next()  // system info: byte order and type sizes of the saving machine
+        let root = try next()
+        guard case .list(let keys) = try next() else { throw PyTorchError(file: path, offset: position, .badStructure("storage key list missing")) }
+        var storages: [String: (range: Range<Int>, dtype: DType)] = [:]
+        for key in keys.items {
+            guard case .string(let name) = key, let reference = referenced[name] else {
+                throw PyTorchError(file: path, offset: position, .badStructure("storage key \(key.kind) is not referenced by the checkpoint"))
+            }
+            guard position + 8 <= file.count else { throw PyTorchError(file: path, offset: position, .truncated("storage '\(name)' header")) }
+            let count = Int64(littleEndian: file.bytes.loadUnaligned(fromByteOffset: position, as: Int64.self))
+            let (bytes, overflow) = Int(clamping: count).multipliedReportingOverflow(by: reference.dtype.size)
+            guard count >= 0, !overflow, bytes <= file.count - position - 8 else {
+                throw PyTorchError(file: path, tensor: nil, offset: position, .truncated("storage '\(name)' declares \(count) elements, more than the file holds"))
+            }
+            storages[name] = (position + 8..<position + 8 + bytes, reference.dtype)
+            position += 8 + bytes
+        }
+        return (root, storages)
+    }
+
+    /// Every tensor in `value`, with the key path that leads to it.
+    static func collect(_ value: PickleValue, path: [String], depth: Int, into found: inout [(path: [String], reference: TensorReference)], file: String) throws {
+        guard depth < 64 else { throw PyTorchError(file: file, .badStructure("objects nested more than 64 deep (or a cycle)")) }
+        switch value {
+        case .tensor(let reference): found.append((path, reference))
+        case .dict(let dict):
+            for (key, item) in dict.entries {
+                let name: String
+                switch key {
+                case .string(let text): name = text
+                case .int(let number): name = String(number)
+                default: continue
+                }
+                try collect(item, path: path + [name], depth: depth + 1, into: &found, file: file)
+            }
+        case .list(let list):
+            for (index, item) in list.items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
+        case .tuple(let items):
+            for (index, item) in items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
+        default: break
+        }
+    }
+
+    /// Scalars at the top level (`epoch`, `best_acc`, …) as metadata.
+    static func scalars(_ root: PickleValue) -> [String: String] {
+        guard case .dict(let dict) = root else { return [:] }
+        var result: [String: String] = [:]
+        for (key, value) in dict.entries {
+            guard case .string(let name) = key else { continue }
+            switch value {
+            case .int(let number): result[name] = String(number)
+            case .float(let number): result[name] = String(number)
+            case .string(let text): result[name] = text
+            case .bool(let flag): result[name] = String(flag)
+            default: continue
+            }
+        }
+        return result
+    }
+
+    /// A tensor's view must lie inside its storage.
+    static func validate(_ reference: TensorReference, storages: [String: (range: Range<Int>, dtype: DType)], file: String, name: String) throws {
+        guard let storage = storages[reference.storage.key] else {
+            throw PyTorchError(file: file, tensor: name, .missingStorage(reference.storage.key))
+        }
+        guard reference.shape.count == reference.strides.count, reference.shape.allSatisfy({ $0 >= 0 }),
+            reference.strides.allSatisfy({ $0 >= 0 }), reference.offset >= 0
+        else { throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape), stride \(reference.strides), offset \(reference.offset)")) }
+        let available = storage.range.count / storage.dtype.size
+        if reference.shape.contains(0) { return }
+        var last = reference.offset
+        for (dim, stride) in zip(reference.shape, reference.strides) {
+            let (step, overflow1) = (dim - 1).multipliedReportingOverflow(by: stride)
+            let (sum, overflow2) = last.addingReportingOverflow(step)
+            guard !overflow1, !overflow2 else { throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape) × stride \(reference.strides) overflows")) }
+            last = sum
+        }
+        guard last < available else {
+            throw PyTorchError(file: file, tensor: name, .storageTooSmall(storage: reference.storage.key, needed: last + 1, available: available))
+        }
+    }
+}

@@ -1,0 +1,308 @@
+import Tensors
+
+/// A pickle reader that never runs code. It implements the opcodes itself and builds only plain
+/// values (numbers, strings, tuples, lists, dicts) plus the few torch objects a checkpoint is made
+/// of. Every global is checked against `allowedGlobals` the moment the pickle names it, so a
+/// payload such as `os.system` is refused by name and byte offset before anything could use it.
+struct Unpickler {
+    /// The globals a state dict needs, and nothing else.
+    static let allowedGlobals = Set([
+        "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state", "torch.Size",
+    ]).union(storageTypes.keys)
+
+    /// torch's typed storages and the element type each holds.
+    static let storageTypes: [String: DType] = [
+        "torch.DoubleStorage": .f64, "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16,
+        "torch.LongStorage": .i64, "torch.IntStorage": .i32, "torch.ShortStorage": .i16, "torch.CharStorage": .i8,
+        "torch.ByteStorage": .u8, "torch.BoolStorage": .bool,
+    ]
+
+    let bytes: UnsafeRawBufferPointer
+    let file: String
+    /// Absolute offset of `bytes[0]` in the file, for error messages.
+    let base: Int
+    /// Resolves a persistent id (torch's storage references) to a value.
+    let persistentLoad: (PickleValue, Int) throws -> PickleValue
+
+    private(set) var position = 0
+    private var stack: [PickleValue] = []
+    private var marks: [Int] = []
+    private var memo: [Int: PickleValue] = [:]
+
+    init(bytes: UnsafeRawBufferPointer, file: String, base: Int, persistentLoad: @escaping (PickleValue, Int) throws -> PickleValue) {
+        self.bytes = bytes
+        self.file = file
+        self.base = base
+        self.persistentLoad = persistentLoad
+    }
+
+    func fail(_ problem: PyTorchProblem, at offset: Int? = nil) -> PyTorchError {
+        PyTorchError(file: file, offset: base + (offset ?? position), problem)
+    }
+
+    /// Reads one pickle, up to its STOP opcode; `position` is left just after it.
+    mutating func load() throws -> PickleValue {
+        while true {
+            let at = position
+            let opcode = try byte()
+            switch opcode {
+            case 0x80: _ = try byte()  // PROTO
+            case 0x95: _ = try take(8)  // FRAME: framing is only a hint
+            case 0x2E:  // STOP
+                guard let value = stack.popLast() else { throw fail(.stackUnderflow(opcode: "STOP"), at: at) }
+                return value
+            case 0x28: marks.append(stack.count)  // MARK
+            case 0x29: stack.append(.tuple([]))
+            case 0x5D, 0x8F: stack.append(.list(PickleList()))  // EMPTY_LIST, EMPTY_SET
+            case 0x7D: stack.append(.dict(PickleDict()))
+            case 0x4E: stack.append(.none)
+            case 0x88: stack.append(.bool(true))
+            case 0x89: stack.append(.bool(false))
+            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))
+            case 0x4B: stack.append(.int(Int(try byte())))
+            case 0x4D: stack.append(.int(Int(try uint(2))))
+            case 0x8A: stack.append(try long(Int(try byte())))
+            case 0x8B: stack.append(try long(try length(4)))
+            case 0x47: stack.append(.float(Double(bitPattern: try bigEndian8())))
+            case 0x58: stack.append(.string(try text(try length(4))))
+            case 0x8C: stack.append(.string(try text(Int(try byte()))))
+            case 0x8D: stack.append(.string(try text(try length(8))))
+            case 0x55: stack.append(.string(try text(Int(try byte()))))  // SHORT_BINSTRING, decoded as Python 3 does
+            case 0x54: stack.append(.string(try text(try length(4))))
+            case 0x43: stack.append(.bytes(Array(try take(Int(try byte())))))
+            case 0x42: stack.append(.bytes(Array(try take(try length(4)))))
+            case 0x8E: stack.append(.bytes(Array(try take(try length(8)))))
+            case 0x71: memo[Int(try byte())] = try top("BINPUT")
+            case 0x72: memo[Int(try uint(4))] = try top("LONG_BINPUT")
+            case 0x94: memo[memo.count] = try top("MEMOIZE")
+            case 0x68: stack.append(try recall(Int(try byte()), at: at))
+            case 0x6A: stack.append(try recall(Int(try uint(4)), at: at))
+            case 0x63: stack.append(try global(try line(), try line(), at: at))  // GLOBAL
+            case 0x93:  // STACK_GLOBAL
+                let name = try pop("STACK_GLOBAL"), module = try pop("STACK_GLOBAL")
+                guard case .string(let n) = name, case .string(let m) = module else { throw fail(.badStructure("STACK_GLOBAL needs two strings"), at: at) }
+                stack.append(try global(m, n, at: at))
+            case 0x69:  // INST: names a class to instantiate; refused unless allowed, and never called
+                let module = try line(), name = try line()
+                _ = try global(module, name, at: at)
+                throw fail(.badStructure("INST of \(module).\(name) is not part of a state dict"), at: at)
+            case 0x6F, 0x81, 0x92:  // OBJ, NEWOBJ, NEWOBJ_EX: instantiate a class; only allowed globals reach here
+                throw fail(.badStructure("object construction (opcode 0x\(String(opcode, radix: 16))) is not part of a state dict"), at: at)
+            case 0x82, 0x83, 0x84:
+                throw fail(.forbiddenGlobal("copyreg extension registry code"), at: at)
+            case 0x52:  // REDUCE
+                let arguments = try pop("REDUCE"), callable = try pop("REDUCE")
+                stack.append(try call(callable, arguments, at: at))
+            case 0x62:  // BUILD: sets state on an object; zoo's objects take none that matters
+                _ = try pop("BUILD")
+                _ = try top("BUILD")
+            case 0x51: stack.append(try persistentLoad(try pop("BINPERSID"), at))
+            case 0x50: stack.append(try persistentLoad(.string(try line()), at))
+            case 0x73:  // SETITEM
+                let value = try pop("SETITEM"), key = try pop("SETITEM")
+                try dictionary(try top("SETITEM"), at: at).entries.append((key, value))
+            case 0x75:  // SETITEMS
+                let items = try popMark("SETITEMS", at: at)
+                guard items.count % 2 == 0 else { throw fail(.badStructure("SETITEMS with an odd number of items"), at: at) }
+                let target = try dictionary(try top("SETITEMS"), at: at)
+                for pair in stride(from: 0, to: items.count, by: 2) { target.entries.append((items[pair], items[pair + 1])) }
+            case 0x61:  // APPEND
+                let value = try pop("APPEND")
+                try list(try top("APPEND"), at: at).items.append(value)
+            case 0x65, 0x90:  // APPENDS, ADDITEMS
+                let items = try popMark("APPENDS", at: at)
+                try list(try top("APPENDS"), at: at).items.append(contentsOf: items)
+            case 0x74: stack.append(.tuple(try popMark("TUPLE", at: at)))
+            case 0x91: stack.append(.tuple(try popMark("FROZENSET", at: at)))
+            case 0x85: stack.append(.tuple([try pop("TUPLE1")]))
+            case 0x86:
+                let b = try pop("TUPLE2"), a = try pop("TUPLE2")
+                stack.append(.tuple([a, b]))
+            case 0x87:
+                let c = try pop("TUPLE3"), b = try pop("TUPLE3"), a = try pop("TUPLE3")
+                stack.append(.tuple([a, b, c]))
+            case 0x64:  // DICT
+                let items = try popMark("DICT", at: at)
+                guard items.count % 2 == 0 else { throw fail(.badStructure("DICT with an odd number of items"), at: at) }
+                let dict = PickleDict()
+                for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
+                stack.append(.dict(dict))
+            case 0x6C:  // LIST
+                let list = PickleList()
+                list.items = try popMark("LIST", at: at)
+                stack.append(.list(list))
+            case 0x30: _ = try pop("POP")
+            case 0x31: _ = try popMark("POP_MARK", at: at)
+            case 0x32: stack.append(try top("DUP"))
+            case 0x49:  // INT (text): also True/False as 01/00
+                let text = try line()
+                if text == "01" { stack.append(.bool(true)) } else if text == "00" { stack.append(.bool(false)) } else {
+                    guard let value = Int(text) else { throw fail(.badStructure("INT '\(text)' is not a 64-bit integer"), at: at) }
+                    stack.append(.int(value))
+                }
+            case 0x4C:  // LONG (text)
+                let text = try line()
+                guard let value = Int(text.hasSuffix("L") ? String(text.dropLast()) : text) else {
+                    throw fail(.badStructure("LONG '\(text)' is not a 64-bit integer"), at: at)
+                }
+                stack.append(.int(value))
+            case 0x46:
+                let text = try line()
+                guard let value = Double(text) else { throw fail(.badStructure("FLOAT '\(text)'"), at: at) }
+                stack.append(.float(value))
+            case 0x53, 0x56:  // STRING (quoted), UNICODE (raw): kept as written
+                var text = try line()
+                if opcode == 0x53, text.count >= 2, let quote = text.first, quote == "'" || quote == "\"", text.last == quote {
+                    text = String(text.dropFirst().dropLast())
+                }
+                stack.append(.string(text))
+            case 0x70:
+                guard let index = Int(try line()) else { throw fail(.badStructure("PUT index"), at: at) }
+                memo[index] = try top("PUT")
+            case 0x67:
+                guard let index = Int(try line()) else { throw fail(.badStructure("GET index"), at: at) }
+                stack.append(try recall(index, at: at))
+            default:
+                throw fail(.unknownOpcode(opcode), at: at)
+            }
+        }
+    }
+
+    // MARK: Reading bytes
+
+    private mutating func byte() throws -> UInt8 {
+        guard position < bytes.count else { throw fail(.truncated("the pickle ends without STOP")) }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    private mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+        guard count >= 0, count <= bytes.count - position else {
+            throw fail(.truncated("needs \(count) more bytes, \(bytes.count - position) left"))
+        }
+        defer { position += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<position + count])
+    }
+
+    private mutating func uint(_ width: Int) throws -> UInt64 {
+        try take(width).reversed().reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// A length field, which must fit in what is left of the pickle.
+    private mutating func length(_ width: Int) throws -> Int {
+        let value = try uint(width)
+        guard value <= UInt64(bytes.count - position) else {
+            throw fail(.truncated("a length of \(value) runs past the end of the pickle"))
+        }
+        return Int(value)
+    }
+
+    private mutating func bigEndian8() throws -> UInt64 { try take(8).reduce(0) { $0 << 8 | UInt64($1) } }
+
+    private mutating func text(_ count: Int) throws -> String {
+        let raw = try take(count)
+        guard let text = String(validating: raw, as: UTF8.self) else { throw fail(.badStructure("a string is not valid UTF-8")) }
+        return text
+    }
+
+    private mutating func line() throws -> String {
+        guard let end = bytes[position...].firstIndex(of: 0x0A) else { throw fail(.truncated("a text argument has no newline")) }
+        defer { position = end + 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+    }
+
+    /// LONG1 / LONG4: little-endian two's complement.
+    private mutating func long(_ count: Int) throws -> PickleValue {
+        let raw = Array(try take(count))
+        guard count <= 8 else { return .bigInt(raw) }
+        guard let last = raw.last else { return .int(0) }
+        var value = raw.reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        if last & 0x80 != 0 && count < 8 { value |= ~0 << UInt64(8 * count) }  // sign-extend
+        return .int(Int(bitPattern: UInt(value)))
+    }
+
+    // MARK: The stack
+
+    private mutating func pop(_ opcode: String) throws -> PickleValue {
+        // Never below the innermost mark: what lies under it belongs to an enclosing construct.
+        guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
+            throw fail(.stackUnderflow(opcode: opcode))
+        }
+        return value
+    }
+
+    private func top(_ opcode: String) throws -> PickleValue {
+        guard let value = stack.last else { throw fail(.stackUnderflow(opcode: opcode)) }
+        return value
+    }
+
+    private mutating func popMark(_ opcode: String, at: Int) throws -> [PickleValue] {
+        guard let mark = marks.popLast(), mark <= stack.count else { throw fail(.stackUnderflow(opcode: opcode), at: at) }
+        defer { stack.removeLast(stack.count - mark) }
+        return Array(stack[mark...])
+    }
+
+    private func recall(_ index: Int, at: Int) throws -> PickleValue {
+        guard let value = memo[index] else { throw fail(.badMemo(index), at: at) }
+        return value
+    }
+
+    private func dictionary(_ value: PickleValue, at: Int) throws -> PickleDict {
+        guard case .dict(let dict) = value else { throw fail(.badStructure("SETITEM on a \(value.kind)"), at: at) }
+        return dict
+    }
+
+    private func list(_ value: PickleValue, at: Int) throws -> PickleList {
+        guard case .list(let list) = value else { throw fail(.badStructure("APPEND on a \(value.kind)"), at: at) }
+        return list
+    }
+
+    // MARK: Globals and calls
+
+    /// The allow-list check: any other name is refused here, before it can be used.
+    private func global(_ module: String, _ name: String, at: Int) throws -> PickleValue {
+        let qualified = "\(module).\(name)"
+        guard Self.allowedGlobals.contains(qualified) else { throw fail(.forbiddenGlobal(qualified), at: at) }
+        return .global(qualified)
+    }
+
+    /// The effect of calling an allowed global, computed by zoo rather than by running it.
+    private func call(_ callable: PickleValue, _ arguments: PickleValue, at: Int) throws -> PickleValue {
+        guard case .global(let name) = callable, case .tuple(let args) = arguments else {
+            throw fail(.badStructure("REDUCE of a \(callable.kind) with \(arguments.kind)"), at: at)
+        }
+        switch name {
+        case "collections.OrderedDict":
+            let dict = PickleDict()
+            if case .list(let pairs)? = args.first {
+                for pair in pairs.items {
+                    guard case .tuple(let kv) = pair, kv.count == 2 else { throw fail(.badStructure("OrderedDict item is not a pair"), at: at) }
+                    dict.entries.append((kv[0], kv[1]))
+                }
+            }
+            return .dict(dict)
+        case "torch.Size":
+            guard case .tuple? = args.first else { throw fail(.badStructure("torch.Size of a non-tuple"), at: at) }
+            return args[0]
+        case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
+            guard case .tensor? = args.first else { throw fail(.badStructure("\(name) of a non-tensor"), at: at) }
+            return args[0]
+        case "torch._utils._rebuild_tensor_v2":
+            guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
+                case .tuple(let size) = args[2], case .tuple(let stride) = args[3]
+            else { throw fail(.badStructure("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, …)"), at: at) }
+            let shape = try size.map { value -> Int in
+                guard case .int(let dim) = value else { throw fail(.badShape("a size is \(value.kind)"), at: at) }
+                return dim
+            }
+            let strides = try stride.map { value -> Int in
+                guard case .int(let step) = value else { throw fail(.badShape("a stride is \(value.kind)"), at: at) }
+                return step
+            }
+            return .tensor(TensorReference(storage: storage, offset: offset, shape: shape, strides: strides))
+        default:
+            throw fail(.badStructure("\(name) cannot be called"), at: at)
+        }
+    }
+}
