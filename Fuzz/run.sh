@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
-targets=("${@:-Safetensors NumPy Zip Detection}")
+targets=("${@:-Safetensors NumPy Zip PyTorch Detection}")
 read -r -a targets <<<"${targets[*]}"
 scratch=.build-fuzz
 
@@ -26,7 +26,8 @@ seed() {  # corpus for a target: the fixtures its parser should see
         Safetensors) ls formats/safetensors/*.safetensors formats/safetensors/sharded/*.safetensors formats/safetensors/malformed/* ;;
         NumPy) ls formats/numpy/*.npy formats/numpy/malformed/*.npy ;;
         Zip) ls formats/numpy/*.npz formats/numpy/malformed/*.npz ;;
-        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz ;;
+        PyTorch) ls formats/pytorch/*.pth formats/pytorch/malformed/* formats/pytorch/malicious/* ;;
+        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz formats/*/*.pth ;;
     esac
 }
 for target in "${targets[@]}"; do

@@ -5,6 +5,7 @@
 set -euo pipefail
 zoo=$1
 model=$2
+torch=$3
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -25,6 +26,22 @@ if diff <(rows "$work/before.txt") <(rows "$work/after.txt"); then
     echo "bit-exact: all $tensors tensors identical after safetensors → npz → safetensors"
 else
     echo "round trip differs" >&2
+    exit 1
+fi
+
+# Real PyTorch checkpoints, read without running any of their pickled code: torchvision's
+# MobileNetV2 (legacy format), lukemelas-style EfficientNet-Lite0 (legacy), a DataParallel
+# ResNet-50 (zip format, 'module.' prefix); MobileNetV2 converted to safetensors and checked.
+for checkpoint in "$torch"/*.pth; do
+    step "$zoo" inspect "$checkpoint" --sort size | sed -n '1,7p;$p'
+done
+step "$zoo" convert "$torch/mobilenet_v2-b0353104.pth" "$work/mobilenet_v2.safetensors"
+"$zoo" inspect "$torch/mobilenet_v2-b0353104.pth" --checksum --sort name > "$work/pth.txt"
+"$zoo" inspect "$work/mobilenet_v2.safetensors" --checksum --sort name > "$work/st.txt"
+if diff <(rows "$work/pth.txt") <(rows "$work/st.txt") >/dev/null; then
+    echo "bit-exact: MobileNetV2 .pth → .safetensors, every tensor identical"
+else
+    echo "MobileNetV2 conversion differs" >&2
     exit 1
 fi
 
