@@ -48,14 +48,14 @@ final class PickleDict {
 }
 
 /// A storage a checkpoint refers to: its key, element type and element count.
-struct StorageReference {
+struct StorageReference: Sendable {
     let key: String
     let dtype: DType
     let count: Int
 }
 
 /// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)`: a strided view.
-struct TensorReference {
+struct TensorReference: Sendable {
     let storage: StorageReference
     let offset: Int
     let shape: [Int]

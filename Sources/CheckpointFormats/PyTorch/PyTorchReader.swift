@@ -7,7 +7,7 @@ import Tensors
 ///
 /// Tensors may sit anywhere in the pickled object (`{"model": state_dict, "epoch": 7}`): when they
 /// all sit in one dictionary, that dictionary's keys name them and a warning says where they were.
-public final class PyTorchReader: MappedCheckpointReader, @unchecked Sendable {
+public final class PyTorchReader: MappedCheckpointReader {
     public let path: String
     public let format: CheckpointFormat
     public let tensors: [TensorInfo]
@@ -18,7 +18,6 @@ public final class PyTorchReader: MappedCheckpointReader, @unchecked Sendable {
     private let file: MappedFile
     private let storages: [String: (range: Range<Int>, dtype: DType)]
     private let references: [String: TensorReference]
-    private let archive: ZipArchive?
 
     public init(file: MappedFile) throws {
         self.file = file
@@ -28,7 +27,6 @@ public final class PyTorchReader: MappedCheckpointReader, @unchecked Sendable {
         if FormatDetector.isZip(file.bytes) {
             format = .pytorchZip
             let archive = try ZipArchive(file: file)
-            self.archive = archive
             guard let pickle = archive.entries.first(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) else {
                 throw PyTorchError(file: path, .badStructure("a zip without data.pkl is not a PyTorch checkpoint"))
             }
@@ -51,7 +49,6 @@ public final class PyTorchReader: MappedCheckpointReader, @unchecked Sendable {
             root = try unpickler.load()
         } else {
             format = .pytorchLegacy
-            archive = nil
             (root, storages) = try Self.readLegacy(file)
         }
         self.storages = storages
