@@ -1,4 +1,4 @@
-"""What the fixture generators formats/safetensors/generate.py and formats/numpy/generate.py share:
+"""What the fixture generators formats/{safetensors,numpy,pytorch}/generate.py share:
 the expected.json record of an array, the malformed corpus with its cases.json, the readback
 checks against the zoo CLI, and the command line (no arguments: write; --readback ZOO: check).
 """
@@ -59,22 +59,23 @@ class Corpus:
         self.max_size = max_size
         self.cases = []
 
-    def add(self, name, data, problem, tensor=None, offset=None, description=""):
+    def add(self, name, data, problem, tensor=None, offset=None, description="", extra=None):
         """problem: the Swift error case name; tensor: the tensor the error is about; offset: the
-        absolute byte the error must point at (None where that is not pinned down)."""
+        absolute byte the error must point at (None where that is not pinned down); extra: more
+        fields for this file's cases.json entry."""
         assert len(data) < self.max_size, (name, len(data))
-        self.cases.append((name, data, problem, tensor, offset, description))
+        self.cases.append((name, data, problem, tensor, offset, description, extra or {}))
 
     def write(self, out_dir):
         """Replaces out_dir with the files and their cases.json; returns the cases.json list."""
         shutil.rmtree(out_dir, ignore_errors=True)
         os.makedirs(out_dir)
         listing = []
-        for name, data, problem, tensor, offset, description in self.cases:
+        for name, data, problem, tensor, offset, description, extra in self.cases:
             with open(os.path.join(out_dir, name), "wb") as f:
                 f.write(data)
             listing.append({"file": name, "problem": problem, "tensor": tensor, "offset": offset,
-                            "description": description})
+                            "description": description, **extra})
         dump_json(os.path.join(out_dir, "cases.json"), listing)
         return listing
 
@@ -142,6 +143,17 @@ class Checker:
                 yield name
             else:
                 self.check(False, f"{label}: {name} missing")
+
+    def compare_tensors(self, label, got, want):
+        """got/want: {name: (dtype, shape, bytes)}. Checks the names, then each tensor's dtype,
+        shape and bytes."""
+        for name in self.same_names(label, got, want, "tensor names"):
+            gd, gs, gb = got[name]
+            wd, ws, wb = want[name]
+            self.check(gd == wd, f"{label}: {name} dtype {gd} (want {wd})")
+            self.check(gs == ws, f"{label}: {name} shape {gs} (want {ws})")
+            self.check(gb == wb, f"{label}: {name} bytes ({len(gb)} vs {len(wb)}, "
+                                 f"crc {zlib.crc32(gb):08x} vs {zlib.crc32(wb):08x})")
 
     def summary(self):
         """Prints the outcome; returns the exit status, 1 if any check failed."""

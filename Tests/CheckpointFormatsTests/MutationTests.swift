@@ -12,6 +12,7 @@ import Testing
         ("safetensors", "all_dtypes.safetensors"), ("safetensors", "no_metadata.safetensors"),
         ("safetensors", "sharded/model.safetensors.index.json"),
         ("numpy", "stored.npz"), ("numpy", "deflated.npz"), ("numpy", "fortran_big_endian.npy"), ("numpy", "v2.npy"),
+        ("pytorch", "zip_all_dtypes.pth"), ("pytorch", "legacy_all_dtypes.pth"), ("pytorch", "nested.pth"),
     ]
 
     static let mutantsPerFixture = 2_000

@@ -93,8 +93,9 @@ public struct MalformedCase: CustomStringConvertible, Sendable {
     public let offset: Int?
     public let note: String
 
-    public static func load(_ folder: String) throws -> [MalformedCase] {
-        let cases = try Fixtures.json(folder, "malformed/cases.json") as! [[String: Any]]
+    /// The cases of `formats/<folder>/<corpus>/cases.json`.
+    public static func load(_ folder: String, corpus: String = "malformed") throws -> [MalformedCase] {
+        let cases = try Fixtures.json(folder, corpus + "/cases.json") as! [[String: Any]]
         return cases.map {
             MalformedCase(
                 file: $0["file"] as! String, problem: $0["problem"] as! String, tensor: $0["tensor"] as? String,

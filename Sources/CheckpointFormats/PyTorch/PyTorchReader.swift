@@ -156,6 +156,9 @@ public final class PyTorchReader: MappedCheckpointReader {
             }
             guard position + 8 <= file.count else { throw PyTorchError(file: path, offset: position, .truncated("storage '\(name)' header")) }
             let count = Int64(littleEndian: file.bytes.loadUnaligned(fromByteOffset: position, as: Int64.self))
+            guard count == Int64(reference.count) else {
+                throw PyTorchError(file: path, offset: position, .badStructure("storage '\(name)' records \(count) elements but is referenced with \(reference.count)"))
+            }
             let (bytes, overflow) = Int(clamping: count).multipliedReportingOverflow(by: reference.dtype.size)
             guard count >= 0, !overflow, bytes <= file.count - position - 8 else {
                 throw PyTorchError(file: path, tensor: nil, offset: position, .truncated("storage '\(name)' declares \(count) elements, more than the file holds"))

@@ -26,6 +26,8 @@ struct Unpickler {
     let persistentLoad: (PickleValue, Int) throws -> PickleValue
 
     private(set) var position = 0
+    /// Where the opcode being executed starts, for stack errors.
+    private var opcodeStart = 0
     private var stack: [PickleValue] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
@@ -45,6 +47,7 @@ struct Unpickler {
     mutating func load() throws -> PickleValue {
         while true {
             let at = position
+            opcodeStart = at
             let opcode = try byte()
             switch opcode {
             case 0x80: _ = try byte()  // PROTO
@@ -227,13 +230,13 @@ struct Unpickler {
     private mutating func pop(_ opcode: String) throws -> PickleValue {
         // Never below the innermost mark: what lies under it belongs to an enclosing construct.
         guard stack.count > (marks.last ?? 0), let value = stack.popLast() else {
-            throw fail(.stackUnderflow(opcode: opcode))
+            throw fail(.stackUnderflow(opcode: opcode), at: opcodeStart)
         }
         return value
     }
 
     private func top(_ opcode: String) throws -> PickleValue {
-        guard let value = stack.last else { throw fail(.stackUnderflow(opcode: opcode)) }
+        guard let value = stack.last else { throw fail(.stackUnderflow(opcode: opcode), at: opcodeStart) }
         return value
     }
 

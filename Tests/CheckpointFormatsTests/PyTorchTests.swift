@@ -1,0 +1,89 @@
+@testable import CheckpointFormats
+import Foundation
+import Tensors
+import TestSupport
+import Testing
+
+/// torch.save checkpoints written by PyTorch itself (formats/pytorch, generate.py), malicious
+/// pickles that would run code under pickle.load, and malformed files.
+@Suite struct PyTorchTests {
+    nonisolated(unsafe) static let expected = (try! Fixtures.json("pytorch", "expected.json") as! [String: Any])["files"] as! [String: [String: Any]]
+
+    @Test(arguments: ["zip_all_dtypes.pth", "legacy_all_dtypes.pth", "nested.pth", "module_prefixed.pth"])
+    func readsWhatTorchSaveWrote(_ name: String) throws {
+        let entry = Self.expected[name]!
+        let reader = try PyTorchReader(path: Fixtures.path("pytorch", name))
+        #expect(reader.format == (entry["format"] as? String == "legacy" ? .pytorchLegacy : .pytorchZip))
+        let container = entry["container"] as? String ?? ""
+        #expect(reader.container == container)
+        // zoo names tensors by their keys inside the container it found them in.
+        let prefix = container.isEmpty ? "" : container + "."
+        let tensors = Dictionary(uniqueKeysWithValues: (entry["tensors"] as! [String: Any]).map { (String($0.key.dropFirst(prefix.count)), $0.value) })
+        #expect(try mismatches(reader, expected: tensors) == [])
+        if name == "module_prefixed.pth" { #expect(reader.warnings.contains { $0.contains("module.") }) }
+        if name == "nested.pth" { #expect(reader.metadata["epoch"] == "7" && reader.warnings.contains { $0.contains("'model'") }) }
+    }
+
+    @Test func contiguousTensorsAreViewsAndStridedOnesAreGathered() throws {
+        let reader = try PyTorchReader(path: Fixtures.path("pytorch", "zip_all_dtypes.pth"))
+        let tensors = Self.expected["zip_all_dtypes.pth"]!["tensors"] as! [String: [String: Any]]
+        for (name, entry) in tensors {
+            let shape = entry["shape"] as! [Int], stride = entry["stride"] as! [Int]
+            let contiguous = stride == Shape(unchecked: shape).contiguousStrides || shape.reduce(1, *) <= 1
+            #expect(try reader.tensor(named: name).storage.isMapped == contiguous, "\(name) stride \(stride)")
+        }
+    }
+
+    /// Every malicious file is refused by naming the global it wanted; nothing it asked for ran
+    /// (each payload would create /tmp/zoo-pwned-<case>).
+    @Test(arguments: try! MalformedCase.load("pytorch", corpus: "malicious"))
+    func maliciousPicklesAreRefusedAndNothingRuns(_ malicious: MalformedCase) throws {
+        let path = Fixtures.path("pytorch", "malicious/" + malicious.file)
+        let global = try #require(((try Fixtures.json("pytorch", "malicious/cases.json") as! [[String: Any]]).first { $0["file"] as? String == malicious.file })?["global"]) as? String
+        do {
+            _ = try Self.read(path)
+            Issue.record("\(malicious.file) was accepted")
+        } catch let error as PyTorchError {
+            if let global {
+                #expect(error.problem == .forbiddenGlobal(global), "\(malicious.file): \(error)")
+            } else {
+                #expect(error.problem.isForbiddenGlobal, "\(malicious.file): \(error)")
+            }
+            #expect(error.offset != nil)
+        }
+        let pwned = try FileManager.default.contentsOfDirectory(atPath: "/tmp").filter { $0.hasPrefix("zoo-pwned") }
+        #expect(pwned == [])
+    }
+
+    @Test(arguments: try! MalformedCase.load("pytorch"))
+    func malformedCheckpointsGiveTypedErrors(_ malformed: MalformedCase) throws {
+        let path = Fixtures.path("pytorch", "malformed/" + malformed.file)
+        do {
+            _ = try Self.read(path)
+            Issue.record("\(malformed.file) read without error; expected \(malformed.problem) (\(malformed.note))")
+        } catch let error as PyTorchError {
+            #expect(caseName(error.problem) == malformed.problem, "\(malformed.file): \(error)")
+            if let offset = malformed.offset { #expect(error.offset == offset, "\(malformed.file): \(error)") }
+        } catch let error as ZipError {
+            Issue.record("\(malformed.file): zip error \(error), expected \(malformed.problem)")
+        }
+    }
+
+    /// A `.pth` through the reader (every tensor read); a bare `.pkl` through the unpickler, with
+    /// any storage reference accepted.
+    static func read(_ path: String) throws {
+        if path.hasSuffix(".pth") {
+            _ = try PyTorchReader(path: path).checksums()
+            return
+        }
+        let file = try MappedFile(path: path)
+        var unpickler = Unpickler(bytes: file.bytes, file: path, base: 0) { id, at in
+            .storage(try PyTorchReader.storageReference(id, file: path, at: at))
+        }
+        _ = try unpickler.load()
+    }
+}
+
+extension Shape {
+    init(unchecked dims: [Int]) { self = try! Shape(dims) }
+}
