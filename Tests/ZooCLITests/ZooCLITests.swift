@@ -139,6 +139,14 @@ struct Zoo {
         #expect(unwritable.stderr.contains("no/such/folder/out.safetensors"))
     }
 
+    @Test func aMaliciousPickleIsRefusedWithExitCode5() throws {
+        let result = try Zoo.run("inspect", Fixtures.path("pytorch", "malicious/zip_tensor_storage.pth"))
+        #expect(result.status == 5)
+        #expect(result.stderr.contains("refused to load global") && result.stderr.contains("at byte"))
+        let good = try Zoo.run("inspect", Fixtures.path("pytorch", "nested.pth"))
+        #expect(good.status == 0 && good.stderr.contains("tensors found under 'model'"))
+    }
+
     @Test func modelsListFiltersSortsAndPrintsJSON() throws {
         let result = try Zoo.run("models", "list", "--task", "image", "--max-params", "6M", "--sort", "flops", "--json")
         #expect(result.status == 0)
