@@ -77,7 +77,9 @@ import Testing
             return
         }
         let file = try MappedFile(path: path)
-        var unpickler = Unpickler(bytes: file.bytes, file: path, base: 0) { id, at in
+        let arena = PickleArena()
+        defer { arena.clear() }
+        var unpickler = Unpickler(bytes: file.bytes, file: path, base: 0, arena: arena) { id, at in
             .storage(try PyTorchReader.storageReference(id, file: path, at: at))
         }
         _ = try unpickler.load()

@@ -5,7 +5,7 @@ import Testing
 @Suite struct UnpicklerTests {
     func load(_ bytes: [UInt8]) throws -> PickleValue {
         try bytes.withUnsafeBytes { raw in
-            var unpickler = Unpickler(bytes: raw, file: "memory", base: 0) { _, at in
+            var unpickler = Unpickler(bytes: raw, file: "memory", base: 0, arena: PickleArena()) { _, at in
                 throw PyTorchError(file: "memory", offset: at, .badStructure("no persistent ids here"))
             }
             return try unpickler.load()

@@ -39,6 +39,33 @@ indirect enum PickleValue {
     }
 }
 
+/// Every list and dict an unpickler builds, so they can be emptied when the reader is done: a
+/// pickle can make a container hold itself (DUP + SETITEM), a cycle reference counting never frees.
+final class PickleArena {
+    private var lists: [PickleList] = []
+    private var dicts: [PickleDict] = []
+
+    func list() -> PickleList {
+        let list = PickleList()
+        lists.append(list)
+        return list
+    }
+
+    func dict() -> PickleDict {
+        let dict = PickleDict()
+        dicts.append(dict)
+        return dict
+    }
+
+    /// Breaks every cycle by emptying every container.
+    func clear() {
+        lists.forEach { $0.items = [] }
+        dicts.forEach { $0.entries = [] }
+        lists = []
+        dicts = []
+    }
+}
+
 final class PickleList {
     var items: [PickleValue] = []
 }

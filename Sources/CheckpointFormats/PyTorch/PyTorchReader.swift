@@ -22,6 +22,8 @@ public final class PyTorchReader: MappedCheckpointReader {
     public init(file: MappedFile) throws {
         self.file = file
         path = file.path
+        let arena = PickleArena()
+        defer { arena.clear() }
         let root: PickleValue
         var storages: [String: (range: Range<Int>, dtype: DType)] = [:]
         if FormatDetector.isZip(file.bytes) {
@@ -35,7 +37,7 @@ public final class PyTorchReader: MappedCheckpointReader {
                 throw PyTorchError(file: path, offset: order.dataRange.lowerBound, .badStructure("big-endian checkpoints are not supported"))
             }
             let data = try archive.contents(of: pickle)
-            var unpickler = Unpickler(bytes: data.bytes, file: path, base: pickle.dataRange.lowerBound) { id, at in
+            var unpickler = Unpickler(bytes: data.bytes, file: path, base: pickle.dataRange.lowerBound, arena: arena) { id, at in
                 let reference = try Self.storageReference(id, file: file.path, at: at)
                 guard let entry = archive.entry(named: prefix + "data/" + reference.key) else {
                     throw PyTorchError(file: file.path, offset: at, .missingStorage(reference.key))
@@ -49,7 +51,7 @@ public final class PyTorchReader: MappedCheckpointReader {
             root = try unpickler.load()
         } else {
             format = .pytorchLegacy
-            (root, storages) = try Self.readLegacy(file)
+            (root, storages) = try Self.readLegacy(file, arena: arena)
         }
         self.storages = storages
 
@@ -128,12 +130,12 @@ public final class PyTorchReader: MappedCheckpointReader {
 
     /// The legacy format: magic number, protocol version, system info, the object, the storage
     /// keys, then each storage as an 8-byte element count followed by its bytes.
-    static func readLegacy(_ file: MappedFile) throws -> (PickleValue, [String: (range: Range<Int>, dtype: DType)]) {
+    static func readLegacy(_ file: MappedFile, arena: PickleArena) throws -> (PickleValue, [String: (range: Range<Int>, dtype: DType)]) {
         let path = file.path
         var position = 0
         var referenced: [String: StorageReference] = [:]
         func next() throws -> PickleValue {
-            var unpickler = Unpickler(bytes: UnsafeRawBufferPointer(rebasing: file.bytes[position...]), file: path, base: position) { id, at in
+            var unpickler = Unpickler(bytes: UnsafeRawBufferPointer(rebasing: file.bytes[position...]), file: path, base: position, arena: arena) { id, at in
                 let reference = try storageReference(id, file: path, at: at)
                 referenced[reference.key] = reference
                 return .storage(reference)

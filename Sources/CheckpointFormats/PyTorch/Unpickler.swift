@@ -24,6 +24,8 @@ struct Unpickler {
     let base: Int
     /// Resolves a persistent id (torch's storage references) to a value.
     let persistentLoad: (PickleValue, Int) throws -> PickleValue
+    /// Where containers are made; the caller clears it when done with the result.
+    let arena: PickleArena
 
     private(set) var position = 0
     /// Where the opcode being executed starts, for stack errors.
@@ -32,7 +34,11 @@ struct Unpickler {
     private var marks: [Int] = []
     private var memo: [Int: PickleValue] = [:]
 
-    init(bytes: UnsafeRawBufferPointer, file: String, base: Int, persistentLoad: @escaping (PickleValue, Int) throws -> PickleValue) {
+    init(
+        bytes: UnsafeRawBufferPointer, file: String, base: Int, arena: PickleArena,
+        persistentLoad: @escaping (PickleValue, Int) throws -> PickleValue
+    ) {
+        self.arena = arena
         self.bytes = bytes
         self.file = file
         self.base = base
@@ -57,8 +63,8 @@ struct Unpickler {
                 return value
             case 0x28: marks.append(stack.count)  // MARK
             case 0x29: stack.append(.tuple([]))
-            case 0x5D, 0x8F: stack.append(.list(PickleList()))  // EMPTY_LIST, EMPTY_SET
-            case 0x7D: stack.append(.dict(PickleDict()))
+            case 0x5D, 0x8F: stack.append(.list(arena.list()))  // EMPTY_LIST, EMPTY_SET
+            case 0x7D: stack.append(.dict(arena.dict()))
             case 0x4E: stack.append(.none)
             case 0x88: stack.append(.bool(true))
             case 0x89: stack.append(.bool(false))
@@ -128,11 +134,11 @@ struct Unpickler {
             case 0x64:  // DICT
                 let items = try popMark("DICT", at: at)
                 guard items.count % 2 == 0 else { throw fail(.badStructure("DICT with an odd number of items"), at: at) }
-                let dict = PickleDict()
+                let dict = arena.dict()
                 for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
                 stack.append(.dict(dict))
             case 0x6C:  // LIST
-                let list = PickleList()
+                let list = arena.list()
                 list.items = try popMark("LIST", at: at)
                 stack.append(.list(list))
             case 0x30: _ = try pop("POP")
@@ -277,7 +283,7 @@ struct Unpickler {
         }
         switch name {
         case "collections.OrderedDict":
-            let dict = PickleDict()
+            let dict = arena.dict()
             if case .list(let pairs)? = args.first {
                 for pair in pairs.items {
                     guard case .tuple(let kv) = pair, kv.count == 2 else { throw fail(.badStructure("OrderedDict item is not a pair"), at: at) }
