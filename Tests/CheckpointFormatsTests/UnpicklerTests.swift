@@ -76,4 +76,21 @@ import Testing
         let result = problem(pickle)
         #expect(result?.0.contains(message) == true, "\(String(describing: result))")
     }
+
+    /// d = {}; d['a'] = d — a cycle reference counting alone never frees; clearing the arena does.
+    @Test func selfReferencingContainersAreFreedByTheArena() throws {
+        let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0, 0x8C, 1, 0x61, 0x68, 0, 0x73, 0x2E]
+        let arena = PickleArena()
+        weak var freed: PickleDict?
+        try pickle.withUnsafeBytes { raw in
+            var unpickler = Unpickler(bytes: raw, file: "memory", base: 0, arena: arena) { _, _ in .none }
+            guard case .dict(let dict) = try unpickler.load() else { Issue.record("not a dict"); return }
+            guard case .dict(let inner) = dict.entries[0].value else { Issue.record("no self reference"); return }
+            #expect(inner === dict)
+            freed = dict
+        }
+        #expect(freed != nil)
+        arena.clear()
+        #expect(freed == nil)
+    }
 }
