@@ -112,4 +112,16 @@ import Testing
         #expect(try reader.tensor(named: "t65599").scalars(as: UInt8.self) == [UInt8(truncatingIfNeeded: 65_599)])
         #expect(try ZIPFoundationArchive.read(path).count == tensors.count)
     }
+
+    /// Found by the PyTorch fuzzer: a 54-byte archive whose ZIP64 locator sits in a file shorter
+    /// than a ZIP64 end record used to trap on a negative size; it is a typed error now.
+    @Test func aZip64LocatorInATinyFileIsATypedError() throws {
+        let bytes: [UInt8] = [
+            0x50, 0x4B, 0x03, 0x04, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x50, 0x4B, 0x06, 0x07, 0x00, 0x00, 0x00, 0x00,
+            0x87, 0x04, 0x00, 0x09, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x50, 0x4B, 0x05, 0x06, 0xFF, 0xFF, 0xFF, 0x24,
+            0xFF, 0xFF, 0xFF, 0xFF, 0x88, 0x88, 0x7D, 0xFF, 0xFF, 0xFF, 0xFF, 0x22, 0x01, 0x00,
+        ]
+        let file = bytes.withUnsafeBytes { MappedFile(copying: $0, path: "tiny.zip") }
+        #expect { try ZipArchive(file: file) } throws: { caseName(($0 as! ZipError).problem) == "badCentralDirectory" }
+    }
 }

@@ -111,7 +111,9 @@ private struct ZipDirectory {
             throw fail(.badCentralDirectory("ZIP64 sizes without a ZIP64 locator"), at: end)
         }
         let recordOffset = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: locator + 8, as: UInt64.self))
-        guard recordOffset <= UInt64(bytes.count - 56), bytes.loadUnaligned(fromByteOffset: Int(recordOffset), as: UInt32.self) == 0x0606_4B50 else {
+        guard bytes.count >= 56, recordOffset <= UInt64(bytes.count - 56),
+            bytes.loadUnaligned(fromByteOffset: Int(recordOffset), as: UInt32.self) == 0x0606_4B50
+        else {
             throw fail(.badCentralDirectory("ZIP64 end record missing at \(recordOffset)"), at: locator)
         }
         var cursor = ByteCursor(bytes)
