@@ -3,24 +3,33 @@ extension Tensor {
     /// `transpose(axes)`), as a new C-ordered tensor.
     public func permuted(_ axes: [Int]) -> Tensor {
         precondition(axes.sorted() == Array(0..<shape.rank), "axes must be a permutation of 0..<rank")
-        let outShape = Shape(uncheckedDims: axes.map { shape.dims[$0] })
         let sourceStrides = shape.contiguousStrides
-        let strides = axes.map { sourceStrides[$0] * dtype.size }
-        let result = try! Tensor(zeros: dtype, shape: outShape)
-        let count = outShape.elements
+        return withUnsafeBytes {
+            Tensor.gathering(
+                dtype: dtype, shape: Shape(uncheckedDims: axes.map { shape.dims[$0] }), from: $0,
+                offset: 0, strides: axes.map { sourceStrides[$0] })
+        }
+    }
+
+    /// A new C-ordered tensor holding the strided view of `source` that starts at element
+    /// `offset` and steps `strides` elements per axis (PyTorch's view geometry); the caller has
+    /// checked that the view lies inside `source`.
+    public static func gathering(dtype: DType, shape: Shape, from source: UnsafeRawBufferPointer, offset: Int, strides: [Int]) -> Tensor {
+        let result = try! Tensor(zeros: dtype, shape: shape)
+        let count = shape.elements
         guard count > 0 else { return result }
-        let size = dtype.size, input = bytes, output = result.storage.mutableBytes
-        var index = [Int](repeating: 0, count: outShape.rank)
-        var offset = 0
-        for element in 0..<count {
-            output.baseAddress!.advanced(by: element * size).copyMemory(from: input.baseAddress!.advanced(by: offset), byteCount: size)
-            // Odometer step over the output index, tracking the source byte offset.
-            var axis = outShape.rank - 1
+        let size = dtype.size, output = result.storage.mutableBytes
+        var index = [Int](repeating: 0, count: shape.rank)
+        var element = offset
+        for position in 0..<count {
+            (output.baseAddress! + position * size).copyMemory(from: source.baseAddress! + element * size, byteCount: size)
+            // Odometer step over the output index, tracking the source element.
+            var axis = shape.rank - 1
             while axis >= 0 {
                 index[axis] += 1
-                offset += strides[axis]
-                if index[axis] < outShape.dims[axis] { break }
-                offset -= strides[axis] * index[axis]
+                element += strides[axis]
+                if index[axis] < shape.dims[axis] { break }
+                element -= strides[axis] * index[axis]
                 index[axis] = 0
                 axis -= 1
             }

@@ -77,7 +77,3 @@ import Testing
         }
     }
 }
-
-extension Shape {
-    init(unchecked dims: [Int]) { self = try! Shape(dims) }
-}

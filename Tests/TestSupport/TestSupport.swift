@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Paths and helpers shared by the test targets.
 public enum Fixtures {
@@ -46,4 +47,9 @@ public struct SplitMix64: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+extension Shape {
+    /// A shape known to be valid in a test.
+    public init(unchecked dims: [Int]) { self = try! Shape(dims) }
 }

@@ -92,23 +92,9 @@ public final class PyTorchReader: MappedCheckpointReader {
             return try Tensor(dtype: dtype, shape: shape, storage: TensorStorage(slicing: window, range: start..<start + shape.elements * size))
         }
         // A strided view: gather its elements in C order.
-        let result = try Tensor(zeros: dtype, shape: shape)
-        let output = result.storage.mutableBytes, input = window.bytes
-        var index = [Int](repeating: 0, count: shape.rank)
-        var source = reference.offset
-        for element in 0..<shape.elements {
-            (output.baseAddress! + element * size).copyMemory(from: input.baseAddress! + source * size, byteCount: size)
-            var axis = shape.rank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                source += reference.strides[axis]
-                if index[axis] < shape.dims[axis] { break }
-                source -= reference.strides[axis] * index[axis]
-                index[axis] = 0
-                axis -= 1
-            }
+        return withExtendedLifetime(window) {
+            Tensor.gathering(dtype: dtype, shape: shape, from: window.bytes, offset: reference.offset, strides: reference.strides)
         }
-        return result
     }
 
     /// `('storage', storage_type, key, location, numel[, view_metadata])`, torch's persistent id.
