@@ -8,7 +8,7 @@ struct Convert: ParsableCommand {
         abstract: "Convert a checkpoint to another format, streaming, atomically.",
         discussion: """
             Tensor names are kept. The output format comes from --format or OUT's extension \
-            (.safetensors, .npz, .npy). Memory stays bounded by the largest tensor; OUT appears only \
+            (\(OutputFormat.extensionList)). Memory stays bounded by the largest tensor; OUT appears only \
             when complete, and IN is never modified.
 
             \(ExitStatus.summary)
@@ -20,7 +20,7 @@ struct Convert: ParsableCommand {
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: \(CheckpointFormat.writable.map(\.rawValue).joined(separator: ", ")) (default: from OUT's extension).")
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: from OUT's extension).")
     var format: String?
 
     @Option(help: "Cast float tensors to f32, f16 or bf16 (round to nearest even); other tensors are unchanged.")
@@ -35,17 +35,19 @@ struct Convert: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    /// The output format: --format, else OUT's extension.
+    private var target: OutputFormat? { format.flatMap(OutputFormat.init(rawValue:)) ?? OutputFormat(path: output) }
+
     func validate() throws {
-        if let format, CheckpointFormat(rawValue: format).map(CheckpointFormat.writable.contains) != true {
-            throw ValidationError("--format must be one of \(CheckpointFormat.writable.map(\.rawValue).joined(separator: ", "))")
+        if let format, OutputFormat(rawValue: format) == nil {
+            throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if format == nil && CheckpointFormat(outputPath: output) == nil {
-            throw ValidationError("cannot tell the output format from '\(output)': use a .safetensors, .npz or .npy name, or --format")
+        if target == nil {
+            throw ValidationError("cannot tell the output format from '\(output)': name it \(OutputFormat.extensionList), or use --format")
         }
         if let dtype, DType(userName: dtype)?.isConvertibleFloat != true {
             throw ValidationError("--dtype must be f64, f32, f16 or bf16")
         }
-        let target = format.flatMap(CheckpointFormat.init(rawValue:)) ?? CheckpointFormat(outputPath: output)
         if compress && target != .npz { throw ValidationError("--compress applies to .npz output only") }
         if shardSize != nil && target != .safetensors { throw ValidationError("--shard-size applies to safetensors output only") }
         if let shardSize, Format.parseBytes(shardSize) == nil {
@@ -55,7 +57,7 @@ struct Convert: ParsableCommand {
 
     func run() throws {
         let options = ConversionOptions(
-            format: format.flatMap(CheckpointFormat.init(rawValue:)) ?? CheckpointFormat(outputPath: output)!,
+            format: target!,
             dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes),
             compress: compress)

@@ -34,6 +34,34 @@ import Testing
         }
     }
 
+    /// zoo's writer, fed every dtype torch has (strided views gathered on the way), writes a zip
+    /// whose storages are 64-byte-aligned stored members that read back bit for bit, zero-copy.
+    /// (`make interop` checks that torch.load(weights_only=True) reads the same file.)
+    @Test func writerOutputReadsBackIdentically() throws {
+        let folder = try TemporaryFolder()
+        let source = try PyTorchReader(path: Fixtures.path("pytorch", "zip_all_dtypes.pth"))
+        let output = folder.file("out.pth")
+        _ = try CheckpointConversion.run(source, to: output, options: ConversionOptions(format: .pytorch))
+        let copy = try PyTorchReader(path: output)
+        #expect(copy.format == .pytorchZip && copy.container == "")
+        #expect(copy.tensors == source.tensors)
+        #expect(try copy.checksums() == source.checksums())
+        let tensors = Self.expected["zip_all_dtypes.pth"]!["tensors"] as! [String: Any]
+        #expect(try mismatches(copy, expected: tensors) == [])
+        let archive = try ZipArchive(file: MappedFile(path: output))
+        for entry in archive.entries where entry.name.hasPrefix("archive/data/") {
+            #expect(entry.isStored && entry.dataRange.lowerBound % 64 == 0, "\(entry.name)")
+        }
+        #expect(try copy.tensors.allSatisfy { try copy.tensor(named: $0.name).storage.isMapped })
+    }
+
+    @Test func writerRefusesDtypesTorchCannotHold() throws {
+        let folder = try TemporaryFolder()
+        let tensors = [TensorInfo(name: "x", dtype: .f8e4m3, shape: [2])]
+        #expect(throws: CheckpointError.self) { _ = try PyTorchWriter(path: folder.file("x.pth"), tensors: tensors) }
+        #expect(try folder.contents() == [])
+    }
+
     /// Every malicious file is refused by naming the global it wanted; nothing it asked for ran
     /// (each payload would create /tmp/zoo-pwned-<case>).
     @Test(arguments: try! MalformedCase.load("pytorch", corpus: "malicious"))

@@ -18,8 +18,11 @@ writes identical bytes. The legacy writer names storages by their memory address
                             [4, 3], stride [1, 4]), offset_view (base[2:5] of a 10-element f64:
                             storage offset 2), shared_matrix / shared_slice (base.view(3, 4) and
                             base[4:8] of one 12-element i32 storage) and param (an nn.Parameter,
-                            requires_grad=True).
-    legacy_all_dtypes.pth   the same dict, _use_new_zipfile_serialization=False (legacy format:
+                            requires_grad=True), then u16 u32 u64 (saved, as torch does, through
+                            _rebuild_tensor_v3 over a torch.storage.UntypedStorage, with the dtype
+                            named as a global such as torch.uint16).
+    legacy_all_dtypes.pth   the same dict without u16/u32/u64 (torch 2.15 writes but cannot load
+                            them in this format), _use_new_zipfile_serialization=False (legacy format:
                             pickled magic number, protocol version, sys_info, the object, the
                             sorted storage keys, then each storage as int64 numel + raw bytes).
     nested.pth              {"model": state_dict of Sequential(Linear(4, 3), BatchNorm1d(3)),
@@ -105,6 +108,7 @@ ZOO_DTYPES = {
     torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
     torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8",
     torch.uint8: "U8", torch.bool: "BOOL",
+    torch.uint16: "U16", torch.uint32: "U32", torch.uint64: "U64",
 }
 # The storage class a pickle names for each dtype: zoo dtype, element size, numpy dtype of the
 # raw elements (BF16 as its bits).
@@ -114,13 +118,18 @@ STORAGES = {
     "LongStorage": ("I64", 8, "<i8"), "IntStorage": ("I32", 4, "<i4"),
     "ShortStorage": ("I16", 2, "<i2"), "CharStorage": ("I8", 1, "i1"),
     "ByteStorage": ("U8", 1, "u1"), "BoolStorage": ("BOOL", 1, "u1"),
+    "UntypedStorage": ("U8", 1, "u1"),  # bytes; _rebuild_tensor_v3 names the tensor's dtype
 }
+# Dtypes torch has no typed storage class for, which it saves through _rebuild_tensor_v3.
+V3_DTYPES = {"uint16": ("U16", 2, "<u2"), "uint32": ("U32", 4, "<u4"), "uint64": ("U64", 8, "<u8")}
 # What a state-dict reader needs and all the reference reader accepts (module, name).
 ALLOWED = {
     ("collections", "OrderedDict"),
     ("torch._utils", "_rebuild_tensor_v2"),
     ("torch._utils", "_rebuild_parameter"),
-} | {("torch", name) for name in STORAGES}
+    ("torch._utils", "_rebuild_tensor_v3"),
+    ("torch.storage", "UntypedStorage"),
+} | {("torch", name) for name in STORAGES if name != "UntypedStorage"} | {("torch", name) for name in V3_DTYPES}
 MAX_INT64 = 2**63 - 1
 
 
@@ -129,7 +138,9 @@ MAX_INT64 = 2**63 - 1
 # --------------------------------------------------------------------------------------------
 
 
-def all_dtypes_state_dict():
+def all_dtypes_state_dict(unsigned=True):
+    """unsigned: include u16/u32/u64, which torch saves through _rebuild_tensor_v3 (zip only:
+    torch 2.15 cannot load them back from a legacy file)."""
     def t(values, dtype, shape):
         return torch.tensor(values, dtype=dtype).reshape(shape)
 
@@ -154,6 +165,10 @@ def all_dtypes_state_dict():
     sd["shared_matrix"] = shared.view(3, 4)
     sd["shared_slice"] = shared[4:8]  # same storage, offset 4
     sd["param"] = nn.Parameter(torch.tensor([[0.5, -1.0], [2.0, 0.25]]))
+    if unsigned:
+        sd["u16"] = t([0, 1, 21845, 65535], torch.uint16, (2, 2))
+        sd["u32"] = t([0, 1, 1431655765, 2**32 - 1], torch.uint32, (4,))
+        sd["u64"] = t([0, 1, 2**63, 2**64 - 1], torch.uint64, (2, 2))
     return sd
 
 
@@ -228,6 +243,17 @@ class TensorRef:
         self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
         self.requires_grad = requires_grad
         self.parameter = False
+        self.dtype = None  # a DTypeName for _rebuild_tensor_v3, else the storage's type says
+
+    @property
+    def element(self):
+        """What the tensor's elements are: .dtype, .itemsize and .np_dtype."""
+        return self.dtype or self.storage.type
+
+    @property
+    def storage_elements(self):
+        """The storage's size in the tensor's elements."""
+        return self.storage.numel * self.storage.type.itemsize // self.element.itemsize
 
 
 def is_int(v):
@@ -246,6 +272,24 @@ def rebuild_tensor_v2(*args):
     return TensorRef(storage, offset, list(size), list(stride), requires_grad)
 
 
+def rebuild_tensor_v3(*args):
+    """(storage, offset, size, stride, requires_grad, hooks, dtype[, metadata]): offset and
+    strides count elements of dtype, the storage counts bytes."""
+    if len(args) not in (7, 8) or not isinstance(args[6], DTypeName):
+        raise Bad("badStructure", "_rebuild_tensor_v3 without a dtype")
+    t = rebuild_tensor_v2(*args[:6])
+    t.dtype = args[6]
+    return t
+
+
+class DTypeName:
+    """Stands in for torch.uint16 and the other dtypes V3_DTYPES lists."""
+
+    def __init__(self, name):
+        self.name = name
+        self.dtype, self.itemsize, self.np_dtype = V3_DTYPES[name]
+
+
 def rebuild_parameter(*args):
     if len(args) != 3 or not isinstance(args[0], TensorRef) or not isinstance(args[1], bool):
         raise Bad("badStructure", "_rebuild_parameter(tensor, requires_grad, hooks) expected")
@@ -257,6 +301,7 @@ STAND_INS = {
     ("collections", "OrderedDict"): OrderedDict,
     ("torch._utils", "_rebuild_tensor_v2"): rebuild_tensor_v2,
     ("torch._utils", "_rebuild_parameter"): rebuild_parameter,
+    ("torch._utils", "_rebuild_tensor_v3"): rebuild_tensor_v3,
 }
 
 
@@ -272,7 +317,7 @@ class RefUnpickler(pickle.Unpickler):
         if (module, name) not in ALLOWED:
             raise Refused(f"{module}.{name}")
         self.seen["globals"].add(f"{module}.{name}")
-        return STAND_INS.get((module, name)) or StorageType(name)
+        return STAND_INS.get((module, name)) or (DTypeName(name) if name in V3_DTYPES else StorageType(name))
 
     def persistent_load(self, pid):
         arity = 6 if self.legacy else 5
@@ -399,7 +444,7 @@ def state_dict_tensors(ck):
 
 def materialize(name, t, data):
     """The tensor's values in C order, little-endian, checked against its storage."""
-    itemsize = t.storage.type.itemsize
+    itemsize = t.element.itemsize
     if len(t.size) != len(t.stride) or t.offset < 0 or any(v < 0 for v in t.size + t.stride):
         raise Bad("badShape", f"offset {t.offset}, size {t.size}, stride {t.stride}", name)
     numel = math.prod(t.size)
@@ -407,14 +452,14 @@ def materialize(name, t, data):
         raise Bad("badShape", f"size {t.size} overflows", name)
     if data is None:
         raise Bad("missingStorage", f"no storage {t.storage.key}", name)
-    if len(data) < t.storage.numel * itemsize:
+    if len(data) < t.storage.numel * t.storage.type.itemsize:
         raise Bad("storageTooSmall", f"storage {t.storage.key} has {len(data)} bytes", name)
     if numel == 0:
         return b""
     extent = t.offset + sum((n - 1) * s for n, s in zip(t.size, t.stride)) + 1
-    if extent > t.storage.numel:
-        raise Bad("storageTooSmall", f"needs {extent} elements of {t.storage.numel}", name)
-    elements = np.frombuffer(data, dtype=t.storage.type.np_dtype, count=t.storage.numel)
+    if extent > t.storage_elements:
+        raise Bad("storageTooSmall", f"needs {extent} elements of {t.storage_elements}", name)
+    elements = np.frombuffer(data, dtype=t.element.np_dtype, count=t.storage_elements)
     view = np.lib.stride_tricks.as_strided(elements[t.offset:], shape=t.size,
                                            strides=[s * itemsize for s in t.stride])
     return np.ascontiguousarray(view).tobytes()
@@ -532,7 +577,7 @@ def expected_entry(path):
     for name, (t, container, data) in tensors.items():
         want = loaded[name]
         record = describe_tensor(want)
-        assert (record["dtype"], record["shape"]) == (t.storage.type.dtype, t.size), (path, name)
+        assert (record["dtype"], record["shape"]) == (t.element.dtype, t.size), (path, name)
         assert zlib.crc32(data) == record["crc32"], (path, name)
         assert (t.offset, t.stride) == (want.storage_offset(), list(want.stride())), (path, name)
         assert t.parameter == isinstance(want, nn.Parameter) and t.requires_grad == want.requires_grad
@@ -1154,7 +1199,7 @@ def generate():
     files = ("zip_all_dtypes.pth", "legacy_all_dtypes.pth", "nested.pth", "module_prefixed.pth")
     torch.save(all_dtypes_state_dict(), os.path.join(HERE, files[0]))
     buf = io.BytesIO()
-    torch.save(all_dtypes_state_dict(), buf, _use_new_zipfile_serialization=False)
+    torch.save(all_dtypes_state_dict(unsigned=False), buf, _use_new_zipfile_serialization=False)
     legacy = canonical_legacy(buf.getvalue())
     assert legacy.startswith(legacy_head())
     with open(os.path.join(HERE, files[1]), "wb") as f:
@@ -1170,7 +1215,8 @@ def generate():
 
     expected = {"files": {name: expected_entry(os.path.join(HERE, name)) for name in files},
                 "allowed_globals": sorted(f"{m}.{n}" for m, n in ALLOWED)}
-    assert expected["files"][files[0]]["tensors"] == expected["files"][files[1]]["tensors"]
+    zip_tensors, legacy_tensors = (expected["files"][f]["tensors"] for f in files[:2])
+    assert {k: v for k, v in zip_tensors.items() if k not in ("u16", "u32", "u64")} == legacy_tensors
     dump_json(os.path.join(HERE, "expected.json"), expected)
 
     malicious, bad_listing = malicious_corpus(os.path.join(HERE, "malicious"))

@@ -3,7 +3,7 @@ import Tensors
 
 /// How `zoo convert` should write its output.
 public struct ConversionOptions: Sendable {
-    public var format: CheckpointFormat
+    public var format: OutputFormat
     /// Float tensors are cast to this dtype; other tensors pass through unchanged.
     public var dtype: DType?
     /// Split safetensors output into shards of at most this many bytes.
@@ -11,7 +11,7 @@ public struct ConversionOptions: Sendable {
     /// Deflate `.npz` members (like `np.savez_compressed`).
     public var compress: Bool
 
-    public init(format: CheckpointFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false) {
+    public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false) {
         self.format = format
         self.dtype = dtype
         self.maxShardBytes = maxShardBytes
@@ -52,8 +52,9 @@ public enum CheckpointConversion {
             return try SafetensorsWriter(path: path, tensors: tensors, metadata: metadata)
         case .npz: return try NpzWriter(path: path, tensors: tensors, compress: options.compress)
         case .npy: return try NpyWriter(path: path, tensors: tensors)
-        default:
-            throw CheckpointError.unsupportedOutput(file: path, reason: "zoo cannot write \(options.format.displayName) yet")
+        case .pytorch: return try PyTorchWriter(path: path, tensors: tensors)
+        case .kerasH5, .kerasWeights:
+            throw CheckpointError.unsupportedOutput(file: path, reason: "zoo cannot write \(options.format.rawValue) yet")
         }
     }
 

@@ -31,23 +31,6 @@ public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
 
     /// Whether zoo can read this format today.
     public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz, .pytorchZip, .pytorchLegacy].contains(self) }
-
-    /// Output formats, chosen by `--format` or by the output's extension.
-    public static let writable: [CheckpointFormat] = [.safetensors, .npz, .npy]
-
-    /// The output format an output path's extension asks for.
-    public init?(outputPath path: String) {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".safetensors") {
-            self = .safetensors
-        } else if lower.hasSuffix(".npz") {
-            self = .npz
-        } else if lower.hasSuffix(".npy") {
-            self = .npy
-        } else {
-            return nil
-        }
-    }
 }
 
 /// Errors that concern a checkpoint as a whole rather than one format's bytes.

@@ -78,8 +78,8 @@ public enum Checkpoint {
         } catch let unknown as CheckpointError {
             // No signature matched. If the name says what the file was meant to be, let that
             // format's reader explain precisely what is wrong with it.
-            guard let intended = CheckpointFormat(outputPath: path) else { throw unknown }
-            format = intended
+            guard let intended = OutputFormat(path: path) else { throw unknown }
+            format = intended.checkpointFormat
         }
         switch format {
         case .safetensors: return try SafetensorsReader(file: file)

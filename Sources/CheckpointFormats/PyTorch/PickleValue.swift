@@ -81,9 +81,11 @@ struct StorageReference: Sendable {
     let count: Int
 }
 
-/// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)`: a strided view.
+/// `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, …)` (or v3, which adds the
+/// dtype): a strided view whose offset and strides count elements of `dtype`.
 struct TensorReference: Sendable {
     let storage: StorageReference
+    let dtype: DType
     let offset: Int
     let shape: [Int]
     let strides: [Int]

@@ -16,7 +16,7 @@ public final class PyTorchReader: MappedCheckpointReader {
     /// Where the tensors were found, as a dotted path ("" for the top level).
     public let container: String
     private let file: MappedFile
-    private let storages: [String: (range: Range<Int>, dtype: DType)]
+    private let storages: [String: Range<Int>]
     private let references: [String: TensorReference]
 
     public init(file: MappedFile) throws {
@@ -25,7 +25,7 @@ public final class PyTorchReader: MappedCheckpointReader {
         let arena = PickleArena()
         defer { arena.clear() }
         let root: PickleValue
-        var storages: [String: (range: Range<Int>, dtype: DType)] = [:]
+        var storages: [String: Range<Int>] = [:]
         if FormatDetector.isZip(file.bytes) {
             format = .pytorchZip
             let archive = try ZipArchive(file: file)
@@ -45,7 +45,7 @@ public final class PyTorchReader: MappedCheckpointReader {
                 guard entry.isStored else {
                     throw PyTorchError(file: file.path, offset: entry.dataRange.lowerBound, .badStructure("storage '\(reference.key)' is compressed; torch.save stores storages"))
                 }
-                storages[reference.key] = (entry.dataRange, reference.dtype)
+                storages[reference.key] = entry.dataRange
                 return .storage(reference)
             }
             root = try unpickler.load()
@@ -67,7 +67,7 @@ public final class PyTorchReader: MappedCheckpointReader {
             guard references[name] == nil else { throw PyTorchError(file: path, tensor: name, .badStructure("two tensors are named '\(name)'")) }
             try Self.validate(reference, storages: storages, file: path, name: name)
             references[name] = reference
-            infos.append(TensorInfo(name: name, dtype: reference.storage.dtype, shape: try Shape(reference.shape)))
+            infos.append(TensorInfo(name: name, dtype: reference.dtype, shape: try Shape(reference.shape)))
         }
         tensors = infos
         self.references = references
@@ -84,9 +84,9 @@ public final class PyTorchReader: MappedCheckpointReader {
         guard let reference = references[name], let storage = storages[reference.storage.key] else {
             throw CheckpointError.noSuchTensor(file: path, tensor: name)
         }
-        let dtype = reference.storage.dtype, size = dtype.size
+        let dtype = reference.dtype, size = dtype.size
         let shape = try Shape(reference.shape)
-        let window = TensorStorage(file: file, range: storage.range)
+        let window = TensorStorage(file: file, range: storage)
         if reference.strides == shape.contiguousStrides || shape.elements <= 1 {
             let start = reference.offset * size
             return try Tensor(dtype: dtype, shape: shape, storage: TensorStorage(slicing: window, range: start..<start + shape.elements * size))
@@ -116,7 +116,7 @@ public final class PyTorchReader: MappedCheckpointReader {
 
     /// The legacy format: magic number, protocol version, system info, the object, the storage
     /// keys, then each storage as an 8-byte element count followed by its bytes.
-    static func readLegacy(_ file: MappedFile, arena: PickleArena) throws -> (PickleValue, [String: (range: Range<Int>, dtype: DType)]) {
+    static func readLegacy(_ file: MappedFile, arena: PickleArena) throws -> (PickleValue, [String: Range<Int>]) {
         let path = file.path
         var position = 0
         var referenced: [String: StorageReference] = [:]
@@ -137,7 +137,7 @@ public final class PyTorchReader: MappedCheckpointReader {
         _ = try next()  // system info: byte order and type sizes of the saving machine
         let root = try next()
         guard case .list(let keys) = try next() else { throw PyTorchError(file: path, offset: position, .badStructure("storage key list missing")) }
-        var storages: [String: (range: Range<Int>, dtype: DType)] = [:]
+        var storages: [String: Range<Int>] = [:]
         for key in keys.items {
             guard case .string(let name) = key, let reference = referenced[name] else {
                 throw PyTorchError(file: path, offset: position, .badStructure("storage key \(key.kind) is not referenced by the checkpoint"))
@@ -151,7 +151,7 @@ public final class PyTorchReader: MappedCheckpointReader {
             guard count >= 0, !overflow, bytes <= file.count - position - 8 else {
                 throw PyTorchError(file: path, tensor: nil, offset: position, .truncated("storage '\(name)' declares \(count) elements, more than the file holds"))
             }
-            storages[name] = (position + 8..<position + 8 + bytes, reference.dtype)
+            storages[name] = position + 8..<position + 8 + bytes
             position += 8 + bytes
         }
         return (root, storages)
@@ -198,14 +198,14 @@ public final class PyTorchReader: MappedCheckpointReader {
     }
 
     /// A tensor's view must lie inside its storage.
-    static func validate(_ reference: TensorReference, storages: [String: (range: Range<Int>, dtype: DType)], file: String, name: String) throws {
+    static func validate(_ reference: TensorReference, storages: [String: Range<Int>], file: String, name: String) throws {
         guard let storage = storages[reference.storage.key] else {
             throw PyTorchError(file: file, tensor: name, .missingStorage(reference.storage.key))
         }
         guard reference.shape.count == reference.strides.count, reference.shape.allSatisfy({ $0 >= 0 }),
             reference.strides.allSatisfy({ $0 >= 0 }), reference.offset >= 0
         else { throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape), stride \(reference.strides), offset \(reference.offset)")) }
-        let available = storage.range.count / storage.dtype.size
+        let available = storage.count / reference.dtype.size
         if reference.shape.contains(0) { return }
         var last = reference.offset
         for (dim, stride) in zip(reference.shape, reference.strides) {

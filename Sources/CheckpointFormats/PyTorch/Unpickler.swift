@@ -7,15 +7,24 @@ import Tensors
 struct Unpickler {
     /// The globals a state dict needs, and nothing else.
     static let allowedGlobals = Set([
-        "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
-        "torch._utils._rebuild_parameter_with_state", "torch.Size",
-    ]).union(storageTypes.keys)
+        "collections.OrderedDict", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3",
+        "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state", "torch.Size",
+    ]).union(storageTypes.keys).union(dtypes.keys)
 
-    /// torch's typed storages and the element type each holds.
+    /// torch's storages and the element type each holds. `UntypedStorage` (bytes) is what torch
+    /// saves for dtypes without a typed storage class (uint16/32/64), with the tensor's dtype
+    /// passed to `_rebuild_tensor_v3`.
     static let storageTypes: [String: DType] = [
         "torch.DoubleStorage": .f64, "torch.FloatStorage": .f32, "torch.HalfStorage": .f16, "torch.BFloat16Storage": .bf16,
         "torch.LongStorage": .i64, "torch.IntStorage": .i32, "torch.ShortStorage": .i16, "torch.CharStorage": .i8,
-        "torch.ByteStorage": .u8, "torch.BoolStorage": .bool,
+        "torch.ByteStorage": .u8, "torch.BoolStorage": .bool, "torch.storage.UntypedStorage": .u8,
+    ]
+
+    /// torch's dtype objects, as `_rebuild_tensor_v3` receives them.
+    static let dtypes: [String: DType] = [
+        "torch.float64": .f64, "torch.float32": .f32, "torch.float16": .f16, "torch.bfloat16": .bf16,
+        "torch.int64": .i64, "torch.int32": .i32, "torch.int16": .i16, "torch.int8": .i8,
+        "torch.uint64": .u64, "torch.uint32": .u32, "torch.uint16": .u16, "torch.uint8": .u8, "torch.bool": .bool,
     ]
 
     let bytes: UnsafeRawBufferPointer
@@ -297,10 +306,18 @@ struct Unpickler {
         case "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state":
             guard case .tensor? = args.first else { throw fail(.badStructure("\(name) of a non-tensor"), at: at) }
             return args[0]
-        case "torch._utils._rebuild_tensor_v2":
+        case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3":
             guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
                 case .tuple(let size) = args[2], case .tuple(let stride) = args[3]
-            else { throw fail(.badStructure("_rebuild_tensor_v2 arguments are not (storage, offset, size, stride, …)"), at: at) }
+            else { throw fail(.badStructure("\(name) arguments are not (storage, offset, size, stride, …)"), at: at) }
+            // v3 (storage, offset, size, stride, requires_grad, hooks, dtype, …) names the dtype itself.
+            var dtype = storage.dtype
+            if name.hasSuffix("v3") {
+                guard args.count >= 7, case .global(let dtypeName) = args[6], let named = Self.dtypes[dtypeName] else {
+                    throw fail(.badStructure("_rebuild_tensor_v3 without a dtype as its 7th argument"), at: at)
+                }
+                dtype = named
+            }
             let shape = try size.map { value -> Int in
                 guard case .int(let dim) = value else { throw fail(.badShape("a size is \(value.kind)"), at: at) }
                 return dim
@@ -309,7 +326,7 @@ struct Unpickler {
                 guard case .int(let step) = value else { throw fail(.badShape("a stride is \(value.kind)"), at: at) }
                 return step
             }
-            return .tensor(TensorReference(storage: storage, offset: offset, shape: shape, strides: strides))
+            return .tensor(TensorReference(storage: storage, dtype: dtype, offset: offset, shape: shape, strides: strides))
         default:
             throw fail(.badStructure("\(name) cannot be called"), at: at)
         }

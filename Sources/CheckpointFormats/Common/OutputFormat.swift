@@ -1,0 +1,46 @@
+/// The formats `zoo convert` writes, chosen by `--format` or by the output's extension.
+public enum OutputFormat: String, Sendable, CaseIterable {
+    case safetensors
+    case npz
+    case npy
+    /// torch.save's zip format.
+    case pytorch
+    /// Keras's legacy HDF5 weights layout (`layer_names`, `weight_names`), loadable by `load_weights`.
+    case kerasH5 = "keras-h5"
+    /// Keras 3's `.weights.h5`: each tensor name is the HDF5 path of its dataset.
+    case kerasWeights = "keras-weights"
+
+    /// Extensions that select this format, most specific first across all formats.
+    public var extensions: [String] {
+        switch self {
+        case .safetensors: [".safetensors"]
+        case .npz: [".npz"]
+        case .npy: [".npy"]
+        case .pytorch: [".pth", ".pt", ".bin"]
+        case .kerasH5: [".h5", ".hdf5"]
+        case .kerasWeights: [".weights.h5"]
+        }
+    }
+
+    /// The format an output path's extension asks for (`.weights.h5` before `.h5`).
+    public init?(path: String) {
+        let lower = path.lowercased()
+        let matches = Self.allCases.flatMap { format in format.extensions.map { (format, $0) } }.filter { lower.hasSuffix($0.1) }
+        guard let best = matches.max(by: { $0.1.count < $1.1.count }) else { return nil }
+        self = best.0
+    }
+
+    /// What a reader will detect in a file written in this format.
+    public var checkpointFormat: CheckpointFormat {
+        switch self {
+        case .safetensors: .safetensors
+        case .npz: .npz
+        case .npy: .npy
+        case .pytorch: .pytorchZip
+        case .kerasH5, .kerasWeights: .hdf5
+        }
+    }
+
+    /// "a.safetensors, .npz, …" for messages.
+    public static var extensionList: String { allCases.flatMap(\.extensions).joined(separator: ", ") }
+}
