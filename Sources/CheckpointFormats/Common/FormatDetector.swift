@@ -77,8 +77,8 @@ public enum Checkpoint {
             format = try FormatDetector.detect(file)
         } catch let unknown as CheckpointError {
             // No signature matched. If the name says what the file was meant to be, let that
-            // format's reader explain precisely what is wrong with it.
-            guard let intended = OutputFormat(path: path) else { throw unknown }
+            // format's reader explain precisely what is wrong with it (`.bin` says too little).
+            guard let intended = OutputFormat(path: path), !path.lowercased().hasSuffix(".bin") else { throw unknown }
             format = intended.checkpointFormat
         }
         switch format {
