@@ -29,8 +29,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "COpenBLAS", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
-        .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim"]),
+        .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim", "CHDF5"]),
         .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Charts"),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts"]),

@@ -17,6 +17,14 @@ public struct TensorInfo: Sendable, Equatable {
     public var elementCount: Int { shape.elements }
 }
 
+/// What a tensor is for: model weights (and buffers), an optimizer's state, or training
+/// bookkeeping such as a step counter. Conversions can keep the weights and drop the rest.
+public enum TensorRole: String, Sendable, Codable, CaseIterable {
+    case weight
+    case optimizer
+    case bookkeeping
+}
+
 /// A checkpoint opened for reading: the tensor list (in file order) is known up front and each
 /// tensor's bytes are produced on demand, zero-copy where the format allows it. Memory therefore
 /// stays bounded by the largest tensor a caller holds, not by the file.
@@ -31,6 +39,12 @@ public protocol CheckpointReader: AnyObject, Sendable {
     var warnings: [String] { get }
     /// The bytes of the tensor called `name`, validated.
     func tensor(named name: String) throws -> Tensor
+    /// What the tensor called `name` is for; formats that cannot tell say `.weight`.
+    func role(of name: String) -> TensorRole
+}
+
+extension CheckpointReader {
+    public func role(of name: String) -> TensorRole { .weight }
 }
 
 /// A reader of a single file, which it parses from a memory map (of a file on disk, or of bytes
@@ -67,6 +81,6 @@ extension CheckpointReader {
 /// Whether `error` is one of the typed errors zoo's readers throw for bad or unsupported input,
 /// as opposed to a bug.
 public func isCheckpointInputError(_ error: Error) -> Bool {
-    error is SafetensorsError || error is NumPyError || error is ZipError || error is PyTorchError || error is CheckpointError
+    error is SafetensorsError || error is NumPyError || error is ZipError || error is PyTorchError || error is HDF5Error || error is CheckpointError
         || error is FileError || error is ShapeError
 }

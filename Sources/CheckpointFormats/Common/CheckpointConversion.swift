@@ -53,8 +53,8 @@ public enum CheckpointConversion {
         case .npz: return try NpzWriter(path: path, tensors: tensors, compress: options.compress)
         case .npy: return try NpyWriter(path: path, tensors: tensors)
         case .pytorch: return try PyTorchWriter(path: path, tensors: tensors)
-        case .kerasH5, .kerasWeights:
-            throw CheckpointError.unsupportedOutput(file: path, reason: "zoo cannot write \(options.format.rawValue) yet")
+        case .kerasH5: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .kerasLegacy)
+        case .kerasWeights: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .paths)
         }
     }
 

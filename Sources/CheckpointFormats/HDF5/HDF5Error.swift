@@ -1,0 +1,37 @@
+/// Everything that can be wrong with an HDF5 checkpoint. libhdf5 parses the file; its own
+/// explanation (the error stack) is kept in the message.
+public enum HDF5Problem: FormatProblem {
+    /// libhdf5 could not open the file (not HDF5, truncated, corrupted metadata).
+    case openFailed(String)
+    /// An object inside the file could not be opened or inspected.
+    case badObject(String)
+    /// A dataset's data could not be read (a corrupted chunk, data past the end of the file).
+    case readFailed(String)
+    /// Contiguous data that lies past the end of the file.
+    case dataOutsideFile(address: Int, bytes: Int, fileSize: Int)
+    /// A weight that is not an integer, IEEE float or boolean array.
+    case unsupportedType(String)
+    /// The Keras attributes (`layer_names`, `weight_names`) disagree with the groups and datasets.
+    case badKerasLayout(String)
+    case badShape(String)
+    /// libhdf5 refused to write.
+    case writeFailed(String)
+
+    public static let formatName = "hdf5"
+
+    public var description: String {
+        switch self {
+        case .openFailed(let why): "cannot open: \(why)"
+        case .badObject(let why): "unreadable object: \(why)"
+        case .readFailed(let why): "cannot read data: \(why)"
+        case .dataOutsideFile(let address, let bytes, let fileSize):
+            "data at byte \(address) of \(bytes) bytes runs past the end of the file (\(fileSize) bytes)"
+        case .unsupportedType(let what): "unsupported datatype: \(what)"
+        case .badKerasLayout(let why): "inconsistent Keras weight layout: \(why)"
+        case .badShape(let why): "invalid dataset shape: \(why)"
+        case .writeFailed(let why): "cannot write: \(why)"
+        }
+    }
+}
+
+public typealias HDF5Error = FormatError<HDF5Problem>

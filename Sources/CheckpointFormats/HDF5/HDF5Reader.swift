@@ -1,0 +1,339 @@
+import CHDF5
+import Tensors
+
+/// Reads HDF5 checkpoints through libhdf5: Keras's legacy layout (`layer_names` / `weight_names`
+/// attributes, weights-only or under `model_weights` in a whole-model file, optimizer state under
+/// `optimizer_weights`), Keras 3 `.weights.h5` (`layers/<name>/vars/<i>`), or any other HDF5 file
+/// (every numeric dataset, named by its path). Contiguous, unfiltered little-endian datasets are
+/// zero-copy views of the mapped file; chunked, compressed or big-endian ones are read by libhdf5.
+public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
+    public enum Layout: String, Sendable {
+        case kerasLegacy = "keras-legacy"
+        case keras3
+        case plain
+    }
+
+    /// Where a tensor lives and what Keras calls it.
+    public struct Entry: Sendable {
+        public let hdf5Path: String
+        public let kerasLayer: String?
+        public let kerasWeight: String?
+        public let role: TensorRole
+        /// Its bytes in the file, when they can be mapped in place.
+        let mapped: Range<Int>?
+    }
+
+    public let path: String
+    public let format = CheckpointFormat.hdf5
+    public let layout: Layout
+    public let tensors: [TensorInfo]
+    public let entries: [String: Entry]
+    public let metadata: [String: String]
+    public let warnings: [String]
+    private let file: MappedFile
+    private let handle: HDF5Handle
+
+    public init(file: MappedFile) throws {
+        self.file = file
+        path = file.path
+        (handle, layout, tensors, entries, metadata, warnings) = try HDF5Library.locked {
+            let handle = try Self.open(file)
+            let scope = HDF5Scope()
+            defer { scope.close() }
+            var scan = Scan(file: file, scope: scope)
+            let root = try scan.group(handle.id, "/", path: "/")
+            let layout: Layout
+            var metadata: [String: String] = [:]
+            if try scan.hasAttribute(root, "layer_names") {
+                layout = .kerasLegacy
+                try scan.legacyWeights(root, prefix: "", role: .weight)
+                metadata = try scan.kerasMetadata(root)
+            } else if try scan.isGroup(root, "model_weights"), case let weights = try scan.group(root, "model_weights", path: "model_weights"),
+                try scan.hasAttribute(weights, "layer_names") {
+                layout = .kerasLegacy
+                try scan.legacyWeights(weights, prefix: "model_weights/", role: .weight)
+                if try scan.isGroup(root, "optimizer_weights") {
+                    let optimizer = try scan.group(root, "optimizer_weights", path: "optimizer_weights")
+                    try scan.namedWeights(optimizer, prefix: "optimizer_weights/", layer: nil, role: .optimizer)
+                }
+                metadata = try scan.kerasMetadata(weights)
+            } else {
+                layout = try scan.isGroup(root, "layers") ? .keras3 : .plain
+                try scan.everyDataset(root, path: "", depth: 0, keras3: layout == .keras3)
+            }
+            return (handle, layout, scan.tensors, scan.entries, metadata, scan.warnings)
+        }
+    }
+
+    public func role(of name: String) -> TensorRole { entries[name]?.role ?? .weight }
+
+    public func tensor(named name: String) throws -> Tensor {
+        guard let entry = entries[name], let info = tensors.first(where: { $0.name == name }) else {
+            throw CheckpointError.noSuchTensor(file: path, tensor: name)
+        }
+        if let range = entry.mapped {
+            return try Tensor(dtype: info.dtype, shape: info.shape, storage: TensorStorage(file: file, range: range))
+        }
+        return try HDF5Library.locked {
+            let scope = HDF5Scope()
+            defer { scope.close() }
+            let dataset = scope.own(H5Dopen2(handle.id, entry.hdf5Path, HDF5Library.HardLinksOnly(in: scope).datasets), H5Dclose)
+            guard dataset >= 0 else { throw HDF5Error(file: path, tensor: name, .badObject(HDF5Library.takeErrors())) }
+            let memoryType = HDF5Types.memoryType(reading: scope.own(H5Dget_type(dataset), H5Tclose), in: scope)
+            let tensor = try Tensor(zeros: info.dtype, shape: info.shape)
+            if info.byteCount > 0 {
+                let status = H5Dread(dataset, memoryType, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), tensor.storage.mutableBytes.baseAddress)
+                guard status >= 0 else { throw HDF5Error(file: path, tensor: name, .readFailed(HDF5Library.takeErrors())) }
+            }
+            return tensor
+        }
+    }
+
+    /// Opens the file read-only: by path when it is on disk, else from the bytes in memory.
+    private static func open(_ file: MappedFile) throws -> HDF5Handle {
+        let scope = HDF5Scope()
+        defer { scope.close() }
+        let access = scope.own(H5Pcreate(zoo_h5p_file_access()), H5Pclose)
+        if !file.isFileBacked {
+            H5Pset_fapl_core(access, 1 << 16, false)
+            H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: file.bytes.baseAddress), file.count)
+        }
+        let handle = HDF5Handle(H5Fopen(file.path, zoo_h5f_acc_rdonly(), access), close: H5Fclose)
+        guard handle.valid else { throw HDF5Error(file: file.path, .openFailed(HDF5Library.takeErrors())) }
+        return handle
+    }
+}
+
+/// One pass over an open file, collecting tensors in zoo's order. Runs under the library lock.
+private struct Scan {
+    let file: MappedFile
+    /// Owns every object the scan opens; closed by the caller when the scan is done.
+    let scope: HDF5Scope
+    let access: HDF5Library.HardLinksOnly
+    var tensors: [TensorInfo] = []
+    var entries: [String: HDF5Reader.Entry] = [:]
+    var warnings: [String] = []
+    /// Objects visited, so a file whose links loop cannot keep the scan going.
+    private var visited = 0
+
+    init(file: MappedFile, scope: HDF5Scope) {
+        self.file = file
+        self.scope = scope
+        access = HDF5Library.HardLinksOnly(in: scope)
+    }
+
+    private var path: String { file.path }
+
+    func fail(_ problem: HDF5Problem, tensor: String? = nil) -> HDF5Error { HDF5Error(file: path, tensor: tensor, problem) }
+
+    func group(_ location: hid_t, _ name: String, path objectPath: String) throws -> hid_t {
+        let group = scope.own(H5Gopen2(location, name, access.groups), H5Gclose)
+        guard group >= 0 else { throw fail(.badObject("group '\(objectPath)': \(HDF5Library.takeErrors())")) }
+        return group
+    }
+
+    func hasAttribute(_ object: hid_t, _ name: String) throws -> Bool {
+        let exists = H5Aexists(object, name)
+        guard exists >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
+        if exists > 0 { return true }
+        let first = H5Aexists(object, name + "0")  // Keras splits long lists into name0, name1, …
+        guard first >= 0 else { throw fail(.badObject("attribute '\(name)0': \(HDF5Library.takeErrors())")) }
+        return first > 0
+    }
+
+    /// Whether `name` in `group` is a hard link to a group.
+    func isGroup(_ group: hid_t, _ name: String) throws -> Bool {
+        try kind(group, name) == H5I_GROUP
+    }
+
+    /// The object type `name` in `location` links to, or nil for a missing or non-hard link.
+    func kind(_ location: hid_t, _ name: String) throws -> H5I_type_t? {
+        guard H5Lexists(location, name, access.links) > 0 else { H5Eclear2(zoo_h5e_default()); return nil }
+        guard zoo_h5l_is_hard(location, name, access.links) == 1 else { H5Eclear2(zoo_h5e_default()); return nil }
+        let object = H5Oopen(location, name, access.links)
+        guard object >= 0 else { throw fail(.badObject("'\(name)': \(HDF5Library.takeErrors())")) }
+        defer { H5Oclose(object) }
+        return H5Iget_type(object)
+    }
+
+    /// A string-list attribute (fixed or variable length; Keras's split `name0`, `name1`, … joined).
+    func strings(_ object: hid_t, _ name: String) throws -> [String] {
+        if H5Aexists(object, name) > 0 { return try attributeStrings(object, name) }
+        var result: [String] = []
+        var index = 0
+        while H5Aexists(object, "\(name)\(index)") > 0 {
+            result += try attributeStrings(object, "\(name)\(index)")
+            index += 1
+        }
+        return result
+    }
+
+    private func attributeStrings(_ object: hid_t, _ name: String) throws -> [String] {
+        let attribute = scope.own(H5Aopen(object, name, zoo_h5p_default()), H5Aclose)
+        guard attribute >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
+        let type = scope.own(H5Aget_type(attribute), H5Tclose)
+        guard H5Tget_class(type) == H5T_STRING else { throw fail(.badKerasLayout("attribute '\(name)' is not a list of strings")) }
+        let space = scope.own(H5Aget_space(attribute), H5Sclose)
+        let count = Int(H5Sget_simple_extent_npoints(space))
+        guard count >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
+        if count == 0 { return [] }
+        if H5Tis_variable_str(type) > 0 {
+            let memory = scope.own(H5Tcopy(zoo_h5t_c_s1()), H5Tclose)
+            H5Tset_size(memory, zoo_h5t_variable())
+            var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+            guard H5Aread(attribute, memory, &pointers) >= 0 else {
+                throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())"))
+            }
+            defer { pointers.forEach { if let pointer = $0 { H5free_memory(pointer) } } }
+            return pointers.map { $0.map { String(decoding: UnsafeRawBufferPointer(start: $0, count: strlen($0)), as: UTF8.self) } ?? "" }
+        }
+        let size = H5Tget_size(type)
+        let (total, overflow) = size.multipliedReportingOverflow(by: count)
+        guard size > 0, !overflow, total <= 1 << 26 else { throw fail(.badKerasLayout("attribute '\(name)' is implausibly large")) }
+        var bytes = [UInt8](repeating: 0, count: total)
+        guard H5Aread(attribute, type, &bytes) >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
+        let spacePadded = H5Tget_strpad(type) == H5T_STR_SPACEPAD
+        return (0..<count).map { index in
+            var element = bytes[index * size..<(index + 1) * size]
+            if let end = element.firstIndex(of: 0) { element = element[..<end] }
+            if spacePadded { while element.last == 0x20 { element = element.dropLast() } }
+            return String(decoding: element, as: UTF8.self)
+        }
+    }
+
+    /// `backend` and `keras_version`, where present and readable.
+    func kerasMetadata(_ group: hid_t) throws -> [String: String] {
+        var metadata: [String: String] = [:]
+        for key in ["backend", "keras_version"] where H5Aexists(group, key) > 0 {
+            if let value = try? attributeStrings(group, key).first { metadata[key] = value }
+        }
+        H5Eclear2(zoo_h5e_default())
+        return metadata
+    }
+
+    /// Legacy layout: each layer of `layer_names`, each of its `weight_names`.
+    mutating func legacyWeights(_ base: hid_t, prefix: String, role: TensorRole) throws {
+        for layer in try strings(base, "layer_names") {
+            guard try kind(base, layer) == H5I_GROUP else {
+                throw fail(.badKerasLayout("layer_names lists '\(layer)' but \(prefix)\(layer) is not a group"))
+            }
+            let group = try self.group(base, layer, path: prefix + layer)
+            guard try hasAttribute(group, "weight_names") else {
+                throw fail(.badKerasLayout("layer group '\(prefix)\(layer)' has no weight_names attribute"))
+            }
+            try namedWeights(group, prefix: prefix + layer + "/", layer: layer, role: role)
+        }
+    }
+
+    /// The datasets a group's `weight_names` attribute lists.
+    mutating func namedWeights(_ group: hid_t, prefix: String, layer: String?, role: TensorRole) throws {
+        for weight in try strings(group, "weight_names") {
+            let name = layer.map { KerasNaming.tensorName(layer: $0, weight: weight) } ?? prefix + weight
+            guard try kind(group, weight) == H5I_DATASET else {
+                throw fail(.badKerasLayout("weight_names lists '\(weight)' but \(prefix)\(weight) is not a dataset"), tensor: name)
+            }
+            try add(name, location: group, linkName: weight, hdf5Path: prefix + weight, layer: layer ?? "", weight: weight, role: role, skipUnsupported: false)
+        }
+    }
+
+    /// Every dataset below `group`, children in `KerasNaming.childOrder`; non-numeric ones are skipped.
+    mutating func everyDataset(_ group: hid_t, path prefix: String, depth: Int, keras3: Bool) throws {
+        guard depth < 64 else { throw fail(.badObject("groups nested more than 64 deep (or a link cycle) at '\(prefix)'")) }
+        var info = H5G_info_t()
+        guard H5Gget_info(group, &info) >= 0 else { throw fail(.badObject("group '\(prefix)': \(HDF5Library.takeErrors())")) }
+        var names: [String] = []
+        for index in 0..<info.nlinks {
+            let length = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, access.links)
+            guard length >= 0, length < 1 << 16 else { throw fail(.badObject("link \(index) of '\(prefix)': \(HDF5Library.takeErrors())")) }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, access.links)
+            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        for name in names.sorted(by: KerasNaming.childOrder) {
+            visited += 1
+            guard visited < 1_000_000 else { throw fail(.badObject("more than a million objects (or a link cycle)")) }
+            let full = prefix + name
+            switch try kind(group, name) {
+            case H5I_GROUP?:
+                try everyDataset(try self.group(group, name, path: full), path: full + "/", depth: depth + 1, keras3: keras3)
+            case H5I_DATASET?:
+                let parts = keras3 ? KerasNaming.keras3Parts(full) : nil
+                try add(full, location: group, linkName: name, hdf5Path: full, layer: parts?.layer, weight: parts?.weight, role: .weight, skipUnsupported: true)
+            default:
+                continue  // soft and external links, committed datatypes
+            }
+        }
+    }
+
+    /// Inspects one dataset and records it as tensor `name`.
+    mutating func add(
+        _ name: String, location: hid_t, linkName: String, hdf5Path: String, layer: String?, weight: String?, role: TensorRole, skipUnsupported: Bool
+    ) throws {
+        guard entries[name] == nil else { throw fail(.badKerasLayout("two weights are named '\(name)'"), tensor: name) }
+        let dataset = scope.own(H5Dopen2(location, linkName, access.datasets), H5Dclose)
+        guard dataset >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
+        let type = scope.own(H5Dget_type(dataset), H5Tclose)
+        guard type >= 0 else { throw fail(.badObject(HDF5Library.takeErrors()), tensor: name) }
+        let dtype: DType
+        switch HDF5Types.dtype(of: type) {
+        case .success(let found): dtype = found
+        case .failure(let unsupported):
+            H5Eclear2(zoo_h5e_default())
+            if skipUnsupported {
+                warnings.append("\(path): skipped dataset '\(hdf5Path)' (\(unsupported.what))")
+                return
+            }
+            throw fail(.unsupportedType("'\(hdf5Path)' holds \(unsupported.what)"), tensor: name)
+        }
+        let shape = try shape(of: dataset, name: name)
+        let bytes: Int
+        do { bytes = try shape.byteCount(dtype) } catch { throw fail(.badShape("\(shape) of \(dtype.rawValue) overflows"), tensor: name) }
+        let mapped = try mappedRange(dataset, type: type, bytes: bytes, name: name)
+        if mapped == nil {
+            // libhdf5 will allocate and fill: a file may declare a huge dataset it does not store.
+            let stored = Int(clamping: H5Dget_storage_size(dataset))
+            guard bytes <= max(stored.multipliedReportingOverflow(by: 1100).partialValue, 1 << 20) else {
+                throw fail(.badShape("declares \(bytes) bytes of data but stores \(stored)"), tensor: name)
+            }
+        }
+        tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape))
+        entries[name] = HDF5Reader.Entry(hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role, mapped: mapped)
+    }
+
+    private func shape(of dataset: hid_t, name: String) throws -> Shape {
+        let space = scope.own(H5Dget_space(dataset), H5Sclose)
+        guard space >= 0 else { throw fail(.badObject(HDF5Library.takeErrors()), tensor: name) }
+        switch H5Sget_simple_extent_type(space) {
+        case H5S_SCALAR: return []
+        case H5S_NULL: return [0]
+        case H5S_SIMPLE:
+            let rank = H5Sget_simple_extent_ndims(space)
+            guard rank >= 0, rank <= 32 else { throw fail(.badShape("rank \(rank)"), tensor: name) }
+            var dims = [hsize_t](repeating: 0, count: Int(rank))
+            H5Sget_simple_extent_dims(space, &dims, nil)
+            guard dims.allSatisfy({ $0 <= hsize_t(Int.max) }) else { throw fail(.badShape("dimensions \(dims)"), tensor: name) }
+            do { return try Shape(dims.map { Int($0) }) } catch { throw fail(.badShape("dimensions \(dims)"), tensor: name) }
+        default:
+            throw fail(.badShape("unknown dataspace"), tensor: name)
+        }
+    }
+
+    /// The file bytes of a contiguous, unfiltered, little-endian dataset whose data is allocated.
+    private func mappedRange(_ dataset: hid_t, type: hid_t, bytes: Int, name: String) throws -> Range<Int>? {
+        let creation = scope.own(H5Dget_create_plist(dataset), H5Pclose)
+        guard creation >= 0, H5Pget_layout(creation) == H5D_CONTIGUOUS, H5Pget_nfilters(creation) == 0 else {
+            H5Eclear2(zoo_h5e_default())
+            return nil
+        }
+        // Addresses are relative to the superblock; map only files without a user block before it.
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard file.bytes.starts(with: signature), H5Tget_size(type) == 1 || H5Tget_order(type) == H5T_ORDER_LE else { return nil }
+        let address = H5Dget_offset(dataset)
+        H5Eclear2(zoo_h5e_default())
+        guard address != zoo_haddr_undef(), bytes > 0 else { return nil }
+        guard address <= UInt64(file.count), bytes <= file.count - Int(address) else {
+            throw fail(.dataOutsideFile(address: Int(clamping: address), bytes: bytes, fileSize: file.count), tensor: name)
+        }
+        return Int(address)..<Int(address) + bytes
+    }
+}
