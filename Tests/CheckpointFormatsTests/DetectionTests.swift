@@ -28,8 +28,6 @@ import Testing
         let folder = try TemporaryFolder()
         let cases: [([UInt8], CheckpointFormat)] = [
             ([0x80, 0x04, 0x95, 0x00, 0x2E], .pickle),
-            ([0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A] + [UInt8](repeating: 0, count: 64), .hdf5),
-            ([UInt8](repeating: 0, count: 512) + [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A], .hdf5),
             (Array("GGUF".utf8) + [3, 0, 0, 0], .gguf),
             ([UInt8](repeating: 0, count: 40) + [0x57, 0xFB, 0x80, 0x8B, 0x24, 0x75, 0x47, 0xDB], .tensorflowIndex),
         ]
@@ -39,6 +37,18 @@ import Testing
             #expect(throws: CheckpointError.notImplemented(file: path, format: format, hint: format == .pickle ? "a pickle that is not a torch.save checkpoint" : "")) {
                 try Checkpoint.open(path)
             }
+        }
+    }
+
+    /// A signature and nothing behind it: detected, then refused by the format's own reader.
+    @Test func aBareHDF5SignatureIsExplainedByLibhdf5() throws {
+        let folder = try TemporaryFolder()
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        for (index, bytes) in [signature + [UInt8](repeating: 0, count: 64), [UInt8](repeating: 0, count: 512) + signature].enumerated() {
+            let path = try file(bytes, in: folder, name: "f\(index)")
+            #expect(try FormatDetector.detect(path) == .hdf5)
+            let error = try #require(throws: HDF5Error.self) { try Checkpoint.open(path) }
+            #expect(caseName(error.problem) == "openFailed" && error.file == path, "\(error)")
         }
     }
 

@@ -84,7 +84,9 @@ Zoo's naming (the contract the Swift reader implements; `zoo_listing` below is t
     otherwise keras3 if the root has a group "layers"; otherwise plain.
   * keras-legacy: layer_names and weight_names must be 1-D arrays of strings (fixed or variable
     length); an array with 0 elements of any type (Keras writes an empty float64 array for a
-    layer without weights) means none; a missing weight_names attribute means none. For each layer
+    layer without weights) means none; a missing weight_names attribute means none (as in Keras's
+    loader); when an attribute is absent but name0, name1, ... exist (Keras's split of lists over
+    64512 bytes), they are joined in that order (no fixture has one). For each layer
     in layer_names order (it must be a group of the weights group) and each weight_name in its
     weight_names order (a dataset at <layer>/<weight_name>, nested groups when weight_name has
     "/"): zoo name = weight_name if weight_name == layer or starts with layer + "/" or
@@ -101,8 +103,8 @@ Zoo's naming (the contract the Swift reader implements; `zoo_listing` below is t
     0-9, (1, name) otherwise, names compared as UTF-8 bytes; a group is entered where it sorts. zoo
     name = hdf5_path = the path without its leading "/". Non-numeric datasets are skipped (listed
     under "skipped", a warning, not an error). keras3: keras_layer = the path before "/vars/<i>"
-    and keras_weight = "<i>" when the path ends in vars/<digits> ("" for a root-level vars
-    group), else both null; role "optimizer" when the first path component is "optimizer", else
+    and keras_weight = "<i>" when the path is <something>/vars/<ASCII digits>, else both null (also
+    for a root-level vars/<i>); role "optimizer" when the first path component is "optimizer", else
     "weight". plain: keras_layer and keras_weight null, role "weight".
   * Numeric types: HDF5 integer classes of 1, 2, 4, 8 bytes (I*/U* by sign), float classes of 2,
     4, 8 bytes (F16/F32/F64), and enums exactly {FALSE: 0, TRUE: 1} over a 1-byte integer (BOOL).
@@ -185,12 +187,13 @@ NAMING = {
     "keras-legacy": "for each layer in layer_names, each weight_name in <layer>.weight_names: zoo name = weight_name "
                     "if weight_name == layer or starts with layer+'/' or layer+'.', else layer+'/'+weight_name; "
                     "then root optimizer_weights.weight_names -> 'optimizer_weights/'+weight_name (role optimizer, "
-                    "keras_layer null); empty attribute arrays of any type and a missing weight_names mean none",
+                    "keras_layer null); empty attribute arrays of any type and a missing weight_names mean none; an absent "
+                    "attribute with chunks name0, name1, ... (Keras's split of long lists) is their concatenation",
     "keras3/plain": "every dataset depth-first; each group's links sorted by (0, int(name), name) for all-ASCII-digit "
                     "names, (1, name) otherwise (UTF-8 bytes); zoo name = path without leading '/'; non-numeric "
                     "datasets skipped",
-    "keras3 fields": "keras_layer = path before '/vars/<i>', keras_weight = '<i>' (else both null); role optimizer "
-                     "when the first component is 'optimizer'",
+    "keras3 fields": "keras_layer = X and keras_weight = '<i>' for a path X/vars/<ASCII digits> (else both null); "
+                     "role optimizer when the first component is 'optimizer', else weight",
 }
 
 
@@ -244,25 +247,32 @@ def filters_of(dset):
 
 
 def string_list(attrs, name, where):
-    """A Keras name-list attribute as a list of str; [] when absent or empty (any type)."""
-    if name not in attrs:
-        return []
-    try:
-        value = np.asarray(attrs[name])
-    except Exception as e:  # noqa: BLE001 - an attribute h5py cannot even read
-        raise Bad("badKerasLayout", f"{where} attribute {name}: {e}") from e
-    if value.size == 0:
-        return []
-    if value.ndim != 1:
-        raise Bad("badKerasLayout", f"{where} attribute {name} has shape {list(value.shape)}, not a 1-D array")
+    """A Keras name-list attribute as a list of str; [] when absent or empty (any type). Like
+    Keras's load_attributes_from_hdf5_group, when `name` is absent the chunks name0, name1, ...
+    (Keras splits lists longer than 64512 bytes) are read and joined."""
+    if name in attrs:
+        keys = [name]
+    else:
+        keys = []
+        while f"{name}{len(keys)}" in attrs:
+            keys.append(f"{name}{len(keys)}")
     out = []
-    for v in value:
-        if isinstance(v, bytes):
-            out.append(v.decode("utf-8"))
-        elif isinstance(v, str):
-            out.append(v)
-        else:
-            raise Bad("badKerasLayout", f"{where} attribute {name} holds {value.dtype} values, not strings")
+    for key in keys:
+        try:
+            value = np.asarray(attrs[key])
+        except Exception as e:  # noqa: BLE001 - an attribute h5py cannot even read
+            raise Bad("badKerasLayout", f"{where} attribute {key}: {e}") from e
+        if value.size == 0:
+            continue
+        if value.ndim != 1:
+            raise Bad("badKerasLayout", f"{where} attribute {key} has shape {list(value.shape)}, not a 1-D array")
+        for v in value:
+            if isinstance(v, bytes):
+                out.append(v.decode("utf-8"))
+            elif isinstance(v, str):
+                out.append(v)
+            else:
+                raise Bad("badKerasLayout", f"{where} attribute {key} holds {value.dtype} values, not strings")
     return out
 
 
@@ -298,7 +308,7 @@ def walk_datasets(group, prefix=""):
             yield path, obj
 
 
-KERAS3_VAR = re.compile(r"^(?:(.*)/)?vars/([0-9]+)$")
+KERAS3_VAR = re.compile(r"^(.+)/vars/([0-9]+)$")
 
 
 def zoo_listing(path, read_values=True):
@@ -347,7 +357,7 @@ def zoo_listing(path, read_values=True):
                 if out["layout"] == "keras3":
                     m = KERAS3_VAR.match(p)
                     if m:
-                        layer, weight = m.group(1) or "", m.group(2)
+                        layer, weight = m.group(1), m.group(2)
                     if p.split("/")[0] == "optimizer":
                         role = "optimizer"
                 entries.append((p, p, layer, weight, role, dset))

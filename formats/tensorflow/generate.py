@@ -882,22 +882,42 @@ def write_tf2_optimizer_slots(path):
     t.train.Checkpoint(v=v, w=w, optimizer=opt).write(path)
 
 
-SHARD_LIMIT = 200
+SHARD_LIMIT = 128
 
 
-def write_sharded(path):
-    t = tf()
-    variables = {
-        "embedding": t.Variable(ramp(40, 5).reshape(10, 4)),  # 160 bytes
-        "layer_0/kernel": t.Variable(ramp(16, 6).reshape(4, 4)),
-        "layer_0/bias": t.Variable(ramp(4, 7)),
-        "layer_1/kernel": t.Variable(ramp(24, 8).reshape(4, 6).astype(np.float64)),  # 192 bytes
-        "layer_1/bias": t.Variable(np.array([1, -2, 3, -4, 5, -6], np.int32)),
-        "step": t.Variable(np.int64(77)),
+def sharded_values():
+    """{(module, attribute): array}: six 64-byte tensors, so that MaxShardSizePolicy(128) fills
+    each shard with exactly two and slices none (it slices a tensor that would straddle a shard
+    boundary; see malformed/sliced_tensor_max_shard_size)."""
+    return {
+        ("embedding", "table"): ramp(16, 5).reshape(4, 4),
+        ("layer_0", "kernel"): ramp(8, 6).astype(np.float64).reshape(2, 4),
+        ("layer_0", "bias"): np.arange(-8, 8, dtype=np.int32),
+        ("layer_1", "kernel"): ramp(32, 7).astype(np.float16).reshape(4, 8),
+        ("layer_1", "bias"): np.array([1, -2, 3, -4, 5, -6, 2**40, -(2**40)], np.int64),
+        ("head", "scale"): arr(ramp(32, 8), "bfloat16", (32,)),
     }
-    ck = t.train.Checkpoint(**{k.replace("/", "_"): v for k, v in variables.items()})
-    policy = t.train.experimental.MaxShardSizePolicy(max_shard_size=SHARD_LIMIT)
-    ck.write(path, options=t.train.CheckpointOptions(experimental_sharding_callback=policy))
+
+
+def sharded_checkpoint(values):
+    t = tf()
+    modules = {}
+    for (module, attribute), value in values.items():
+        setattr(modules.setdefault(module, t.Module()), attribute, t.Variable(value))
+    return t.train.Checkpoint(**modules)
+
+
+def write_sharded(path, values=None, limit=SHARD_LIMIT):
+    t = tf()
+    policy = t.train.experimental.MaxShardSizePolicy(max_shard_size=limit)
+    sharded_checkpoint(values or sharded_values()).write(
+        path, options=t.train.CheckpointOptions(experimental_sharding_callback=policy))
+
+
+def write_sliced_by_policy(path):
+    """MaxShardSizePolicy(100) over three 64-byte tensors: the second and third straddle shard
+    boundaries and are saved as slices."""
+    write_sharded(path, {("a", "w"): ramp(16, 1), ("b", "w"): ramp(16, 2), ("c", "w"): ramp(16, 3)}, 100)
 
 
 VALID = {
@@ -1112,6 +1132,10 @@ def malformed_corpus(out_dir):
                             tensors=[tf().constant([1.0, 2.0]), tf().constant([3.0, 4.0]), tf().constant([5])])
         sliced_index = open(os.path.join(tmp, "sliced.index"), "rb").read()
         sliced_data = open(os.path.join(tmp, "sliced.data-00000-of-00001"), "rb").read()
+        write_sliced_by_policy(os.path.join(tmp, "policy"))
+        policy_files = {n[len("policy."):]: open(os.path.join(tmp, n), "rb").read()
+                        for n in checkpoint_files(tmp, "policy")}
+        policy_index = policy_files.pop("index")
     sharded_index = open(os.path.join(HERE, "sharded.index"), "rb").read()
     base_table = read_table(index)
     base = [(k, v) for k, v, _ in base_table.entries]
@@ -1258,6 +1282,14 @@ def malformed_corpus(out_dir):
         f"The index holds {len(slice_keys)} slice entries under binary keys (0x00, then OrderedCode of "
         "the name and extents: not UTF-8, sorted before every name), then 'part' with two slices and "
         "no data of its own, then 'whole'", tf_fails=False, files={data_name: sliced_data})
+
+    policy_table = read_table(policy_index)
+    policy_sliced = [k.decode() for k, v, _ in policy_table.entries[1:] if parse_entry(k, v)["slices"]]
+    add("sliced_tensor_max_shard_size", policy_index, "slicedTensor", policy_sliced[0], None,
+        "written by TensorFlow: tf.train.Checkpoint.write with MaxShardSizePolicy(max_shard_size=100) over "
+        f"three f32 [16] variables; {', '.join(policy_sliced)} straddle shard boundaries, so each is "
+        "saved as slices (binary 0x00 keys) spread over the shards, its own entry listing the slices",
+        tf_fails=False, files=policy_files)
 
     # keysOutOfOrder
     swapped = list(base)

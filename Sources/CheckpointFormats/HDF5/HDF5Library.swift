@@ -23,7 +23,10 @@ enum HDF5Library {
         var buffer = [CChar](repeating: 0, count: 2048)
         zoo_h5_take_errors(&buffer, buffer.count)
         let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        return text.isEmpty ? "libhdf5 gave no reason" : text
+        // The outermost entry says what failed, the innermost why; the ones between are plumbing.
+        let entries = text.components(separatedBy: "; ")
+        if text.isEmpty { return "libhdf5 gave no reason" }
+        return entries.count > 2 ? "\(entries.first!) … \(entries.last!)" : text
     }
 
     /// Access lists (for links, groups, datasets) that follow no soft or external link: an
