@@ -43,7 +43,7 @@ let package = Package(
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),
         .testTarget(
             name: "CheckpointFormatsTests",
-            dependencies: ["CheckpointFormats", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: ["CheckpointFormats", "CHDF5", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),

@@ -32,6 +32,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "Deflate the members of an .npz output (like np.savez_compressed).")
     var compress = false
 
+    @Flag(help: "Keep only model weights: drop optimizer state (Adam slots, …) and step counters.")
+    var weightsOnly = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -60,7 +63,8 @@ struct Convert: ParsableCommand {
             format: target!,
             dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes),
-            compress: compress)
+            compress: compress,
+            weightsOnly: weightsOnly)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try CheckpointConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }
@@ -68,7 +72,8 @@ struct Convert: ParsableCommand {
         if json {
             try printJSON(Result(report))
         } else {
-            let cast = report.castTensors > 0 ? ", \(report.castTensors) cast to \(options.dtype!.rawValue)" : ""
+            var cast = report.castTensors > 0 ? ", \(report.castTensors) cast to \(options.dtype!.rawValue)" : ""
+            if report.droppedTensors > 0 { cast += ", \(report.droppedTensors) non-weight tensors dropped" }
             print("wrote \(report.tensors) tensors (\(Format.bytes(report.bytesWritten))\(cast)) to \(report.files.joined(separator: ", "))")
         }
         for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
@@ -80,6 +85,7 @@ struct Convert: ParsableCommand {
         let bytesRead: Int
         let bytesWritten: Int
         let castTensors: Int
+        let droppedTensors: Int
 
         init(_ report: ConversionReport) {
             files = report.files
@@ -87,6 +93,7 @@ struct Convert: ParsableCommand {
             bytesRead = report.bytesRead
             bytesWritten = report.bytesWritten
             castTensors = report.castTensors
+            droppedTensors = report.droppedTensors
         }
     }
 }

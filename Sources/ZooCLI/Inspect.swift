@@ -8,7 +8,10 @@ struct Inspect: ParsableCommand {
         abstract: "List the tensors in checkpoints: name, dtype, shape, parameters, bytes.",
         discussion: """
             FILE may be a safetensors file, a sharded index (*.safetensors.index.json), a NumPy .npy \
-            or .npz, or a model folder. The format is detected from the content, not the name.
+            or .npz, a PyTorch .pth/.bin/.pt (zip or legacy; no pickle code ever runs), an HDF5/Keras \
+            .h5 or .weights.h5, a TensorFlow checkpoint (its .index, or the prefix), or a model \
+            folder. The format is detected from the content, not the name. Tensors that are not model \
+            weights (optimizer slots, step counters) are marked in a ROLE column.
 
             \(ExitStatus.summary)
             """)
@@ -55,6 +58,8 @@ struct InspectReport: Encodable {
         let shape: [Int]
         let parameters: Int
         let bytes: Int
+        /// weight, optimizer or bookkeeping.
+        let role: String
         let crc32: String?
     }
 
@@ -66,6 +71,8 @@ struct InspectReport: Encodable {
 
     let path: String
     let format: String
+    /// For HDF5: keras-legacy, keras3 or plain.
+    let layout: String?
     let metadata: [String: String]
     let warnings: [String]
     let tensors: [Row]
@@ -74,13 +81,14 @@ struct InspectReport: Encodable {
     init(_ reader: CheckpointReader, filter: String?, sort: Inspect.SortKey, checksum: Bool) throws {
         path = reader.path
         format = reader.format.rawValue
+        layout = (reader as? HDF5Reader)?.layout.rawValue
         metadata = reader.metadata
         warnings = reader.warnings
         let selected = reader.tensors.filter { info in filter.map { fnmatch($0, info.name, 0) == 0 } ?? true }
         let crcs = checksum ? try reader.checksums(of: selected) : nil
         var rows = selected.enumerated().map { index, info in
             Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
-                crc32: crcs.map { String(format: "%08x", $0[index]) })
+                role: reader.role(of: info.name).rawValue, crc32: crcs.map { String(format: "%08x", $0[index]) })
         }
         switch sort {
         case .file: break
@@ -92,18 +100,26 @@ struct InspectReport: Encodable {
     }
 
     var table: String {
-        var text = "\(path)  (\(CheckpointFormat(rawValue: format)?.displayName ?? format))\n"
+        var text = "\(path)  (\(CheckpointFormat(rawValue: format)?.displayName ?? format)\(layout.map { ", \($0) layout" } ?? ""))\n"
         if !metadata.isEmpty {
             text += "metadata: " + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ", ") + "\n"
         }
         let withCRC = tensors.first?.crc32 != nil
+        let withRole = tensors.contains { $0.role != TensorRole.weight.rawValue }
         let body = tensors.map { row in
             [row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]", Format.count(row.parameters), Format.bytes(row.bytes)]
-                + (withCRC ? [row.crc32!] : [])
+                + (withRole ? [row.role] : []) + (withCRC ? [row.crc32!] : [])
         }
-        let footer = ["total: \(totals.tensors) tensors", "", "", Format.count(totals.parameters), Format.bytes(totals.bytes)] + (withCRC ? [""] : [])
-        let header = ["NAME", "DTYPE", "SHAPE", "PARAMS", "BYTES"] + (withCRC ? ["CRC32"] : [])
+        let footer = ["total: \(totals.tensors) tensors", "", "", Format.count(totals.parameters), Format.bytes(totals.bytes)]
+            + (withRole ? [""] : []) + (withCRC ? [""] : [])
+        let header = ["NAME", "DTYPE", "SHAPE", "PARAMS", "BYTES"] + (withRole ? ["ROLE"] : []) + (withCRC ? ["CRC32"] : [])
         text += Table(header: header, rightAligned: [3, 4], rows: body, footer: footer).rendered
+        for role in [TensorRole.optimizer, .bookkeeping] {
+            let rows = tensors.filter { $0.role == role.rawValue }
+            if !rows.isEmpty {
+                text += "\n\(role.rawValue): \(rows.count) tensors, \(Format.bytes(rows.reduce(0) { $0 + $1.bytes })) (zoo convert --weights-only drops them)"
+            }
+        }
         return text
     }
 }

@@ -156,7 +156,6 @@ import subprocess
 import sys
 import tempfile
 import warnings
-import zlib
 
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # TensorFlow on the CPU only
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")

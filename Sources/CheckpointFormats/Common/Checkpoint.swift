@@ -81,6 +81,6 @@ extension CheckpointReader {
 /// Whether `error` is one of the typed errors zoo's readers throw for bad or unsupported input,
 /// as opposed to a bug.
 public func isCheckpointInputError(_ error: Error) -> Bool {
-    error is SafetensorsError || error is NumPyError || error is ZipError || error is PyTorchError || error is HDF5Error || error is CheckpointError
+    error is SafetensorsError || error is NumPyError || error is ZipError || error is PyTorchError || error is HDF5Error || error is TensorFlowError || error is CheckpointError
         || error is FileError || error is ShapeError
 }

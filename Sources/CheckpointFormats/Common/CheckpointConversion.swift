@@ -10,12 +10,15 @@ public struct ConversionOptions: Sendable {
     public var maxShardBytes: Int?
     /// Deflate `.npz` members (like `np.savez_compressed`).
     public var compress: Bool
+    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters).
+    public var weightsOnly: Bool
 
-    public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false) {
+    public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false, weightsOnly: Bool = false) {
         self.format = format
         self.dtype = dtype
         self.maxShardBytes = maxShardBytes
         self.compress = compress
+        self.weightsOnly = weightsOnly
     }
 }
 
@@ -26,15 +29,22 @@ public struct ConversionReport: Sendable {
     public let bytesRead: Int
     public let bytesWritten: Int
     public let castTensors: Int
+    /// Tensors left out by `weightsOnly`.
+    public let droppedTensors: Int
 }
 
 /// Streams a checkpoint into another format, one tensor at a time: memory stays bounded by the
 /// largest tensor, the output appears only when complete, and the source is never written to.
 /// Later stages (name mapping, layout transforms) slot in as further per-tensor steps.
 public enum CheckpointConversion {
-    /// The tensors the output will hold, in order.
-    public static func plan(_ source: CheckpointReader, dtype: DType?) -> [TensorInfo] {
-        source.tensors.map { info in
+    /// The source tensors to convert, in order.
+    public static func selection(_ source: CheckpointReader, weightsOnly: Bool) -> [TensorInfo] {
+        weightsOnly ? source.tensors.filter { source.role(of: $0.name) == .weight } : source.tensors
+    }
+
+    /// What each selected tensor becomes in the output.
+    public static func plan(_ selection: [TensorInfo], dtype: DType?) -> [TensorInfo] {
+        selection.map { info in
             guard let dtype, info.dtype.isConvertibleFloat else { return info }
             return TensorInfo(name: info.name, dtype: dtype, shape: info.shape)
         }
@@ -67,12 +77,13 @@ public enum CheckpointConversion {
         if options.maxShardBytes != nil && options.format != .safetensors {
             throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
         }
-        let plan = plan(source, dtype: options.dtype)
+        let selected = selection(source, weightsOnly: options.weightsOnly)
+        let plan = plan(selected, dtype: options.dtype)
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
-        let total = source.tensors.reduce(0) { $0 + $1.byteCount }
+        let total = selected.reduce(0) { $0 + $1.byteCount }
         var done = 0, written = 0, cast = 0
         progress(0, total)
-        for (info, target) in zip(source.tensors, plan) {
+        for (info, target) in zip(selected, plan) {
             let tensor = try source.tensor(named: info.name)
             let output = try tensor.converted(to: target.dtype)
             if output.dtype != tensor.dtype { cast += 1 }
@@ -84,7 +95,9 @@ public enum CheckpointConversion {
             progress(done, total)
         }
         let files = try writer.commit()
-        return ConversionReport(files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast)
+        return ConversionReport(
+            files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast,
+            droppedTensors: source.tensors.count - selected.count)
     }
 
     /// The source is never modified: refuse an output path that is the source file (or a shard of it).

@@ -30,7 +30,7 @@ public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
     }
 
     /// Whether zoo can read this format today.
-    public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz, .pytorchZip, .pytorchLegacy, .hdf5].contains(self) }
+    public var isReadable: Bool { [.safetensors, .shardedSafetensors, .npy, .npz, .pytorchZip, .pytorchLegacy, .hdf5, .tensorflowIndex].contains(self) }
 }
 
 /// Errors that concern a checkpoint as a whole rather than one format's bytes.

@@ -88,7 +88,8 @@ public enum Checkpoint {
         case .npz: return try NpzReader(file: file)
         case .pytorchZip, .pytorchLegacy: return try PyTorchReader(file: file)
         case .hdf5: return try HDF5Reader(file: file)
-        case .tensorflowIndex, .gguf:
+        case .tensorflowIndex: return try TensorFlowReader(file: file)
+        case .gguf:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "")
         case .tensorflowData:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "open the matching .index file, once TensorFlow checkpoints are supported")

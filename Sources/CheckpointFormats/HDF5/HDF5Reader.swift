@@ -158,25 +158,30 @@ private struct Scan {
 
     /// A string-list attribute (fixed or variable length; Keras's split `name0`, `name1`, … joined).
     func strings(_ object: hid_t, _ name: String) throws -> [String] {
-        if H5Aexists(object, name) > 0 { return try attributeStrings(object, name) }
+        if H5Aexists(object, name) > 0 { return try attributeStrings(object, name, list: true) }
         var result: [String] = []
         var index = 0
         while H5Aexists(object, "\(name)\(index)") > 0 {
-            result += try attributeStrings(object, "\(name)\(index)")
+            result += try attributeStrings(object, "\(name)\(index)", list: true)
             index += 1
         }
         return result
     }
 
-    private func attributeStrings(_ object: hid_t, _ name: String) throws -> [String] {
+    /// The strings of an attribute: a 1-D list when `list`, else a single (scalar) value.
+    private func attributeStrings(_ object: hid_t, _ name: String, list: Bool) throws -> [String] {
         let attribute = scope.own(H5Aopen(object, name, zoo_h5p_default()), H5Aclose)
         guard attribute >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
-        let type = scope.own(H5Aget_type(attribute), H5Tclose)
-        guard H5Tget_class(type) == H5T_STRING else { throw fail(.badKerasLayout("attribute '\(name)' is not a list of strings")) }
         let space = scope.own(H5Aget_space(attribute), H5Sclose)
         let count = Int(H5Sget_simple_extent_npoints(space))
         guard count >= 0 else { throw fail(.badObject("attribute '\(name)': \(HDF5Library.takeErrors())")) }
+        // Keras writes an empty float array for a layer without weights.
         if count == 0 { return [] }
+        if list && (H5Sget_simple_extent_type(space) != H5S_SIMPLE || H5Sget_simple_extent_ndims(space) != 1) {
+            throw fail(.badKerasLayout("attribute '\(name)' is not a one-dimensional list"))
+        }
+        let type = scope.own(H5Aget_type(attribute), H5Tclose)
+        guard H5Tget_class(type) == H5T_STRING else { throw fail(.badKerasLayout("attribute '\(name)' is not a list of strings")) }
         if H5Tis_variable_str(type) > 0 {
             let memory = scope.own(H5Tcopy(zoo_h5t_c_s1()), H5Tclose)
             H5Tset_size(memory, zoo_h5t_variable())
@@ -205,7 +210,7 @@ private struct Scan {
     func kerasMetadata(_ group: hid_t) throws -> [String: String] {
         var metadata: [String: String] = [:]
         for key in ["backend", "keras_version"] where H5Aexists(group, key) > 0 {
-            if let value = try? attributeStrings(group, key).first { metadata[key] = value }
+            if let value = try? attributeStrings(group, key, list: false).first { metadata[key] = value }
         }
         H5Eclear2(zoo_h5e_default())
         return metadata
@@ -218,9 +223,8 @@ private struct Scan {
                 throw fail(.badKerasLayout("layer_names lists '\(layer)' but \(prefix)\(layer) is not a group"))
             }
             let group = try self.group(base, layer, path: prefix + layer)
-            guard try hasAttribute(group, "weight_names") else {
-                throw fail(.badKerasLayout("layer group '\(prefix)\(layer)' has no weight_names attribute"))
-            }
+            // A layer without weight_names has no weights, as Keras's loader reads it.
+            guard try hasAttribute(group, "weight_names") else { continue }
             try namedWeights(group, prefix: prefix + layer + "/", layer: layer, role: role)
         }
     }
@@ -232,7 +236,7 @@ private struct Scan {
             guard try kind(group, weight) == H5I_DATASET else {
                 throw fail(.badKerasLayout("weight_names lists '\(weight)' but \(prefix)\(weight) is not a dataset"), tensor: name)
             }
-            try add(name, location: group, linkName: weight, hdf5Path: prefix + weight, layer: layer ?? "", weight: weight, role: role, skipUnsupported: false)
+            try add(name, location: group, linkName: weight, hdf5Path: prefix + weight, layer: layer, weight: weight, role: role, skipUnsupported: false)
         }
     }
 
@@ -258,7 +262,8 @@ private struct Scan {
                 try everyDataset(try self.group(group, name, path: full), path: full + "/", depth: depth + 1, keras3: keras3)
             case H5I_DATASET?:
                 let parts = keras3 ? KerasNaming.keras3Parts(full) : nil
-                try add(full, location: group, linkName: name, hdf5Path: full, layer: parts?.layer, weight: parts?.weight, role: .weight, skipUnsupported: true)
+                let role: TensorRole = keras3 && full.hasPrefix("optimizer/") ? .optimizer : .weight
+                try add(full, location: group, linkName: name, hdf5Path: full, layer: parts?.layer, weight: parts?.weight, role: role, skipUnsupported: true)
             default:
                 continue  // soft and external links, committed datatypes
             }
@@ -319,21 +324,22 @@ private struct Scan {
     }
 
     /// The file bytes of a contiguous, unfiltered, little-endian dataset whose data is allocated.
+    /// Any contiguous data must lie inside the file: libhdf5 1.10 reads past the end as zeros.
     private func mappedRange(_ dataset: hid_t, type: hid_t, bytes: Int, name: String) throws -> Range<Int>? {
         let creation = scope.own(H5Dget_create_plist(dataset), H5Pclose)
         guard creation >= 0, H5Pget_layout(creation) == H5D_CONTIGUOUS, H5Pget_nfilters(creation) == 0 else {
             H5Eclear2(zoo_h5e_default())
             return nil
         }
-        // Addresses are relative to the superblock; map only files without a user block before it.
-        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
-        guard file.bytes.starts(with: signature), H5Tget_size(type) == 1 || H5Tget_order(type) == H5T_ORDER_LE else { return nil }
         let address = H5Dget_offset(dataset)
         H5Eclear2(zoo_h5e_default())
         guard address != zoo_haddr_undef(), bytes > 0 else { return nil }
         guard address <= UInt64(file.count), bytes <= file.count - Int(address) else {
             throw fail(.dataOutsideFile(address: Int(clamping: address), bytes: bytes, fileSize: file.count), tensor: name)
         }
+        // Addresses are relative to the superblock; map only files without a user block before it.
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard file.bytes.starts(with: signature), H5Tget_size(type) == 1 || H5Tget_order(type) == H5T_ORDER_LE else { return nil }
         return Int(address)..<Int(address) + bytes
     }
 }

@@ -27,15 +27,23 @@ public enum KerasNaming {
         return (String(name[..<range.lowerBound]), String(index))
     }
 
-    /// The order zoo lists a group's children in: numeric names by value, before other names by
-    /// byte order (so `vars/2` comes before `vars/10`).
+    /// The order zoo lists a group's children in: all-digit names by value (then by name, so
+    /// "007" and "7" have an order), before other names in byte order: `vars/2` before `vars/10`.
     public static func childOrder(_ a: String, _ b: String) -> Bool {
-        func number(_ name: String) -> Int? { name.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } ? Int(name) : nil }
-        switch (number(a), number(b)) {
-        case (let x?, let y?): return x < y
+        func digits(_ name: String) -> [UInt8]? {
+            let bytes = Array(name.utf8)
+            guard !bytes.isEmpty, bytes.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+            return Array(bytes.drop { $0 == 0x30 })  // the value, compared by length then digits
+        }
+        let (x, y) = (Array(a.utf8), Array(b.utf8))
+        switch (digits(a), digits(b)) {
+        case (let p?, let q?):
+            if p.count != q.count { return p.count < q.count }
+            if p != q { return p.lexicographicallyPrecedes(q) }
+            return x.lexicographicallyPrecedes(y)
         case (.some, nil): return true
         case (nil, .some): return false
-        case (nil, nil): return Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8))
+        case (nil, nil): return x.lexicographicallyPrecedes(y)
         }
     }
 

@@ -1,0 +1,171 @@
+import Foundation
+import Tensors
+
+/// Reads a TensorFlow checkpoint (TensorBundle): the `.index` table holds a header record
+/// (shard count, byte order) and one BundleEntryProto per tensor (dtype, shape, shard, offset,
+/// size, masked CRC32C); the bytes live in `PREFIX.data-NNNNN-of-NNNNN` shards, mapped and read
+/// in place. Each tensor's CRC32C is checked when it is read. String tensors (the object graph
+/// of TF2 checkpoints) are listed in `skipped`; optimizer slots and step counters get their roles.
+public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable {
+    struct Entry {
+        let shard: Int
+        let range: Range<Int>
+        let crc: UInt32
+    }
+
+    public let path: String
+    public let format = CheckpointFormat.tensorflowIndex
+    public let tensors: [TensorInfo]
+    public let metadata: [String: String]
+    public let warnings: [String]
+    /// Names of the tensors zoo does not read (strings, resources, variants).
+    public let skipped: [String]
+    private let entries: [String: Entry]
+    private let shards: [MappedFile]
+    private let shardNames: [String]
+
+    public init(file: MappedFile) throws {
+        path = file.path
+        let records = try SSTable.records(of: file.bytes, file: path)
+        guard let header = records.first, header.key.isEmpty else {
+            throw TensorFlowError(file: path, .badHeader("no header record (the empty key)"))
+        }
+        let (shardCount, version) = try Self.header(header, file: path)
+        let prefix = path.hasSuffix(".index") ? String(path.dropLast(".index".count)) : path
+        shardNames = (0..<shardCount).map { String(format: "%@.data-%05d-of-%05d", prefix, $0, shardCount) }
+        var shards: [MappedFile?] = Array(repeating: nil, count: shardCount)
+        var tensors: [TensorInfo] = [], entries: [String: Entry] = [:], skipped: [String] = []
+        for record in records.dropFirst() {
+            let name = String(decoding: record.key, as: UTF8.self)
+            let fail = { (problem: TensorFlowProblem) in TensorFlowError(file: file.path, tensor: name, offset: record.offset, problem) }
+            let parsed: ParsedEntry
+            do { parsed = try ParsedEntry(record.value) } catch { throw fail(.badProto(error.what)) }
+            guard parsed.slices == 0 else { throw fail(.slicedTensor) }
+            guard let kind = Self.dtypes[parsed.dtype] else { throw fail(.unsupportedDType(parsed.dtype)) }
+            guard let dtype = kind else {
+                skipped.append(name)
+                continue
+            }
+            let shape: Shape, bytes: Int
+            do {
+                shape = try Shape(parsed.dims)
+                bytes = try shape.byteCount(dtype)
+            } catch { throw fail(.badProto("shape \(parsed.dims)")) }
+            guard bytes == parsed.size else { throw fail(.sizeMismatch(stored: parsed.size, expected: bytes)) }
+            guard parsed.shard < shardCount else { throw fail(.badProto("shard_id \(parsed.shard), but the header says \(shardCount) shards")) }
+            if bytes > 0 && shards[parsed.shard] == nil {
+                do { shards[parsed.shard] = try MappedFile(path: shardNames[parsed.shard]) } catch {
+                    throw TensorFlowError(file: file.path, tensor: name, .missingShard(URL(fileURLWithPath: shardNames[parsed.shard]).lastPathComponent))
+                }
+            }
+            let shardSize = shards[parsed.shard]?.count ?? 0
+            guard bytes == 0 || (parsed.offset <= shardSize && bytes <= shardSize - parsed.offset) else {
+                throw TensorFlowError(file: file.path, tensor: name, .dataOutOfBounds(
+                    shard: URL(fileURLWithPath: shardNames[parsed.shard]).lastPathComponent, offset: parsed.offset, size: bytes, shardSize: shardSize))
+            }
+            tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape))
+            entries[name] = Entry(shard: parsed.shard, range: bytes == 0 ? 0..<0 : parsed.offset..<parsed.offset + bytes, crc: parsed.crc)
+        }
+        self.tensors = tensors
+        self.entries = entries
+        self.skipped = skipped
+        // Shards nothing is read from (only empty tensors) map to an empty stand-in.
+        self.shards = shards.map { $0 ?? MappedFile(copying: UnsafeRawBufferPointer(start: nil, count: 0), path: "") }
+        metadata = version.map { ["tensorflow_producer": String($0)] } ?? [:]
+        warnings = skipped.isEmpty ? [] : ["\(path): skipped \(skipped.count) non-numeric tensor(s): \(skipped.joined(separator: ", "))"]
+    }
+
+    public func tensor(named name: String) throws -> Tensor {
+        guard let entry = entries[name], let info = tensors.first(where: { $0.name == name }) else {
+            throw CheckpointError.noSuchTensor(file: path, tensor: name)
+        }
+        if entry.range.isEmpty { return try Tensor(zeros: info.dtype, shape: info.shape) }
+        let storage = TensorStorage(file: shards[entry.shard], range: entry.range)
+        let computed = CRC32C.mask(CRC32C.checksum(storage.bytes))
+        guard computed == entry.crc else {
+            throw TensorFlowError(file: shardNames[entry.shard], tensor: name, offset: entry.range.lowerBound, .badTensorChecksum(stored: entry.crc, computed: computed))
+        }
+        return try Tensor(dtype: info.dtype, shape: info.shape, storage: storage)
+    }
+
+    public func role(of name: String) -> TensorRole { Self.role(of: name) }
+
+    /// Optimizer state (`.OPTIMIZER_SLOT`, `optimizer/…`, TF1 slot suffixes such as `adam_m`),
+    /// bookkeeping (`global_step`, `save_counter`), or a weight.
+    public static func role(of name: String) -> TensorRole {
+        let components = name.split(separator: "/", omittingEmptySubsequences: false)
+        let slots: Set<Substring> = ["adam_m", "adam_v", "Adam", "Adam_1", "Momentum", "RMSProp", "RMSProp_1", "Adagrad", "beta1_power", "beta2_power"]
+        if components.contains(".OPTIMIZER_SLOT") || components.first == "optimizer" || slots.contains(components.last ?? "") { return .optimizer }
+        if name == "global_step" || components.first == "save_counter" || components.first == "global_step" { return .bookkeeping }
+        return .weight
+    }
+
+    /// TensorFlow's DataType codes: a zoo dtype, nil for types skipped (string 7, resource 20,
+    /// variant 21); codes not listed are refused.
+    static let dtypes: [Int: DType?] = [
+        1: .f32, 2: .f64, 3: .i32, 4: .u8, 5: .i16, 6: .i8, 7: nil, 9: .i64, 10: .bool, 14: .bf16,
+        17: .u16, 19: .f16, 20: nil, 21: nil, 22: .u32, 23: .u64,
+    ]
+
+    /// BundleHeaderProto: num_shards (1), endianness (2: 0 little, 1 big), version (3: VersionDef).
+    private static func header(_ record: SSTable.Record, file: String) throws -> (shards: Int, producer: Int?) {
+        var reader = ProtobufReader(record.value)
+        var shards = 0, bigEndian = false, producer: Int?
+        do {
+            while let (number, field) = try reader.next() {
+                switch number {
+                case 1: shards = Int(truncatingIfNeeded: Int32(truncatingIfNeeded: try field.varint("num_shards")))
+                case 2: bigEndian = try field.varint("endianness") != 0
+                case 3:
+                    var version = ProtobufReader(try field.bytes("version"))
+                    while let (inner, value) = try version.next() {
+                        if inner == 1 { producer = Int(truncatingIfNeeded: try value.varint("producer")) }
+                    }
+                default: continue
+                }
+            }
+        } catch { throw TensorFlowError(file: file, offset: record.offset, .badProto("header: \(error.what)")) }
+        guard !bigEndian else { throw TensorFlowError(file: file, offset: record.offset, .badHeader("big-endian checkpoints are not supported")) }
+        guard shards >= 1, shards <= 100_000 else { throw TensorFlowError(file: file, offset: record.offset, .badHeader("num_shards is \(shards)")) }
+        return (shards, producer)
+    }
+}
+
+/// BundleEntryProto: dtype (1), shape (2: TensorShapeProto, dims in field 2, each with size in
+/// field 1), shard_id (3), offset (4), size (5), crc32c (6, fixed32), slices (7).
+private struct ParsedEntry {
+    var dtype = 0, dims: [Int] = [], shard = 0, offset = 0, size = 0, crc: UInt32 = 0, slices = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) throws(ProtobufReader.Malformed) {
+        var reader = ProtobufReader(bytes)
+        func count(_ value: UInt64, _ name: String) throws(ProtobufReader.Malformed) -> Int {
+            guard value <= UInt64(Int.max) else { throw ProtobufReader.Malformed(what: "\(name) \(Int64(bitPattern: value))") }
+            return Int(value)
+        }
+        while let (number, field) = try reader.next() {
+            switch number {
+            case 1: dtype = Int(truncatingIfNeeded: try field.varint("dtype"))
+            case 2:
+                var shape = ProtobufReader(try field.bytes("shape"))
+                while let (inner, value) = try shape.next() {
+                    if inner == 3, try value.varint("unknown_rank") != 0 { throw ProtobufReader.Malformed(what: "shape of unknown rank") }
+                    guard inner == 2 else { continue }
+                    var dim = ProtobufReader(try value.bytes("dim"))
+                    var size = 0
+                    while let (dimField, dimValue) = try dim.next() {
+                        if dimField == 1 { size = try count(try dimValue.varint("dim size"), "dimension") }
+                    }
+                    dims.append(size)
+                }
+            case 3: shard = try count(try field.varint("shard_id"), "shard_id")
+            case 4: offset = try count(try field.varint("offset"), "offset")
+            case 5: size = try count(try field.varint("size"), "size")
+            case 6:
+                guard case .fixed32(let value) = field else { throw ProtobufReader.Malformed(what: "crc32c is not fixed32") }
+                crc = value
+            case 7: slices += 1
+            default: continue
+            }
+        }
+    }
+}
