@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "CheckpointFormats", targets: ["CheckpointFormats"]),
         .library(name: "Architectures", targets: ["Architectures"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
+        .executable(name: "zoo-hdf5-probe", targets: ["HDF5Probe"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,7 @@ let package = Package(
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats"]),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
         .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),

@@ -34,8 +34,9 @@ enum ExitStatus: Int32 {
             case .outputIsSource: self = .usage
             }
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
-        case is SafetensorsError, is NumPyError, is ZipError, is PyTorchError, is ShapeError: self = .badInput
+        case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError
         case let error as FileError: self = error.access == .reading ? .badInput : .internalError
+        case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported
         default: self = .internalError
         }

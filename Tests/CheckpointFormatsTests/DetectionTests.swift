@@ -29,7 +29,6 @@ import Testing
         let cases: [([UInt8], CheckpointFormat)] = [
             ([0x80, 0x04, 0x95, 0x00, 0x2E], .pickle),
             (Array("GGUF".utf8) + [3, 0, 0, 0], .gguf),
-            ([UInt8](repeating: 0, count: 40) + [0x57, 0xFB, 0x80, 0x8B, 0x24, 0x75, 0x47, 0xDB], .tensorflowIndex),
         ]
         for (index, (bytes, format)) in cases.enumerated() {
             let path = try file(bytes, in: folder, name: "f\(index)")
@@ -50,6 +49,13 @@ import Testing
             let error = try #require(throws: HDF5Error.self) { try Checkpoint.open(path) }
             #expect(caseName(error.problem) == "openFailed" && error.file == path, "\(error)")
         }
+    }
+
+    @Test func aBareTensorFlowFooterIsExplainedByTheTensorFlowReader() throws {
+        let folder = try TemporaryFolder()
+        let path = try file([UInt8](repeating: 0, count: 40) + [0x57, 0xFB, 0x80, 0x8B, 0x24, 0x75, 0x47, 0xDB], in: folder, name: "f")
+        #expect(try FormatDetector.detect(path) == .tensorflowIndex)
+        #expect(throws: TensorFlowError.self) { try Checkpoint.open(path) }
     }
 
     @Test func aLegacyTorchPickleIsReadByThePyTorchReader() throws {

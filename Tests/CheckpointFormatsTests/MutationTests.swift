@@ -13,9 +13,12 @@ import Testing
         ("safetensors", "sharded/model.safetensors.index.json"),
         ("numpy", "stored.npz"), ("numpy", "deflated.npz"), ("numpy", "fortran_big_endian.npy"), ("numpy", "v2.npy"),
         ("pytorch", "zip_all_dtypes.pth"), ("pytorch", "legacy_all_dtypes.pth"), ("pytorch", "nested.pth"),
+        ("hdf5", "plain_all_dtypes.h5"), ("hdf5", "keras_legacy_model.h5"), ("hdf5", "keras3.weights.h5"),
+        ("tensorflow", "all_dtypes.index"), ("tensorflow", "many_tensors_1k_blocks.index"),
     ]
 
-    static let mutantsPerFixture = 2_000
+    /// Mutants per fixture: fewer for HDF5, where each one also starts a `zoo-hdf5-probe` process.
+    static func mutants(of name: String) -> Int { name.hasSuffix(".h5") ? 300 : 2_000 }
 
     enum Outcome { case read, typedError }
 
@@ -66,16 +69,18 @@ import Testing
         let source = Fixtures.path(folder, name)
         let original = try [UInt8](Data(contentsOf: URL(fileURLWithPath: source)))
         #expect(Self.readFully(source).0 == .read, "the unmutated fixture must read")
-        // Sharded indexes point at shards beside them: mutate a copy in a folder with those shards.
+        // Indexes point at shards beside them (safetensors, TensorFlow): mutate a copy in a folder with those shards.
         let temporary = try TemporaryFolder()
         let directory = URL(fileURLWithPath: source).deletingLastPathComponent().path
-        for sibling in try FileManager.default.contentsOfDirectory(atPath: directory) where sibling.hasSuffix(".safetensors") && name.hasSuffix(".json") {
+        let stem = URL(fileURLWithPath: name).deletingPathExtension().lastPathComponent
+        for sibling in try FileManager.default.contentsOfDirectory(atPath: directory)
+        where (sibling.hasSuffix(".safetensors") && name.hasSuffix(".json")) || (name.hasSuffix(".index") && sibling.hasPrefix(stem + ".data-")) {
             try FileManager.default.copyItem(atPath: directory + "/" + sibling, toPath: temporary.file(sibling))
         }
         let target = temporary.file(URL(fileURLWithPath: name).lastPathComponent)
         var rng = SplitMix64(seed: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { $0 &* 33 &+ Int($1) }))
         var counts = [0, 0]
-        for round in 0..<Self.mutantsPerFixture {
+        for round in 0..<Self.mutants(of: name) {
             let mutant = Self.mutate(original, &rng)
             try Data(mutant).write(to: URL(fileURLWithPath: target))
             let (outcome, error) = Self.readFully(target)

@@ -26,7 +26,7 @@ P.data-0000K-of-0000N. Files written:
                             it writes has more than one (checked here on a large scratch
                             checkpoint).
     many_tensors_1k_blocks  the same entries and data file, laid out again by this script's table
-                            writer with 1 KiB blocks: 13 data blocks and an index block with one
+                            writer with 1 KiB blocks: 11 data blocks and an index block with one
                             entry per data block. Not written by TensorFlow, but read by it
                             exactly (checked); the same writer with TensorFlow's options
                             reproduces every TensorFlow-written .index here byte for byte.
@@ -51,7 +51,10 @@ P.data-0000K-of-0000N. Files written:
                             and the like, optimizer/beta1_power/...
     sharded                 tf.train.Checkpoint(...).write with CheckpointOptions(
                             experimental_sharding_callback=MaxShardSizePolicy(max_shard_size=
-                            SHARD_LIMIT)): the index and 3 data shards sharded.data-0000K-of-00003.
+                            128)) of six 64-byte variables (F32 F64 I32 F16 I64 BF16): the index
+                            and 3 data shards sharded.data-0000K-of-00003, two tensors each (the
+                            object graph string in the last). The policy slices any tensor that
+                            would straddle a shard boundary, hence the sizes.
     expected.json           {"files": {prefix: {"index" (P.index), "data_files" (shard file names),
                             "num_shards", "version" {"producer", "min_consumer"}, "order" (tensor
                             names in index key order, skipped ones left out), "skipped" (names of
@@ -71,15 +74,23 @@ P.data-0000K-of-0000N. Files written:
                             deeper check). Each case CASE is CASE.index plus the data shards it
                             lists. cases.json: {"file" (CASE.index), "problem", "tensor", "offset",
                             "description", "data_files" (the shards present), "tf" (what
-                            tf.train.load_checkpoint + get_tensor of every key did: "reads" or
-                            "ErrorClass: first line")}. problem: the Swift error case name
+                            tf.train.load_checkpoint + get_tensor of every listed key did, in a
+                            child process: "reads (keys: ...)", "ErrorClass: first line of the
+                            message", or "abort (exit status N): message" where a failed CHECK
+                            killed the process)}. problem: the Swift error case name
                             (truncated, badMagic, badBlockChecksum, badBlock, badProto, badHeader,
                             unsupportedDType, missingShard, dataOutOfBounds, sizeMismatch,
                             badTensorChecksum, compressedBlock, slicedTensor, keysOutOfOrder,
                             unknownFormat). offset: the absolute byte in CASE.index the problem is
-                            at where pinned down (the footer's magic for badMagic, the start of
-                            the damaged block for badBlockChecksum, badBlock and compressedBlock),
-                            else null. tensor: the index key the problem is about, or null.
+                            at where pinned down, else null: the footer's magic (file size - 8)
+                            for badMagic; the first byte of the block's contents for
+                            badBlockChecksum and compressedBlock; for badBlock the first byte of
+                            the entry that cannot be decoded, or of the restart count that does
+                            not fit. tensor: the index key the problem is about, or null.
+                            Cases truncated_* and bad_magic keep their data file: with no table
+                            magic at the end, only the .index name and a sibling
+                            CASE.data-00000-of-0000N tell a TensorBundle from an unknown file
+                            (not_a_checkpoint.index has none: unknownFormat).
 
 Generation checks itself: a reference reader here (`read_bundle`, the checks in the order the
 README lists) must read every valid checkpoint exactly as tf.train.load_checkpoint does, and must
@@ -91,7 +102,7 @@ Check mode (runs the zoo CLI, writes only into a temporary folder):
     /tmp/refvenv/bin/python formats/tensorflow/generate.py --readback /path/to/zoo
 
 zoo reads TensorFlow checkpoints but does not write them, so for each valid checkpoint it runs
-`zoo convert P.index OUT.safetensors` and compares every tensor (name, dtype, shape, bytes; BF16
+`zoo convert P.index P.safetensors` and compares every tensor (name, dtype, shape, bytes; BF16
 as raw bits) with tf.train.load_checkpoint, and `zoo inspect P.index --json`, whose "tensors"
 list must give every name, in index order, with its role; then `zoo convert tf1_bert_like.index
 OUT2.safetensors --weights-only` must hold exactly the tensors whose role is "weight". One line
@@ -99,11 +110,11 @@ per check; exit status 1 on any failure.
 """
 
 import os
+import re
 import shutil
 import struct
 import sys
 import tempfile
-import zlib
 
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"  # no oneDNN banner, no reordered float arithmetic
@@ -376,7 +387,8 @@ def read_block(blob, offset, size, limit):
         raise Bad("badBlock", f"block at {offset}: {size} bytes, no restart count", offset=offset)
     (num_restarts,) = struct.unpack_from("<I", contents, size - 4)
     if num_restarts > (size - 4) // 4:
-        raise Bad("badBlock", f"block at {offset}: {num_restarts} restarts in {size} bytes", offset=offset)
+        raise Bad("badBlock", f"block at {offset}: {num_restarts} restarts in {size} bytes",
+                  offset=offset + size - 4)
     entries_end = size - 4 - 4 * num_restarts
     restarts = list(struct.unpack_from(f"<{num_restarts}I", contents, entries_end))
     entries, pos, key = [], 0, b""
@@ -388,15 +400,15 @@ def read_block(blob, offset, size, limit):
             value_len, pos = read_varint(contents, pos, entries_end, 5)
             if shared > len(key):
                 raise Bad("badBlock", f"entry at {offset + start} shares {shared} bytes of a {len(key)}-byte key",
-                          offset=offset)
+                          offset=offset + start)
             if non_shared + value_len > entries_end - pos:
-                raise Bad("badBlock", f"entry at {offset + start} runs past the entries", offset=offset)
+                raise Bad("badBlock", f"entry at {offset + start} runs past the entries", offset=offset + start)
             key = key[:shared] + contents[pos:pos + non_shared]
             pos += non_shared
             entries.append((key, contents[pos:pos + value_len], offset + start))
             pos += value_len
     except Short as e:
-        raise Bad("badBlock", f"block at {offset}: {e}", offset=offset) from e
+        raise Bad("badBlock", f"entry at {offset + start}: {e}", offset=offset + start) from e
     if any(r >= max(entries_end, 1) for r in restarts) or (entries and (not restarts or restarts[0] != 0)):
         raise Bad("badBlock", f"block at {offset}: restart points {restarts[:4]}...", offset=offset)
     return Block(offset, size, entries, restarts)
@@ -448,7 +460,9 @@ def read_table(blob):
             raise Bad("keysOutOfOrder", f"key {keys[i]!r} after {keys[i - 1]!r}")
     for i, (sep, block) in enumerate(zip(t.separators, t.data_blocks)):
         last = block.entries[-1][0] if block.entries else b""
-        following = t.data_blocks[i + 1].entries[0][0] if i + 1 < len(t.data_blocks) and t.data_blocks[i + 1].entries else None
+        following = None
+        if i + 1 < len(t.data_blocks) and t.data_blocks[i + 1].entries:
+            following = t.data_blocks[i + 1].entries[0][0]
         if sep < last or (following is not None and sep >= following):
             raise Bad("keysOutOfOrder", f"index separator {sep!r} out of place")
     return t
@@ -993,14 +1007,40 @@ def tf_read_all(path):
     return {k: reader.get_tensor(k) for k in sorted(reader.get_variable_to_shape_map())}
 
 
-def tf_outcome(folder, prefix):
-    """"reads", or "ErrorClass: first line of the message" (folder left out)."""
+def tf_outcome_here(folder, prefix):
+    """What TensorFlow's reader makes of checkpoint `prefix`: "reads (keys: ...)" with the keys
+    get_variable_to_shape_map lists (each read with get_tensor), or "ErrorClass: first line of the
+    message" (folder left out)."""
     try:
-        tf_read_all(os.path.join(folder, prefix))
+        keys = sorted(tf_read_all(os.path.join(folder, prefix)))
     except Exception as e:  # noqa: BLE001 - recorded, not raised
         message = str(e).replace(folder + "/", "").replace(folder, ".").strip().splitlines()
         return f"{type(e).__name__}: {message[0] if message else ''}"[:300]
-    return "reads"
+    return f"reads (keys: {', '.join(keys)})"
+
+
+def tf_outcome(folder, prefix):
+    """tf_outcome_here in a child process, since TensorFlow's CheckpointReader aborts the whole
+    process (a failed CHECK) on some broken entries; then the outcome is "abort: " and the CHECK's
+    message."""
+    import json
+    import subprocess
+
+    code = (f"import sys, json; sys.path.insert(0, {HERE!r}); import generate; "
+            f"print(json.dumps(generate.tf_outcome_here({folder!r}, {prefix!r})))")
+    proc = subprocess.run([sys.executable, "-B", "-c", code], capture_output=True, text=True)
+    if proc.returncode == 0:
+        return json.loads(proc.stdout.strip().splitlines()[-1])
+    fatal = [line.split("] ", 1)[-1].strip() for line in proc.stderr.splitlines() if re.match(r"F\d{4} ", line)]
+    return f"abort (exit status {proc.returncode}): {fatal[0] if fatal else proc.stderr.strip()[-200:]}"
+
+
+def tf_outcomes(folder, prefixes):
+    """{prefix: tf_outcome}, two at a time."""
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(prefixes, pool.map(lambda p: tf_outcome(folder, p), prefixes)))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1106,7 +1146,8 @@ def entry_bytes(dtype, shape, shard_id, offset, size, crc, slices=()):
 
 
 def header_bytes(num_shards=1, endianness=0, producer=1, min_consumer=0):
-    version = (b"\x08" + varint(producer) if producer else b"") + (b"\x10" + varint(min_consumer) if min_consumer else b"")
+    version = b"\x08" + varint(producer) if producer else b""
+    version += b"\x10" + varint(min_consumer) if min_consumer else b""
     out = b"\x08" + varint(num_shards) if num_shards else b""
     out += b"\x10" + varint(endianness) if endianness else b""
     return out + b"\x1a" + varint(len(version)) + version
@@ -1188,8 +1229,9 @@ def malformed_corpus(out_dir):
             return (fn(contents) if kind == "data" else contents), 0
         return tweak
 
+    block_size = base_table.data_blocks[0].size
     add("bad_block_restarts", write_table(base, tweak=patch_data(
-        lambda c: c[:-4] + struct.pack("<I", 1000))), "badBlock", None, 0,
+        lambda c: c[:-4] + struct.pack("<I", 1000))), "badBlock", None, block_size - 4,
         "the data block's restart count is 1000, more than the block can hold; CRC recomputed")
 
     def unterminated(contents):
@@ -1197,18 +1239,23 @@ def malformed_corpus(out_dir):
         cut = len(contents) - 4 - 4 * n
         return contents[:cut] + b"\x80\x80\x80" + contents[cut:]
 
-    add("bad_block_varint", write_table(base, tweak=patch_data(unterminated)), "badBlock", None, 0,
+    add("bad_block_varint", write_table(base, tweak=patch_data(unterminated)), "badBlock", None, block_size - 8,
         "three bytes 0x80 0x80 0x80 after the last entry of the data block: a varint (the next entry's "
-        "shared length) that runs into the restart array; CRC recomputed")
+        "shared length) that runs into the restart array; CRC recomputed. TensorFlow's block iterator "
+        "stops there and its checkpoint reader ignores the iterator's error, so it reads every tensor",
+        tf_fails=False)
     long_value = base[:-1] + [(base[-1][0], base[-1][1] + b"\x00" * 200)]
     blob = write_table(long_value)
     pos = blob.index(b"zeta") - 2  # the value length varint of the last entry, 2 bytes (228)
     assert read_varint(blob, pos, len(blob)) == (len(base[-1][1]) + 200, pos + 2)
     contents_end = read_table(blob).data_blocks[0].size
+    zeta_entry = pos - 2  # its shared (0) and non-shared (4) lengths come first
     blob = bytearray(blob[:pos] + varint(5000) + blob[pos + 2:])
     blob[contents_end + 1:contents_end + 5] = struct.pack("<I", mask(crc32c(bytes(blob[:contents_end + 1]))))
-    add("bad_block_length", bytes(blob), "badBlock", None, 0,
-        "the last entry's value length says 5000, past the end of the block; CRC recomputed")
+    add("bad_block_length", bytes(blob), "badBlock", None, zeta_entry,
+        "the last entry's (zeta's) value length says 5000, past the end of the block; CRC recomputed. "
+        "TensorFlow's iterator stops there: it reads the other tensors and silently lists no zeta",
+        tf_fails=False)
 
     # badProto
     beta = dict(base)[b"beta"]
@@ -1223,11 +1270,14 @@ def malformed_corpus(out_dir):
 
     # badHeader
     add("bad_header_missing", write_table(base[1:]), "badHeader", None, None,
-        "the header entry (empty key) removed; the table is otherwise intact")
+        "the header entry (empty key) removed; the table is otherwise intact. TensorFlow seeks to the "
+        "empty key, lands on alpha, parses alpha's entry as the header and lists no alpha",
+        tf_fails=False)
     add("bad_header_big_endian", write_table(with_entry(b"", header_bytes(endianness=1))), "badHeader", None, None,
-        "the header says endianness BIG (1)", tf_fails=False)
+        "the header says endianness BIG (1). TensorFlow byte-swaps every element it reads; it fails "
+        "here only on the string tensor note, whose swapped length checksum does not match")
     add("bad_header_no_shards", write_table(with_entry(b"", header_bytes(num_shards=0))), "badHeader", None, None,
-        "the header says num_shards 0", tf_fails=False)
+        "the header says num_shards 0 (TensorFlow looks for base.data-00000-of-00000)")
     add("bad_header_version", write_table(with_entry(b"", header_bytes(min_consumer=2))), "badHeader", None, None,
         "the header's version says min_consumer 2 (TensorBundle version 1 readers must refuse)")
 
@@ -1266,7 +1316,10 @@ def malformed_corpus(out_dir):
         files={data_name: bytes(bad)})
 
     # compressedBlock
-    add("compressed_block", write_table(base, tweak=lambda kind, c: (snappy_literal(c), 1) if kind == "data" else (c, 0)),
+    def snappy_data(kind, contents):
+        return (snappy_literal(contents), 1) if kind == "data" else (contents, 0)
+
+    add("compressed_block", write_table(base, tweak=snappy_data),
         "compressedBlock", None, 0,
         "the data block stored Snappy-compressed (compression byte 1; a valid Snappy stream of literals); "
         "CRC over the stored bytes; TensorFlow decompresses and reads it", tf_fails=False)
@@ -1297,7 +1350,8 @@ def malformed_corpus(out_dir):
     swapped[i], swapped[j] = swapped[j], swapped[i]
     add("keys_out_of_order", write_table(swapped), "keysOutOfOrder", None, None,
         "the entries beta and gamma/kernel swapped (gamma/kernel before beta); prefix compression, "
-        "index separator and CRCs recomputed", tf_fails=False)
+        "index separator and CRCs recomputed. TensorFlow lists every key by iterating, then its "
+        "binary search for beta misses")
 
     # unknownFormat
     rng = np.random.default_rng(20240601)
@@ -1316,6 +1370,7 @@ def malformed_corpus(out_dir):
         for suffix, content in files.items():
             with open(os.path.join(out_dir, f"{case}.{suffix}"), "wb") as f:
                 f.write(content)
+    outcomes = tf_outcomes(out_dir, [c[0] for c in cases])
     for (case, blob, files, problem, tensor, offset, description, tf_fails), record in zip(cases, listing):
         if problem != "unknownFormat":
             try:
@@ -1324,12 +1379,8 @@ def malformed_corpus(out_dir):
                 assert (e.problem, e.tensor, e.offset) == (problem, tensor, offset), (case, str(e), e.tensor, e.offset)
             else:
                 raise AssertionError(f"reference reader accepts malformed/{case}")
-        outcome = tf_outcome(out_dir, case)
-        record["tf"] = outcome
-        if tf_fails:
-            assert outcome != "reads", (case, outcome)
-        else:
-            print(f"note: TensorFlow: malformed/{case} ({problem}) -> {outcome}")
+        record["tf"] = outcomes[case]
+        assert outcomes[case].startswith("reads") != tf_fails, (case, outcomes[case])
     dump_json(os.path.join(out_dir, "cases.json"), listing)
     return listing
 

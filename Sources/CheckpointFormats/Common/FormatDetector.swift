@@ -78,8 +78,13 @@ public enum Checkpoint {
         } catch let unknown as CheckpointError {
             // No signature matched. If the name says what the file was meant to be, let that
             // format's reader explain precisely what is wrong with it (`.bin` says too little).
-            guard let intended = OutputFormat(path: path), !path.lowercased().hasSuffix(".bin") else { throw unknown }
-            format = intended.checkpointFormat
+            if let intended = OutputFormat(path: path), !path.lowercased().hasSuffix(".bin") {
+                format = intended.checkpointFormat
+            } else if path.hasSuffix(".index"), tensorFlowPrefix(hasShards: String(path.dropLast(".index".count))) {
+                format = .tensorflowIndex  // a damaged index beside its data shards
+            } else {
+                throw unknown
+            }
         }
         switch format {
         case .safetensors: return try SafetensorsReader(file: file)
@@ -92,10 +97,21 @@ public enum Checkpoint {
         case .gguf:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "")
         case .tensorflowData:
-            throw CheckpointError.notImplemented(file: path, format: format, hint: "open the matching .index file, once TensorFlow checkpoints are supported")
+            // A data shard: open the checkpoint through its index.
+            guard let range = path.range(of: #"\.data-[0-9]+-of-[0-9]+$"#, options: .regularExpression),
+                FileManager.default.fileExists(atPath: path[..<range.lowerBound] + ".index")
+            else { throw CheckpointError.notImplemented(file: path, format: format, hint: "a TensorFlow data shard without its .index file beside it") }
+            return try TensorFlowReader(path: path[..<range.lowerBound] + ".index")
         case .pickle:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "a pickle that is not a torch.save checkpoint")
         }
+    }
+
+    /// Whether `PREFIX.data-00000-of-…` exists.
+    static func tensorFlowPrefix(hasShards prefix: String) -> Bool {
+        let url = URL(fileURLWithPath: prefix)
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.deletingLastPathComponent().path)) ?? []
+        return names.contains { $0.hasPrefix(url.lastPathComponent + ".data-00000-of-") }
     }
 
     static func resolve(_ path: String) throws -> String {

@@ -14,6 +14,8 @@ public enum HDF5Problem: FormatProblem {
     /// The Keras attributes (`layer_names`, `weight_names`) disagree with the groups and datasets.
     case badKerasLayout(String)
     case badShape(String)
+    /// libhdf5 crashed (or hung) decoding the file, in the child process zoo parses it in.
+    case libraryCrashed(String)
     /// libhdf5 refused to write.
     case writeFailed(String)
 
@@ -29,8 +31,17 @@ public enum HDF5Problem: FormatProblem {
         case .unsupportedType(let what): "unsupported datatype: \(what)"
         case .badKerasLayout(let why): "inconsistent Keras weight layout: \(why)"
         case .badShape(let why): "invalid dataset shape: \(why)"
+        case .libraryCrashed(let how): "libhdf5 \(how) while decoding this file's structure: the file is malformed"
         case .writeFailed(let why): "cannot write: \(why)"
         }
+    }
+}
+
+extension HDF5Problem {
+    /// Whether zoo failed writing (as opposed to reading a bad file).
+    public var isWriteFailure: Bool {
+        if case .writeFailed = self { return true }
+        return false
     }
 }
 

@@ -36,33 +36,20 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
     public init(file: MappedFile) throws {
         self.file = file
         path = file.path
-        (handle, layout, tensors, entries, metadata, warnings) = try HDF5Library.locked {
-            let handle = try Self.open(file)
-            let scope = HDF5Scope()
-            defer { scope.close() }
-            var scan = Scan(file: file, scope: scope)
-            let root = try scan.group(handle.id, "/", path: "/")
-            let layout: Layout
-            var metadata: [String: String] = [:]
-            if try scan.hasAttribute(root, "layer_names") {
-                layout = .kerasLegacy
-                try scan.legacyWeights(root, prefix: "", role: .weight)
-                metadata = try scan.kerasMetadata(root)
-            } else if try scan.isGroup(root, "model_weights"), case let weights = try scan.group(root, "model_weights", path: "model_weights"),
-                try scan.hasAttribute(weights, "layer_names") {
-                layout = .kerasLegacy
-                try scan.legacyWeights(weights, prefix: "model_weights/", role: .weight)
-                if try scan.isGroup(root, "optimizer_weights") {
-                    let optimizer = try scan.group(root, "optimizer_weights", path: "optimizer_weights")
-                    try scan.namedWeights(optimizer, prefix: "optimizer_weights/", layer: nil, role: .optimizer)
-                }
-                metadata = try scan.kerasMetadata(weights)
-            } else {
-                layout = try scan.isGroup(root, "layers") ? .keras3 : .plain
-                try scan.everyDataset(root, path: "", depth: 0, keras3: layout == .keras3)
-            }
-            return (handle, layout, scan.tensors, scan.entries, metadata, scan.warnings)
+        // libhdf5 trusts the metadata it decodes, and some malformed files crash it: a probe
+        // process parses the file (and decodes its data) first.
+        let probed = try HDF5Sandbox.check(file)
+        var scanned = try HDF5Library.locked { try Self.scan(file) }
+        if !probed && !HDF5Sandbox.inProcess {
+            scanned.warnings.append("\(path): parsed without zoo-hdf5-probe (not found beside the executable); a malformed file could crash this process")
         }
+        (handle, layout, tensors, entries, metadata, warnings) = scanned
+    }
+
+    /// Decodes every tensor libhdf5 has to read (the rest are mapped in place), discarding the
+    /// data: what `zoo-hdf5-probe` does to a file before zoo reads it in-process.
+    public func decodeEveryLibraryReadTensor() throws {
+        for info in tensors where entries[info.name]!.mapped == nil { _ = try tensor(named: info.name) }
     }
 
     public func role(of name: String) -> TensorRole { entries[name]?.role ?? .weight }
@@ -74,19 +61,53 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
         if let range = entry.mapped {
             return try Tensor(dtype: info.dtype, shape: info.shape, storage: TensorStorage(file: file, range: range))
         }
-        return try HDF5Library.locked {
-            let scope = HDF5Scope()
-            defer { scope.close() }
-            let dataset = scope.own(H5Dopen2(handle.id, entry.hdf5Path, HDF5Library.HardLinksOnly(in: scope).datasets), H5Dclose)
-            guard dataset >= 0 else { throw HDF5Error(file: path, tensor: name, .badObject(HDF5Library.takeErrors())) }
-            let memoryType = HDF5Types.memoryType(reading: scope.own(H5Dget_type(dataset), H5Tclose), in: scope)
-            let tensor = try Tensor(zeros: info.dtype, shape: info.shape)
-            if info.byteCount > 0 {
-                let status = H5Dread(dataset, memoryType, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), tensor.storage.mutableBytes.baseAddress)
-                guard status >= 0 else { throw HDF5Error(file: path, tensor: name, .readFailed(HDF5Library.takeErrors())) }
+        return try HDF5Library.locked { try Self.read(info, entry, in: handle, file: path) }
+    }
+
+    /// The file's layout and tensors, in zoo's order.
+    private static func scan(_ file: MappedFile) throws
+        -> (handle: HDF5Handle, layout: Layout, tensors: [TensorInfo], entries: [String: Entry], metadata: [String: String], warnings: [String])
+    {
+        let handle = try open(file)
+        let scope = HDF5Scope()
+        defer { scope.close() }
+        var scan = Scan(file: file, scope: scope)
+        let root = try scan.group(handle.id, "/", path: "/")
+        let layout: Layout
+        var metadata: [String: String] = [:]
+        if try scan.hasAttribute(root, "layer_names") {
+            layout = .kerasLegacy
+            try scan.legacyWeights(root, prefix: "", role: .weight)
+            metadata = try scan.kerasMetadata(root)
+        } else if try scan.isGroup(root, "model_weights"), case let weights = try scan.group(root, "model_weights", path: "model_weights"),
+            try scan.hasAttribute(weights, "layer_names") {
+            layout = .kerasLegacy
+            try scan.legacyWeights(weights, prefix: "model_weights/", role: .weight)
+            if try scan.isGroup(root, "optimizer_weights") {
+                let optimizer = try scan.group(root, "optimizer_weights", path: "optimizer_weights")
+                try scan.namedWeights(optimizer, prefix: "optimizer_weights/", layer: nil, role: .optimizer)
             }
-            return tensor
+            metadata = try scan.kerasMetadata(weights)
+        } else {
+            layout = try scan.isGroup(root, "layers") ? .keras3 : .plain
+            try scan.everyDataset(root, path: "", depth: 0, keras3: layout == .keras3)
         }
+        return (handle, layout, scan.tensors, scan.entries, metadata, scan.warnings)
+    }
+
+    /// A dataset read by libhdf5 (chunked, compressed, big-endian or compact data).
+    private static func read(_ info: TensorInfo, _ entry: Entry, in handle: HDF5Handle, file: String) throws -> Tensor {
+        let scope = HDF5Scope()
+        defer { scope.close() }
+        let dataset = scope.own(H5Dopen2(handle.id, entry.hdf5Path, HDF5Library.HardLinksOnly(in: scope).datasets), H5Dclose)
+        guard dataset >= 0 else { throw HDF5Error(file: file, tensor: info.name, .badObject(HDF5Library.takeErrors())) }
+        let memoryType = HDF5Types.memoryType(reading: scope.own(H5Dget_type(dataset), H5Tclose), in: scope)
+        let tensor = try Tensor(zeros: info.dtype, shape: info.shape)
+        if info.byteCount > 0 {
+            let status = H5Dread(dataset, memoryType, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), tensor.storage.mutableBytes.baseAddress)
+            guard status >= 0 else { throw HDF5Error(file: file, tensor: info.name, .readFailed(HDF5Library.takeErrors())) }
+        }
+        return tensor
     }
 
     /// Opens the file read-only: by path when it is on disk, else from the bytes in memory.

@@ -18,8 +18,14 @@ struct SSTable {
         func fail(_ problem: TensorFlowProblem, at offset: Int?) -> TensorFlowError { TensorFlowError(file: file, offset: offset, problem) }
         guard bytes.count >= footerSize else { throw fail(.truncated("the file is shorter than the 48-byte table footer"), at: 0) }
         let footerStart = bytes.count - footerSize
-        guard UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)) == magic else {
-            throw fail(.badMagic, at: bytes.count - 8)
+        let found = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self))
+        guard found == magic else {
+            // A file that ends with the magic's first bytes was cut inside its footer.
+            let magicBytes = withUnsafeBytes(of: magic.littleEndian, Array.init)
+            if (1...7).contains(where: { bytes.suffix($0).elementsEqual(magicBytes.prefix($0)) }) {
+                throw fail(.truncated("the file ends inside the table footer"), at: bytes.count)
+            }
+            throw fail(.badMagic(found: found), at: bytes.count - 8)
         }
         var footer = ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[footerStart..<bytes.count - 8]), base: footerStart)
         guard (try? handle(&footer)) != nil, let index = try? handle(&footer) else {

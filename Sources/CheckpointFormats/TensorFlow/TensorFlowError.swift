@@ -2,7 +2,7 @@
 public enum TensorFlowProblem: FormatProblem {
     case truncated(String)
     /// The index's footer does not end with the table magic number.
-    case badMagic
+    case badMagic(found: UInt64)
     /// An index block whose stored CRC32C does not match its bytes.
     case badBlockChecksum(stored: UInt32, computed: UInt32)
     case badBlock(String)
@@ -17,7 +17,7 @@ public enum TensorFlowProblem: FormatProblem {
     /// A snappy- or otherwise compressed index block (TensorFlow writes them uncompressed).
     case compressedBlock(type: UInt8)
     /// A partitioned variable saved as slices.
-    case slicedTensor
+    case slicedTensor(slices: Int)
     case keysOutOfOrder(previous: String, next: String)
 
     public static let formatName = "tensorflow"
@@ -25,7 +25,7 @@ public enum TensorFlowProblem: FormatProblem {
     public var description: String {
         switch self {
         case .truncated(let what): "truncated: \(what)"
-        case .badMagic: "the index does not end with the TensorBundle table magic number"
+        case .badMagic(let found): "the index ends with 0x\(String(found, radix: 16)), not the TensorBundle table magic number"
         case .badBlockChecksum(let stored, let computed):
             "index block checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
         case .badBlock(let why): "malformed index block: \(why)"
@@ -39,7 +39,7 @@ public enum TensorFlowProblem: FormatProblem {
         case .badTensorChecksum(let stored, let computed):
             "tensor data checksum mismatch (stored 0x\(String(stored, radix: 16)), computed 0x\(String(computed, radix: 16)))"
         case .compressedBlock(let type): "index block compressed with type \(type); zoo reads uncompressed tables only"
-        case .slicedTensor: "a partitioned (sliced) variable; zoo does not reassemble slices"
+        case .slicedTensor(let slices): "a partitioned variable saved as \(slices) slice(s); zoo does not reassemble slices"
         case .keysOutOfOrder(let previous, let next): "keys out of order ('\(next)' after '\(previous)')"
         }
     }

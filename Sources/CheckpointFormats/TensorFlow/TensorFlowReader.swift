@@ -40,7 +40,7 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
             let fail = { (problem: TensorFlowProblem) in TensorFlowError(file: file.path, tensor: name, offset: record.offset, problem) }
             let parsed: ParsedEntry
             do { parsed = try ParsedEntry(record.value) } catch { throw fail(.badProto(error.what)) }
-            guard parsed.slices == 0 else { throw fail(.slicedTensor) }
+            guard parsed.slices == 0 else { throw fail(.slicedTensor(slices: parsed.slices)) }
             guard let kind = Self.dtypes[parsed.dtype] else { throw fail(.unsupportedDType(parsed.dtype)) }
             guard let dtype = kind else {
                 skipped.append(name)
@@ -110,7 +110,7 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
     /// BundleHeaderProto: num_shards (1), endianness (2: 0 little, 1 big), version (3: VersionDef).
     private static func header(_ record: SSTable.Record, file: String) throws -> (shards: Int, producer: Int?) {
         var reader = ProtobufReader(record.value)
-        var shards = 0, bigEndian = false, producer: Int?
+        var shards = 0, bigEndian = false, producer: Int?, minConsumer = 0, badConsumers: [Int] = []
         do {
             while let (number, field) = try reader.next() {
                 switch number {
@@ -119,13 +119,22 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
                 case 3:
                     var version = ProtobufReader(try field.bytes("version"))
                     while let (inner, value) = try version.next() {
-                        if inner == 1 { producer = Int(truncatingIfNeeded: try value.varint("producer")) }
+                        switch inner {
+                        case 1: producer = Int(truncatingIfNeeded: try value.varint("producer"))
+                        case 2: minConsumer = Int(truncatingIfNeeded: try value.varint("min_consumer"))
+                        case 3: badConsumers.append(Int(truncatingIfNeeded: try value.varint("bad_consumers")))
+                        default: continue
+                        }
                     }
                 default: continue
                 }
             }
         } catch { throw TensorFlowError(file: file, offset: record.offset, .badProto("header: \(error.what)")) }
         guard !bigEndian else { throw TensorFlowError(file: file, offset: record.offset, .badHeader("big-endian checkpoints are not supported")) }
+        // zoo reads TensorBundle version 1, as TensorFlow 2 does.
+        guard minConsumer <= 1, !badConsumers.contains(1) else {
+            throw TensorFlowError(file: file, offset: record.offset, .badHeader("written for readers of version \(minConsumer) or later (bad: \(badConsumers)); zoo reads version 1"))
+        }
         guard shards >= 1, shards <= 100_000 else { throw TensorFlowError(file: file, offset: record.offset, .badHeader("num_shards is \(shards)")) }
         return (shards, producer)
     }
