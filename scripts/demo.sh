@@ -31,19 +31,31 @@ fi
 
 # Real PyTorch checkpoints, read without running any of their pickled code: torchvision's
 # MobileNetV2 (legacy format), lukemelas-style EfficientNet-Lite0 (legacy), a DataParallel
-# ResNet-50 (zip format, 'module.' prefix); MobileNetV2 converted to safetensors and checked.
+# ResNet-50 (zip format, 'module.' prefix); MobileNetV2 converted to safetensors, Keras .h5 and
+# back to a zip .pth, each checked.
 for checkpoint in "$torch"/*.pth; do
     step "$zoo" inspect "$checkpoint" --sort size | sed -n '1,7p;$p'
 done
-step "$zoo" convert "$torch/mobilenet_v2-b0353104.pth" "$work/mobilenet_v2.safetensors"
-"$zoo" inspect "$torch/mobilenet_v2-b0353104.pth" --checksum --sort name > "$work/pth.txt"
-"$zoo" inspect "$work/mobilenet_v2.safetensors" --checksum --sort name > "$work/st.txt"
-if diff <(rows "$work/pth.txt") <(rows "$work/st.txt") >/dev/null; then
-    echo "bit-exact: MobileNetV2 .pth → .safetensors, every tensor identical"
-else
-    echo "MobileNetV2 conversion differs" >&2
-    exit 1
-fi
+# Every tensor of B equal to A's: names, dtypes, shapes and CRC-32s, row for row.
+same_tensors() {
+    "$zoo" inspect "$1" --checksum --sort name > "$work/a.txt"
+    "$zoo" inspect "$2" --checksum --sort name > "$work/b.txt"
+    if diff <(rows "$work/a.txt") <(rows "$work/b.txt") >/dev/null; then
+        echo "bit-exact: $3, every tensor identical"
+    else
+        echo "$3 differs" >&2
+        exit 1
+    fi
+}
+mobilenet="$torch/mobilenet_v2-b0353104.pth"
+step "$zoo" convert "$mobilenet" "$work/mobilenet_v2.safetensors"
+same_tensors "$mobilenet" "$work/mobilenet_v2.safetensors" "MobileNetV2 .pth → .safetensors"
+# To Keras's HDF5 layout (through libhdf5; one layer group per module) and to torch.save's zip format.
+step "$zoo" convert "$mobilenet" "$work/mobilenet_v2.h5"
+step "$zoo" inspect "$work/mobilenet_v2.h5" --sort size | sed -n '1,6p;$p'
+same_tensors "$mobilenet" "$work/mobilenet_v2.h5" "MobileNetV2 .pth → Keras .h5"
+step "$zoo" convert "$work/mobilenet_v2.h5" "$work/mobilenet_v2-from-h5.pth"
+same_tensors "$mobilenet" "$work/mobilenet_v2-from-h5.pth" "MobileNetV2 .h5 → zip .pth"
 
 # The architecture registry: what there is, and what fine-tuning one CNN and one encoder costs.
 step "$zoo" models list --sort params
