@@ -7,7 +7,7 @@ import PackageDescription
 let fuzzing = ProcessInfo.processInfo.environment["ZOO_FUZZ"] == "1"
 let fuzzTargets: [Target] = fuzzing
     ? [.target(name: "FuzzSupport", dependencies: ["CheckpointFormats"], path: "Fuzz/Support")]
-        + ["Safetensors", "NumPy", "Zip", "PyTorch", "Detection"].map {
+        + ["Safetensors", "NumPy", "Zip", "PyTorch", "HDF5", "TensorFlow", "Detection"].map {
             .target(name: "Fuzz\($0)", dependencies: ["CheckpointFormats", "FuzzSupport"], path: "Fuzz/\($0)")
         }
     : []

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-600}
 shift || true
-targets=("${@:-Safetensors NumPy Zip PyTorch Detection}")
+targets=("${@:-Safetensors NumPy Zip PyTorch HDF5 TensorFlow Detection}")
 read -r -a targets <<<"${targets[*]}"
 scratch=.build-fuzz
 
@@ -17,8 +17,12 @@ done
 objects="$scratch/release"
 for target in "${targets[@]}"; do
     swiftc -sanitize=fuzzer,address -o "$objects/Fuzz$target" \
-        "$objects"/{Tensors,CheckpointFormats,FuzzSupport,"Fuzz$target"}.build/*.o -lz -lopenblas
+        "$objects"/{Tensors,CheckpointFormats,FuzzSupport,"Fuzz$target"}.build/*.o -lz -lopenblas $(pkg-config --libs hdf5)
 done
+# HDF5 inputs are parsed first by zoo-hdf5-probe (a plain release build, found through
+# ZOO_HDF5_PROBE): a libhdf5 crash kills the probe and is a typed error, not a finding.
+swift build -c release --product zoo-hdf5-probe
+export ZOO_HDF5_PROBE="$PWD/.build/release/zoo-hdf5-probe"
 
 mkdir -p "$scratch/logs" "$scratch/findings"
 seed() {  # corpus for a target: the fixtures its parser should see
@@ -27,7 +31,9 @@ seed() {  # corpus for a target: the fixtures its parser should see
         NumPy) ls formats/numpy/*.npy formats/numpy/malformed/*.npy ;;
         Zip) ls formats/numpy/*.npz formats/numpy/malformed/*.npz ;;
         PyTorch) ls formats/pytorch/*.pth formats/pytorch/malformed/* formats/pytorch/malicious/* ;;
-        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz formats/*/*.pth ;;
+        HDF5) ls formats/hdf5/*.h5 formats/hdf5/malformed/*.h5 ;;
+        TensorFlow) ls formats/tensorflow/*.index formats/tensorflow/malformed/*.index ;;
+        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz formats/*/*.pth formats/*/*.index ;;
     esac
 }
 for target in "${targets[@]}"; do
