@@ -147,6 +147,27 @@ struct Zoo {
         #expect(good.status == 0 && good.stderr.contains("tensors found under 'model'"))
     }
 
+    /// A file that crashes libhdf5 kills zoo's probe process, not zoo: exit code 2 and a reason.
+    @Test func anHDF5FileThatCrashesLibhdf5IsRefusedWithExitCode2() throws {
+        let result = try Zoo.run("inspect", Fixtures.path("hdf5", "malformed/libhdf5_crash.h5"))
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("libhdf5 crashed") && result.stderr.contains("libhdf5_crash.h5"))
+    }
+
+    /// Roles reach the table and JSON; --weights-only drops optimizer state and step counters.
+    @Test func tensorFlowRolesAreShownAndWeightsOnlyDropsTheRest() throws {
+        let checkpoint = Fixtures.path("tensorflow", "tf1_adam")
+        let table = try Zoo.run("inspect", checkpoint)
+        #expect(table.status == 0 && table.stdout.contains("ROLE") && table.stdout.contains("optimizer: 6 tensors"))
+        let json = try JSONSerialization.jsonObject(with: Data(try Zoo.run("inspect", checkpoint, "--json").stdout.utf8)) as! [[String: Any]]
+        let roles = (json[0]["tensors"] as! [[String: Any]]).map { $0["role"] as! String }
+        #expect(roles.filter { $0 == "weight" }.count == 2 && roles.contains("bookkeeping"))
+        let folder = try TemporaryFolder()
+        let converted = try Zoo.run("convert", checkpoint, folder.file("w.safetensors"), "--weights-only", "--json")
+        let report = try JSONSerialization.jsonObject(with: Data(converted.stdout.utf8)) as! [String: Any]
+        #expect(converted.status == 0 && report["tensors"] as? Int == 2 && report["droppedTensors"] as? Int == 7)
+    }
+
     @Test func modelsListFiltersSortsAndPrintsJSON() throws {
         let result = try Zoo.run("models", "list", "--task", "image", "--max-params", "6M", "--sort", "flops", "--json")
         #expect(result.status == 0)

@@ -66,7 +66,9 @@ Files written:
                           leading values (floats with "nan"/"inf"/"-inf", ints, true/false).
     malformed/            broken files (< 64 KiB each) and cases.json: {"file", "problem",
                           "tensor", "offset", "description"}. problem: unknownFormat, openFailed,
-                          readFailed, dataOutsideFile, unsupportedType, badKerasLayout, badShape.
+                          readFailed, dataOutsideFile, unsupportedType, badKerasLayout, badShape,
+                          libraryCrashed (libhdf5_crash.h5: a file the system libhdf5 1.10.8
+                          crashes on, which zoo's probe process must contain).
                           tensor: the zoo name the problem is about, or null. offset: null,
                           except for dataOutsideFile, where it is the dataset's data address
                           (H5Dget_offset).
@@ -806,6 +808,15 @@ def not_hdf5_bytes():
     return blob
 
 
+CRASH_OFFSET = 29886
+def plain_datasets(path):
+    """Every dataset of the file, numeric or not (what zoo opens while listing it)."""
+    names = []
+    with h5py.File(path, "r") as f:
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+    return names
+
+
 def malformed_corpus(out_dir):
     """Writes the corpus into out_dir; returns [(name, bytes, problem, tensor, datasets to probe)]."""
     corpus = Corpus(max_size=64 * 1024)
@@ -838,6 +849,15 @@ def malformed_corpus(out_dir):
     _, _, (gz_off, gz_size) = dataset_info(chunked, "weights")
     _, _, (fl_off, fl_size) = dataset_info(chunked, "check")
     assert chunked[gz_off] == 0x78, chunked[gz_off:gz_off + 2]  # a zlib stream header
+
+    # A file that crashes libhdf5 1.10.8 (the system library zoo links): a one-byte mutant of
+    # plain_all_dtypes.h5 found by zoo's seeded mutation test. zoo's probe process dies on it and
+    # zoo reports libraryCrashed; check_malformed confirms that the system libhdf5 really crashes.
+    plain = open(os.path.join(HERE, "plain_all_dtypes.h5"), "rb").read()
+    assert plain[CRASH_OFFSET] == 0, plain[CRASH_OFFSET]
+    add("libhdf5_crash.h5", patch(plain, CRASH_OFFSET, b"\x51"), "libraryCrashed", None,
+        f"plain_all_dtypes.h5 with byte {CRASH_OFFSET} (in a dataset's object header) set to 0x51: "
+        "libhdf5 1.10.8 copies out of bounds decoding it and dies with SIGSEGV", datasets=plain_datasets(os.path.join(HERE, "plain_all_dtypes.h5")))
 
     # Not HDF5 at all.
     add("not_hdf5.h5", not_hdf5_bytes(), "unknownFormat", None,
@@ -1086,6 +1106,12 @@ def summarize(result):
 def check_malformed(cases, out_dir):
     for name, _, problem, tensor, datasets in cases:
         path = os.path.join(out_dir, name)
+        if problem == "libraryCrashed":
+            system = probe_system(path, datasets)
+            if system is not None:
+                assert "probe crashed" in (system["open"] or ""), (name, system)
+            print(f"malformed/{name} [{problem}]\n    system libhdf5: {summarize(system)}")
+            continue
         try:
             zoo_listing(path)
             raise AssertionError(f"{name}: zoo_listing accepts it (want {problem})")
