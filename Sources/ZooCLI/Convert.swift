@@ -29,7 +29,7 @@ struct Convert: ParsableCommand {
     @Option(help: "Split safetensors output into shards of at most this size (e.g. 2GB, 500MiB), with a Hugging Face index.json.")
     var shardSize: String?
 
-    @Flag(help: "Deflate the members of an .npz output (like np.savez_compressed).")
+    @Flag(help: "Compress: deflate the members of an .npz (like np.savez_compressed), or chunk an HDF5 output's datasets with shuffle + gzip.")
     var compress = false
 
     @Flag(help: "Keep only model weights: drop optimizer state (Adam slots, …) and step counters.")
@@ -51,7 +51,7 @@ struct Convert: ParsableCommand {
         if let dtype, DType(userName: dtype)?.isConvertibleFloat != true {
             throw ValidationError("--dtype must be f64, f32, f16 or bf16")
         }
-        if compress && target != .npz { throw ValidationError("--compress applies to .npz output only") }
+        if compress && ![.npz, .kerasH5, .kerasWeights].contains(target) { throw ValidationError("--compress applies to .npz and HDF5 output only") }
         if shardSize != nil && target != .safetensors { throw ValidationError("--shard-size applies to safetensors output only") }
         if let shardSize, Format.parseBytes(shardSize) == nil {
             throw ValidationError("--shard-size must be a positive size such as 2GB, 500MiB or 1048576")

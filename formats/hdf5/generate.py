@@ -143,7 +143,8 @@ c. SRC_k3.safetensors (keras3.weights.h5's tensors) -> zoo convert -> OUT.weight
    gives the same names and values; a fresh model load_weights(OUT.weights.h5) has every weight
    equal and the same outputs; a compiled model whose Adam is built loads the optimizer
    variables too.
-d. plain_all_dtypes.h5 -> zoo convert -> OUT2.h5 (legacy layout): h5py reads every tensor with
+d. plain_all_dtypes.h5 -> zoo convert -> OUT2.h5 (legacy layout), and OUT3.h5 with --compress
+   (every dataset with data chunked, shuffle + gzip): h5py reads every tensor with
    the same zoo dtype (BOOL as numpy bool, i.e. an enum FALSE/TRUE over int8), shape and values,
    and zoo_listing gives the same names in the same order.
 One line per check; exit status 1 on any failure.
@@ -1294,13 +1295,17 @@ def readback(zoo):
         # d. plain HDF5 -> legacy .h5, read back with h5py.
         plain = listings["plain_all_dtypes.h5"]
 
-        def step_d():
-            out = os.path.join(tmp, "OUT2.h5")
+        def step_d(name="OUT2.h5", compressed=False):
+            out = os.path.join(tmp, name)
             back = zoo_listing(out)
-            c.check(back["order"] == plain["order"], "OUT2.h5 zoo_listing order " +
+            c.check(back["order"] == plain["order"], f"{name} zoo_listing order " +
                     ("same" if back["order"] == plain["order"] else str(back["order"])))
             got = {}
             with h5py.File(out, "r") as f:
+                if compressed:  # every dataset with data is chunked, shuffled and gzipped
+                    sets = [f[back["tensors"][n]["hdf5_path"]] for n in back["order"]]
+                    bad = [d.name for d in sets if d.size and d.ndim and (d.compression != "gzip" or not d.shuffle)]
+                    c.check(not bad, f"{name}: datasets gzip + shuffle ({bad or 'all'})")
                 for n in back["order"]:
                     a = np.asarray(f[back["tensors"][n]["hdf5_path"]][()])
                     got[n] = (numpy_zoo_dtype(a.dtype), list(a.shape), le_bytes(a))
@@ -1309,10 +1314,12 @@ def readback(zoo):
                         members = {t.get_member_name(i): t.get_member_value(i) for i in range(t.get_nmembers())} \
                             if t.get_class() == h5py.h5t.ENUM else None
                         c.check(a.dtype == np.bool_ and t.get_size() == 1 and members == {b"FALSE": 0, b"TRUE": 1},
-                                f"OUT2.h5 {n}: h5py reads numpy bool (HDF5 enum {members} of {t.get_size()} byte)")
-            c.compare_tensors("OUT2.h5 (h5py)", got, listing_triples(plain))
+                                f"{name} {n}: h5py reads numpy bool (HDF5 enum {members} of {t.get_size()} byte)")
+            c.compare_tensors(f"{name} (h5py)", got, listing_triples(plain))
 
         c.convert(["convert", "plain_all_dtypes.h5", "OUT2.h5"], "OUT2.h5", step_d)
+        c.convert(["convert", "plain_all_dtypes.h5", "OUT3.h5", "--compress"], "OUT3.h5",
+                  lambda: step_d("OUT3.h5", compressed=True))
     return c.summary()
 
 

@@ -8,7 +8,8 @@ public struct ConversionOptions: Sendable {
     public var dtype: DType?
     /// Split safetensors output into shards of at most this many bytes.
     public var maxShardBytes: Int?
-    /// Deflate `.npz` members (like `np.savez_compressed`).
+    /// Deflate `.npz` members (like `np.savez_compressed`), or write HDF5 datasets chunked with
+    /// shuffle + gzip (like h5py's `compression="gzip", shuffle=True`).
     public var compress: Bool
     /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters).
     public var weightsOnly: Bool
@@ -63,8 +64,8 @@ public enum CheckpointConversion {
         case .npz: return try NpzWriter(path: path, tensors: tensors, compress: options.compress)
         case .npy: return try NpyWriter(path: path, tensors: tensors)
         case .pytorch: return try PyTorchWriter(path: path, tensors: tensors)
-        case .kerasH5: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .kerasLegacy)
-        case .kerasWeights: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .paths)
+        case .kerasH5: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .kerasLegacy, compress: options.compress)
+        case .kerasWeights: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .paths, compress: options.compress)
         }
     }
 

@@ -1,8 +1,9 @@
 import CHDF5
 import Tensors
 
-/// Writes HDF5 through libhdf5, in one of two layouts, each tensor a contiguous dataset written
-/// as it arrives; the file appears atomically on commit.
+/// Writes HDF5 through libhdf5, in one of two layouts, each tensor a dataset written as it
+/// arrives (contiguous, or chunked with shuffle + gzip when compressing); the file appears
+/// atomically on commit.
 /// - `kerasLegacy` (`.h5`): Keras's legacy weights file, loadable with `model.load_weights`:
 ///   root attributes `layer_names`, `backend`, `keras_version`; a group per layer (grouped by
 ///   `KerasNaming.layer(of:)`) whose `weight_names` attribute lists its datasets in order.
@@ -18,9 +19,10 @@ public final class HDF5Writer: CheckpointWriter {
     private var handle: HDF5Handle?
     private let tensors: [TensorInfo]
     private let datasetPaths: [String]
+    private let compress: Bool
     private var next = 0
 
-    public init(path: String, tensors: [TensorInfo], metadata: [String: String], layout: Layout) throws {
+    public init(path: String, tensors: [TensorInfo], metadata: [String: String], layout: Layout, compress: Bool = false) throws {
         if let bad = tensors.first(where: { !HDF5Types.writable.contains($0.dtype) }) {
             throw CheckpointError.unsupportedOutput(
                 file: path, reason: "HDF5 has no standard \(bad.dtype.rawValue) type (tensor '\(bad.name)'); convert with --dtype f32 or f16 first")
@@ -29,6 +31,7 @@ public final class HDF5Writer: CheckpointWriter {
         datasetPaths = layout == .kerasLegacy ? tensors.map { KerasNaming.layer(of: $0.name) + "/" + $0.name } : tensors.map(\.name)
         try Self.checkPaths(datasetPaths, tensors: tensors, file: path)
         self.tensors = tensors
+        self.compress = compress
         output = try AtomicFile(destination: path)
         handle = try HDF5Library.locked {
             let file = HDF5Handle(H5Fcreate(output.temporaryPath, zoo_h5f_acc_trunc(), zoo_h5p_default(), zoo_h5p_default()), close: H5Fclose)
@@ -63,7 +66,8 @@ public final class HDF5Writer: CheckpointWriter {
             let space = scope.own(info.shape.rank == 0 ? H5Screate(H5S_SCALAR) : H5Screate_simple(Int32(dims.count), dims, nil), H5Sclose)
             let links = scope.own(H5Pcreate(zoo_h5p_link_create()), H5Pclose)
             H5Pset_create_intermediate_group(links, 1)
-            let dataset = scope.own(H5Dcreate2(handle!.id, datasetPaths[next], type, space, links, zoo_h5p_default(), zoo_h5p_default()), H5Dclose)
+            let creation = compress && info.byteCount > 0 && info.shape.rank > 0 ? Self.compressed(info, in: scope) : zoo_h5p_default()
+            let dataset = scope.own(H5Dcreate2(handle!.id, datasetPaths[next], type, space, links, creation, zoo_h5p_default()), H5Dclose)
             guard space >= 0, dataset >= 0 else { throw fail("create dataset '\(datasetPaths[next])'") }
             if info.byteCount > 0 {
                 let status = tensor.withUnsafeBytes { H5Dwrite(dataset, type, zoo_h5s_all(), zoo_h5s_all(), zoo_h5p_default(), $0.baseAddress) }
@@ -87,6 +91,19 @@ public final class HDF5Writer: CheckpointWriter {
     deinit {
         // Close before AtomicFile removes the unfinished temporary file.
         handle = nil
+    }
+
+    /// Chunked creation with shuffle + gzip (level 4, as h5py's default): chunks of whole rows
+    /// (the last dimensions entire), about 1 MiB each.
+    private static func compressed(_ info: TensorInfo, in scope: HDF5Scope) -> hid_t {
+        let list = scope.own(H5Pcreate(zoo_h5p_dataset_create()), H5Pclose)
+        var chunk = info.shape.dims.map { hsize_t($0) }
+        let rowBytes = info.byteCount / info.shape.dims[0]
+        chunk[0] = hsize_t(max(1, min(info.shape.dims[0], (1 << 20) / max(rowBytes, 1))))
+        H5Pset_chunk(list, Int32(chunk.count), chunk)
+        H5Pset_shuffle(list)
+        H5Pset_deflate(list, 4)
+        return list
     }
 
     /// Layers in order of first appearance, each with its tensors' names in order.
