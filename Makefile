@@ -67,9 +67,22 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q numpy safetensors ml_dtypes
 
-## bench: zoo against the Python safetensors package on a generated ~1 GB file; writes BENCHMARKS.md.
-bench: release $(VENV)/bin/python
-	$(VENV)/bin/python Benchmarks/safetensors_bench.py --zoo-bench .build/release/SafetensorsBench --out BENCHMARKS.md
+# The bench's peers also need torch and h5py: a stamp of their own, so a venv made before gets them too.
+# `pip install torch` from PyPI brings the CUDA wheels (a few GB) although the bench runs on the CPU;
+# to save the download, install torch into $(VENV) first from https://download.pytorch.org/whl/cpu.
+# `make bench VENV=/path/to/venv` uses a venv that already has them (pip only checks).
+$(VENV)/.bench-packages: $(VENV)/bin/python
+	$(VENV)/bin/pip install -q torch h5py
+	touch $@
+
+## bench: zoo against Python (safetensors, torch, h5py) on generated files (~1.7 GB in .build/bench); writes
+## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section. About 3 minutes.
+bench: release $(VENV)/.bench-packages
+	@mkdir -p .build/bench
+	started=$$(date +%s) && \
+	$(VENV)/bin/python Benchmarks/safetensors_bench.py --zoo-bench .build/release/SafetensorsBench --section-out .build/bench/safetensors.md && \
+	$(VENV)/bin/python Benchmarks/checkpoint_bench.py --zoo .build/release/zoo --section-out .build/bench/checkpoint.md && \
+	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md
 
 ## interop: the real libraries read back what zoo writes (fixture generators' --readback mode).
 interop: build $(VENV)/bin/python

@@ -10,7 +10,9 @@ For each: median wall time of the whole process, median time of the work inside 
 peak RSS (ru_maxrss of the finished process). The machine's memcpy bandwidth is the physical
 limit for (b).
 
-Usage: safetensors_bench.py --zoo-bench PATH --out BENCHMARKS.md [--runs N]
+Usage: safetensors_bench.py --zoo-bench PATH (--out BENCHMARKS.md | --section-out FILE) [--runs N]
+  --out writes a whole BENCHMARKS.md; --section-out writes just this bench's section, for
+  Benchmarks/assemble.py to put under the common header (what `make bench` does).
 """
 import argparse
 import os
@@ -109,13 +111,14 @@ def main():
     parser.add_argument("--make-file", help=argparse.SUPPRESS)
     parser.add_argument("--zoo-bench")
     parser.add_argument("--out")
+    parser.add_argument("--section-out")
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--file", default=".build/bench/bench.safetensors")
     args = parser.parse_args()
     if args.make_file:
         return make_file(args.make_file)
-    if not (args.zoo_bench and args.out):
-        parser.error("--zoo-bench and --out are required")
+    if not (args.zoo_bench and (args.out or args.section_out)):
+        parser.error("--zoo-bench and --out or --section-out are required")
 
     if not os.path.exists(args.file):
         subprocess.run([sys.executable, __file__, "--make-file", args.file], check=True)
@@ -130,13 +133,15 @@ def main():
         rows.append((label, summary))
         print(label, summary, flush=True)
 
-    lines = [
+    header = [
         "# Benchmarks",
         "",
         "Written by `make bench` (Benchmarks/safetensors_bench.py); every figure below comes from one run of it,",
         "zoo and its peer measured side by side, alternating, on the same machine. Ratios are peer time / zoo time:",
         "above 1 means zoo is faster.",
         "",
+    ]
+    lines = [
         "## safetensors read: zoo vs Python `safetensors` " + safetensors.__version__ + " (numpy " + numpy_version() + ")",
         "",
         f"- Machine: {machine()}.",
@@ -164,9 +169,11 @@ def main():
         "so it can pass the memcpy rate. Python's `get_tensor` copies each tensor into a new numpy array before it is summed.",
         "",
     ]
-    with open(args.out, "w") as out:
-        out.write("\n".join(lines))
-    print("wrote", args.out)
+    for path, text in ((args.out, header + lines), (args.section_out, lines)):
+        if path:
+            with open(path, "w") as out:
+                out.write("\n".join(text))
+            print("wrote", path)
 
 
 if __name__ == "__main__":
