@@ -76,7 +76,8 @@ $(VENV)/.bench-packages: $(VENV)/bin/python
 	touch $@
 
 ## bench: zoo against Python (safetensors, torch, h5py) on generated files (~1.7 GB in .build/bench); writes
-## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section. About 3 minutes.
+## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section. About 1.5 minutes
+## on 2 cores, plus about 1 minute the first time, to generate the files.
 bench: release $(VENV)/.bench-packages
 	@mkdir -p .build/bench
 	started=$$(date +%s) && \
@@ -84,10 +85,19 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/checkpoint_bench.py --zoo .build/release/zoo --section-out .build/bench/checkpoint.md && \
 	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md
 
-## interop: the real libraries read back what zoo writes (fixture generators' --readback mode).
-interop: build $(VENV)/bin/python
+# The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py): ~3 GB.
+$(VENV)/.interop-packages: $(VENV)/bin/python
+	$(VENV)/bin/pip install -q torch h5py tensorflow-cpu keras
+	touch $@
+
+## interop: the real libraries read back what zoo writes, and read what zoo reads (fixture generators'
+## --readback mode): safetensors, NumPy, torch.load(weights_only=True), h5py + Keras load_weights, TensorFlow.
+interop: build $(VENV)/.interop-packages
 	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
+	$(VENV)/bin/python formats/pytorch/generate.py --readback .build/debug/zoo
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/hdf5/generate.py --readback .build/debug/zoo
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/tensorflow/generate.py --readback .build/debug/zoo
 
 ## fuzz: build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md).
 fuzz: deps

@@ -63,3 +63,15 @@ public enum ShapeError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension Shape: Codable {
+    /// Decoded as its dimension list, validated like any other.
+    public init(from decoder: Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode([Int].self))
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(dims)
+    }
+}

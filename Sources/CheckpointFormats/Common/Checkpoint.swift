@@ -1,7 +1,7 @@
 import Tensors
 
 /// What a reader knows about one tensor before reading its bytes.
-public struct TensorInfo: Sendable, Equatable {
+public struct TensorInfo: Sendable, Equatable, Codable {
     public let name: String
     public let dtype: DType
     public let shape: Shape
@@ -74,7 +74,11 @@ extension CheckpointReader {
     /// Reads each of `selection` (every tensor by default) and returns its CRC-32, in order:
     /// proof that every byte is readable, and a fingerprint to compare checkpoints bit for bit.
     public func checksums(of selection: [TensorInfo]? = nil) throws -> [UInt32] {
-        try (selection ?? tensors).map { try tensor(named: $0.name).withUnsafeBytes { CRC32.checksum($0) } }
+        try (selection ?? tensors).map { info in
+            let tensor = try tensor(named: info.name)
+            defer { tensor.storage.releaseMappedPages() }  // checksummed: RSS stays near the largest tensor
+            return tensor.withUnsafeBytes { CRC32.checksum($0) }
+        }
     }
 }
 

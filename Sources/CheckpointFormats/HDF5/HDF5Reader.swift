@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 import Tensors
 
 /// Reads HDF5 checkpoints through libhdf5: Keras's legacy layout (`layer_names` / `weight_names`
@@ -7,14 +8,14 @@ import Tensors
 /// (every numeric dataset, named by its path). Contiguous, unfiltered little-endian datasets are
 /// zero-copy views of the mapped file; chunked, compressed or big-endian ones are read by libhdf5.
 public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
-    public enum Layout: String, Sendable {
+    public enum Layout: String, Sendable, Codable {
         case kerasLegacy = "keras-legacy"
         case keras3
         case plain
     }
 
     /// Where a tensor lives and what Keras calls it.
-    public struct Entry: Sendable {
+    public struct Entry: Sendable, Codable {
         public let hdf5Path: String
         public let kerasLayer: String?
         public let kerasWeight: String?
@@ -31,25 +32,53 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
     public let metadata: [String: String]
     public let warnings: [String]
     private let file: MappedFile
-    private let handle: HDF5Handle
+    /// Opened (under the library lock) when a tensor needs libhdf5: chunked, filtered,
+    /// big-endian or compact data. Files whose data all maps never open libhdf5 here.
+    private var handle: HDF5Handle?
 
     public init(file: MappedFile) throws {
         self.file = file
         path = file.path
-        // libhdf5 trusts the metadata it decodes, and some malformed files crash it: a probe
-        // process parses the file (and decodes its data) first.
-        let probed = try HDF5Sandbox.check(file)
-        var scanned = try HDF5Library.locked { try Self.scan(file) }
-        if !probed && !HDF5Sandbox.inProcess {
-            scanned.warnings.append("\(path): parsed without zoo-hdf5-probe (not found beside the executable); a malformed file could crash this process")
+        // libhdf5 trusts the metadata it decodes, and some malformed files crash it: the probe
+        // process parses the file (and decodes its data) and sends back the listing.
+        let listing: HDF5Listing
+        var notes: [String] = []
+        switch try HDF5Sandbox.list(file) {
+        case .listed(let probed):
+            listing = probed
+        case .failed:
+            listing = try HDF5Library.locked { try Self.scan(file).listing }  // the probe failed cleanly: say why
+        case .unavailable:
+            (handle, listing) = try HDF5Library.locked { try Self.scan(file) }
+            if !HDF5Sandbox.inProcess {
+                notes.append("parsed without zoo-hdf5-probe (not found beside the executable); a malformed file could crash this process")
+            }
         }
-        (handle, layout, tensors, entries, metadata, warnings) = scanned
+        // Mapped ranges come from another process: they must fit this file (which could have
+        // changed in between) before anything maps them.
+        for item in listing.tensors {
+            if let range = item.entry.mapped, range.lowerBound < 0 || range.upperBound > file.count || range.count != item.info.byteCount {
+                throw HDF5Error(file: path, tensor: item.info.name, .badObject("its data range \(range) does not fit the file (changed while being read?)"))
+            }
+        }
+        layout = listing.layout
+        tensors = listing.tensors.map(\.info)
+        entries = Dictionary(uniqueKeysWithValues: listing.tensors.map { ($0.info.name, $0.entry) })
+        metadata = listing.metadata
+        warnings = (listing.warnings + notes).map { "\(file.path): \($0)" }
     }
 
     /// Decodes every tensor libhdf5 has to read (the rest are mapped in place), discarding the
-    /// data: what `zoo-hdf5-probe` does to a file before zoo reads it in-process.
+    /// data: what `zoo-hdf5-probe` does to a file before zoo reads it.
     public func decodeEveryLibraryReadTensor() throws {
         for info in tensors where entries[info.name]!.mapped == nil { _ = try tensor(named: info.name) }
+    }
+
+    /// What the probe prints: this file's listing, as JSON.
+    public func listingJSON() throws -> Data {
+        try JSONEncoder().encode(HDF5Listing(
+            layout: layout, tensors: tensors.map { HDF5Listing.Item(info: $0, entry: entries[$0.name]!) },
+            metadata: metadata, warnings: warnings.map { String($0.dropFirst(path.count + 2)) }))
     }
 
     public func role(of name: String) -> TensorRole { entries[name]?.role ?? .weight }
@@ -61,13 +90,14 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
         if let range = entry.mapped {
             return try Tensor(dtype: info.dtype, shape: info.shape, storage: TensorStorage(file: file, range: range))
         }
-        return try HDF5Library.locked { try Self.read(info, entry, in: handle, file: path) }
+        return try HDF5Library.locked {
+            if handle == nil { handle = try Self.open(file) }
+            return try Self.read(info, entry, in: handle!, file: path)
+        }
     }
 
-    /// The file's layout and tensors, in zoo's order.
-    private static func scan(_ file: MappedFile) throws
-        -> (handle: HDF5Handle, layout: Layout, tensors: [TensorInfo], entries: [String: Entry], metadata: [String: String], warnings: [String])
-    {
+    /// The file's layout and tensors, in zoo's order, and the open file.
+    private static func scan(_ file: MappedFile) throws -> (handle: HDF5Handle, listing: HDF5Listing) {
         let handle = try open(file)
         let scope = HDF5Scope()
         defer { scope.close() }
@@ -92,7 +122,7 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
             layout = try scan.isGroup(root, "layers") ? .keras3 : .plain
             try scan.everyDataset(root, path: "", depth: 0, keras3: layout == .keras3)
         }
-        return (handle, layout, scan.tensors, scan.entries, metadata, scan.warnings)
+        return (handle, HDF5Listing(layout: layout, tensors: scan.items, metadata: metadata, warnings: scan.warnings))
     }
 
     /// A dataset read by libhdf5 (chunked, compressed, big-endian or compact data).
@@ -131,8 +161,8 @@ private struct Scan {
     /// Owns every object the scan opens; closed by the caller when the scan is done.
     let scope: HDF5Scope
     let access: HDF5Library.HardLinksOnly
-    var tensors: [TensorInfo] = []
-    var entries: [String: HDF5Reader.Entry] = [:]
+    var items: [HDF5Listing.Item] = []
+    private var names: Set<String> = []
     var warnings: [String] = []
     /// Objects visited, so a file whose links loop cannot keep the scan going.
     private var visited = 0
@@ -295,7 +325,7 @@ private struct Scan {
     mutating func add(
         _ name: String, location: hid_t, linkName: String, hdf5Path: String, layer: String?, weight: String?, role: TensorRole, skipUnsupported: Bool
     ) throws {
-        guard entries[name] == nil else { throw fail(.badKerasLayout("two weights are named '\(name)'"), tensor: name) }
+        guard !names.contains(name) else { throw fail(.badKerasLayout("two weights are named '\(name)'"), tensor: name) }
         let dataset = scope.own(H5Dopen2(location, linkName, access.datasets), H5Dclose)
         guard dataset >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
         let type = scope.own(H5Dget_type(dataset), H5Tclose)
@@ -306,7 +336,7 @@ private struct Scan {
         case .failure(let unsupported):
             H5Eclear2(zoo_h5e_default())
             if skipUnsupported {
-                warnings.append("\(path): skipped dataset '\(hdf5Path)' (\(unsupported.what))")
+                warnings.append("skipped dataset '\(hdf5Path)' (\(unsupported.what))")
                 return
             }
             throw fail(.unsupportedType("'\(hdf5Path)' holds \(unsupported.what)"), tensor: name)
@@ -322,8 +352,10 @@ private struct Scan {
                 throw fail(.badShape("declares \(bytes) bytes of data but stores \(stored)"), tensor: name)
             }
         }
-        tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape))
-        entries[name] = HDF5Reader.Entry(hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role, mapped: mapped)
+        names.insert(name)
+        items.append(HDF5Listing.Item(
+            info: TensorInfo(name: name, dtype: dtype, shape: shape),
+            entry: HDF5Reader.Entry(hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role, mapped: mapped)))
     }
 
     private func shape(of dataset: hid_t, name: String) throws -> Shape {

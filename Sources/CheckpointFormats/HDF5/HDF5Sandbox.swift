@@ -27,31 +27,45 @@ enum HDF5Sandbox {
         return FileManager.default.isExecutableFile(atPath: candidate.path) ? candidate : nil
     }()
 
-    /// Runs the probe on `file`; returns if it finished (with or without a typed error, which the
-    /// caller will meet itself), throws if it crashed or hung. Returns false when no probe ran.
-    static func check(_ file: MappedFile) throws -> Bool {
-        guard !inProcess, let probe else { return false }
+    /// What the probe made of a file.
+    enum Outcome {
+        /// It parsed the file and decoded its data: here is what it found.
+        case listed(HDF5Listing)
+        /// It refused the file with a typed error (which the caller can safely reproduce).
+        case failed
+        /// No probe ran (none installed, or this is the probe).
+        case unavailable
+    }
+
+    /// Runs the probe on `file`; throws if it crashed or hung.
+    static func list(_ file: MappedFile) throws -> Outcome {
+        guard !inProcess, let probe else { return .unavailable }
+        let manager = FileManager.default
+        let scratch = manager.temporaryDirectory.appendingPathComponent("zoo-probe-\(UUID().uuidString)").path
         var path = file.path
-        var copy: String?
         if !file.isFileBacked {
-            // Bytes in memory: the probe reads them from a temporary copy.
-            let temporary = FileManager.default.temporaryDirectory.appendingPathComponent("zoo-probe-\(UUID().uuidString).h5").path
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(file.bytes)) else { return false }
-            copy = temporary
-            path = temporary
+            // Bytes in memory: the probe reads them from a temporary copy (same offsets).
+            guard manager.createFile(atPath: scratch + ".h5", contents: Data(file.bytes)) else { return .unavailable }
+            path = scratch + ".h5"
         }
-        defer { if let copy { try? FileManager.default.removeItem(atPath: copy) } }
+        guard manager.createFile(atPath: scratch + ".json", contents: nil), let listing = FileHandle(forWritingAtPath: scratch + ".json") else {
+            return .unavailable
+        }
+        defer {
+            try? listing.close()
+            try? manager.removeItem(atPath: scratch + ".json")
+            try? manager.removeItem(atPath: scratch + ".h5")
+        }
         let process = Process()
         process.executableURL = probe
         process.arguments = [path]
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = listing
         process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return false }
+        do { try process.run() } catch { return .unavailable }
         // Generous: a minute, plus a second per 50 MB for the data libhdf5 decodes.
         let deadline = Date().addingTimeInterval(60 + Double(file.count) / 50e6)
         while process.isRunning {
             if Date() > deadline {
-                process.terminate()
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
                 throw HDF5Error(file: file.path, .libraryCrashed("did not finish within a minute"))
@@ -61,6 +75,10 @@ enum HDF5Sandbox {
         if process.terminationReason == .uncaughtSignal {
             throw HDF5Error(file: file.path, .libraryCrashed("crashed (signal \(process.terminationStatus))"))
         }
-        return true
+        guard process.terminationStatus == 0 else { return .failed }
+        guard let data = manager.contents(atPath: scratch + ".json"), let decoded = try? JSONDecoder().decode(HDF5Listing.self, from: data) else {
+            return .failed
+        }
+        return .listed(decoded)
     }
 }

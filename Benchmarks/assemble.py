@@ -1,0 +1,55 @@
+"""`make bench`, last step: BENCHMARKS.md = the common header (machine, method) + the sections the
+bench scripts wrote with --section-out, in the order given.
+
+Usage: assemble.py --out BENCHMARKS.md [--started EPOCH_SECONDS] SECTION.md ...
+"""
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_bench import machine  # noqa: E402  (stdlib only at import time)
+
+
+def memory():
+    try:
+        with open("/proc/meminfo") as info:
+            kib = next(int(line.split()[1]) for line in info if line.startswith("MemTotal:"))
+        return f", {kib / (1 << 20):.0f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        return ""
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--started", type=float, help="when `make bench` began (seconds since the epoch)")
+    parser.add_argument("sections", nargs="+")
+    args = parser.parse_args()
+    took = f" The whole run took {time.time() - args.started:.0f} s (the release build not included)." if args.started else ""
+    header = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench`: Benchmarks/safetensors_bench.py and Benchmarks/checkpoint_bench.py each write a section",
+        "below, Benchmarks/assemble.py this header. Every figure comes from one run of it, zoo and its peer measured side",
+        "by side, alternating, on the same machine. Ratios are peer time / zoo time: above 1 means zoo is faster.",
+        "",
+        f"- Machine: {machine()}{memory()}.",
+        "- Method: every workload runs as whole processes (zoo, or a small Swift bench binary, against a Python process),",
+        "  one warm-up of each, then N runs alternating zoo / peer; medians are quoted. Peak RSS is the finished process's",
+        "  ru_maxrss (os.wait4). Input files are generated under .build/bench (deterministic values) and read from the",
+        "  page cache." + took,
+        "",
+    ]
+    parts = ["\n".join(header)]
+    for path in args.sections:
+        with open(path) as section:
+            parts.append(section.read().rstrip("\n") + "\n")
+    with open(args.out, "w") as out:
+        out.write("\n".join(parts))
+    print("wrote", args.out)
+
+
+if __name__ == "__main__":
+    main()
