@@ -60,6 +60,9 @@ struct InspectReport: Encodable {
         let bytes: Int
         /// weight, optimizer or bookkeeping.
         let role: String
+        /// For Keras HDF5 files: the layer and the weight's name (or variable index) in it.
+        let kerasLayer: String?
+        let kerasWeight: String?
         let crc32: String?
     }
 
@@ -88,7 +91,9 @@ struct InspectReport: Encodable {
         let crcs = checksum ? try reader.checksums(of: selected) : nil
         var rows = selected.enumerated().map { index, info in
             Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
-                role: reader.role(of: info.name).rawValue, crc32: crcs.map { String(format: "%08x", $0[index]) })
+                role: reader.role(of: info.name).rawValue,
+                kerasLayer: (reader as? HDF5Reader)?.entries[info.name]?.kerasLayer,
+                kerasWeight: (reader as? HDF5Reader)?.entries[info.name]?.kerasWeight, crc32: crcs.map { String(format: "%08x", $0[index]) })
         }
         switch sort {
         case .file: break

@@ -154,6 +154,14 @@ struct Zoo {
         #expect(result.stderr.contains("libhdf5 crashed") && result.stderr.contains("libhdf5_crash.h5"))
     }
 
+    /// A Keras file's JSON names each tensor's layer and weight as Keras does.
+    @Test func inspectJSONGivesKerasLayersAndWeights() throws {
+        let result = try Zoo.run("inspect", Fixtures.path("hdf5", "keras_legacy_tf2_style.h5"), "--json")
+        let tensors = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [[String: Any]])[0]["tensors"] as! [[String: Any]]
+        let nested = try #require(tensors.first { $0["name"] as? String == "block/block_dense/kernel:0" })
+        #expect(nested["kerasLayer"] as? String == "block" && nested["kerasWeight"] as? String == "block_dense/kernel:0")
+    }
+
     /// Roles reach the table and JSON; --weights-only drops optimizer state and step counters.
     @Test func tensorFlowRolesAreShownAndWeightsOnlyDropsTheRest() throws {
         let checkpoint = Fixtures.path("tensorflow", "tf1_adam")

@@ -63,12 +63,13 @@ enum HDF5Sandbox {
         process.standardError = FileHandle.nullDevice
         do { try process.run() } catch { return .unavailable }
         // Generous: a minute, plus a second per 50 MB for the data libhdf5 decodes.
-        let deadline = Date().addingTimeInterval(60 + Double(file.count) / 50e6)
+        let limit = 60 + Double(file.count) / 50e6
+        let deadline = Date().addingTimeInterval(limit)
         while process.isRunning {
             if Date() > deadline {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                throw HDF5Error(file: file.path, .libraryCrashed("did not finish within a minute"))
+                throw HDF5Error(file: file.path, .libraryCrashed("did not finish within \(Int(limit)) s"))
             }
             usleep(500)
         }
