@@ -48,38 +48,50 @@ enum HDF5Sandbox {
             guard manager.createFile(atPath: scratch + ".h5", contents: Data(file.bytes)) else { return .unavailable }
             path = scratch + ".h5"
         }
-        guard manager.createFile(atPath: scratch + ".json", contents: nil), let listing = FileHandle(forWritingAtPath: scratch + ".json") else {
-            return .unavailable
-        }
         defer {
-            try? listing.close()
             try? manager.removeItem(atPath: scratch + ".json")
             try? manager.removeItem(atPath: scratch + ".h5")
         }
-        let process = Process()
-        process.executableURL = probe
-        process.arguments = [path]
-        process.standardOutput = listing
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return .unavailable }
         // Generous: a minute, plus a second per 50 MB for the data libhdf5 decodes.
-        let limit = 60 + Double(file.count) / 50e6
-        let deadline = Date().addingTimeInterval(limit)
-        while process.isRunning {
-            if Date() > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw HDF5Error(file: file.path, .libraryCrashed("did not finish within \(Int(limit)) s"))
-            }
-            usleep(500)
+        guard let status = try run(probe.path, path, output: scratch + ".json", limit: 60 + Double(file.count) / 50e6, file: file.path) else {
+            return .unavailable
         }
-        if process.terminationReason == .uncaughtSignal {
-            throw HDF5Error(file: file.path, .libraryCrashed("crashed (signal \(process.terminationStatus))"))
-        }
-        guard process.terminationStatus == 0 else { return .failed }
+        guard status == 0 else { return .failed }
         guard let data = manager.contents(atPath: scratch + ".json"), let decoded = try? JSONDecoder().decode(HDF5Listing.self, from: data) else {
             return .failed
         }
         return .listed(decoded)
+    }
+
+    /// Spawns `probe FILE` with stdout into `output`, waits at most `limit` seconds; returns its
+    /// exit status, nil if it could not start, or throws if it was killed by a signal or hung.
+    /// (posix_spawn directly: Foundation's `Process` leaks an object per launch on Linux.)
+    private static func run(_ probe: String, _ path: String, output: String, limit: Double, file: String) throws -> Int32? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let arguments = [probe, path].map { $0.withCString { strdup($0) } } + [nil]
+        defer { arguments.forEach { free($0) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, probe, &actions, nil, arguments, environ) == 0 else { return nil }
+        let deadline = Date().addingTimeInterval(limit)
+        var status: Int32 = 0
+        while true {
+            let result = waitpid(child, &status, WNOHANG)
+            if result == child { break }
+            if result < 0 && errno != EINTR { return nil }
+            if Date() > deadline {
+                kill(child, SIGKILL)
+                waitpid(child, &status, 0)
+                throw HDF5Error(file: file, .libraryCrashed("did not finish within \(Int(limit)) s"))
+            }
+            usleep(300)
+        }
+        // WIFSIGNALED / WTERMSIG and WEXITSTATUS, which Swift does not import.
+        let signal = status & 0x7F
+        if signal != 0 && signal != 0x7F { throw HDF5Error(file: file, .libraryCrashed("crashed (signal \(signal))")) }
+        return (status >> 8) & 0xFF
     }
 }
