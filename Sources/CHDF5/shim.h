@@ -10,6 +10,7 @@ static inline hid_t zoo_h5s_all(void) { return H5S_ALL; }
 static inline hid_t zoo_h5e_default(void) { return H5E_DEFAULT; }
 static inline unsigned zoo_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned zoo_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned zoo_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline size_t zoo_h5t_variable(void) { return H5T_VARIABLE; }
 static inline haddr_t zoo_haddr_undef(void) { return HADDR_UNDEF; }
 static inline hid_t zoo_h5p_file_access(void) { return H5P_FILE_ACCESS; }
@@ -38,6 +39,22 @@ static inline int zoo_h5l_is_hard(hid_t loc, const char *name, hid_t lapl) {
     H5L_info_t info;
     if (H5Lget_info(loc, name, &info, lapl) < 0) return -1;
     return info.type == H5L_TYPE_HARD;
+}
+
+/// A stable identity for the object `name` in `loc` (its address; a token in libhdf5 1.12+), so
+/// a scan can tell when links lead back to a group it has already visited.
+static inline int zoo_h5o_identity(hid_t loc, const char *name, hid_t lapl, uint64_t out[2]) {
+    out[0] = out[1] = 0;
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, lapl) < 0) return -1;
+    memcpy(out, &info.token, sizeof(info.token) < 16 ? sizeof(info.token) : 16);
+#else
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, lapl) < 0) return -1;
+    out[0] = (uint64_t)info.addr;
+#endif
+    return 0;
 }
 
 struct zoo_h5_message { char *buffer; size_t capacity; size_t used; };

@@ -86,6 +86,22 @@ import Testing
         }
     }
 
+    /// A hard link from a group back to itself: every dataset is listed once and the scan ends.
+    @Test func aLinkCycleIsListedOnce() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("cycle.h5")
+        let writer = try HDF5Writer(path: path, tensors: [TensorInfo(name: "a/x", dtype: .f32, shape: [2])], metadata: [:], layout: .paths)
+        try writer.append(Tensor([Float(1), 2], dtype: .f32, shape: [2]))
+        _ = try writer.commit()
+        HDF5Library.locked {
+            let file = H5Fopen(path, zoo_h5f_acc_rdwr(), zoo_h5p_default())
+            defer { H5Fclose(file) }
+            #expect(H5Lcreate_hard(file, "a", file, "a/loop", zoo_h5p_default(), zoo_h5p_default()) >= 0)
+        }
+        let reader = try HDF5Reader(path: path)
+        #expect(reader.tensors.map(\.name) == ["a/x"])
+    }
+
     @Test func writerRefusesWhatHDF5CannotHold() throws {
         let folder = try TemporaryFolder()
         let cases: [[TensorInfo]] = [

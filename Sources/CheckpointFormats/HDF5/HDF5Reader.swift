@@ -166,6 +166,8 @@ private struct Scan {
     var warnings: [String] = []
     /// Objects visited, so a file whose links loop cannot keep the scan going.
     private var visited = 0
+    /// Groups already listed (by libhdf5 object identity): a link back to one is not followed.
+    private var groupsSeen: Set<[UInt64]> = []
 
     init(file: MappedFile, scope: HDF5Scope) {
         self.file = file
@@ -306,10 +308,15 @@ private struct Scan {
         }
         for name in names.sorted(by: KerasNaming.childOrder) {
             visited += 1
-            guard visited < 1_000_000 else { throw fail(.badObject("more than a million objects (or a link cycle)")) }
+            guard visited < 200_000 else { throw fail(.badObject("more than 200,000 objects")) }
             let full = prefix + name
             switch try kind(group, name) {
             case H5I_GROUP?:
+                var identity: [UInt64] = [0, 0]
+                guard zoo_h5o_identity(group, name, access.links, &identity) >= 0 else {
+                    throw fail(.badObject("group '\(full)': \(HDF5Library.takeErrors())"))
+                }
+                guard groupsSeen.insert(identity).inserted else { continue }  // a hard-link cycle or a second name
                 try everyDataset(try self.group(group, name, path: full), path: full + "/", depth: depth + 1, keras3: keras3)
             case H5I_DATASET?:
                 let parts = keras3 ? KerasNaming.keras3Parts(full) : nil
