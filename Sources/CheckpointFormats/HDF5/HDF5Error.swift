@@ -1,6 +1,6 @@
 /// Everything that can be wrong with an HDF5 checkpoint. libhdf5 parses the file; its own
 /// explanation (the error stack) is kept in the message.
-public enum HDF5Problem: FormatProblem {
+public enum HDF5Problem: FormatProblem, Codable {
     /// libhdf5 could not open the file (not HDF5, truncated, corrupted metadata).
     case openFailed(String)
     /// An object inside the file could not be opened or inspected.

@@ -14,3 +14,16 @@ struct HDF5Listing: Codable {
     let metadata: [String: String]
     let warnings: [String]
 }
+
+/// What `zoo-hdf5-probe` prints: the listing of a readable file, or why it refused the file, so
+/// the caller reports the same typed error without letting libhdf5 near a malformed file.
+struct HDF5ProbeReport: Codable {
+    struct Refusal: Codable {
+        let problem: HDF5Problem
+        let tensor: String?
+        let offset: Int?
+    }
+
+    var listing: HDF5Listing?
+    var refusal: Refusal?
+}

@@ -46,8 +46,6 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
         switch try HDF5Sandbox.list(file) {
         case .listed(let probed):
             listing = probed
-        case .failed:
-            listing = try HDF5Library.locked { try Self.scan(file).listing }  // the probe failed cleanly: say why
         case .unavailable:
             (handle, listing) = try HDF5Library.locked { try Self.scan(file) }
             if !HDF5Sandbox.inProcess {
@@ -74,11 +72,22 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
         for info in tensors where entries[info.name]!.mapped == nil { _ = try tensor(named: info.name) }
     }
 
-    /// What the probe prints: this file's listing, as JSON.
-    public func listingJSON() throws -> Data {
-        try JSONEncoder().encode(HDF5Listing(
-            layout: layout, tensors: tensors.map { HDF5Listing.Item(info: $0, entry: entries[$0.name]!) },
-            metadata: metadata, warnings: warnings.map { String($0.dropFirst(path.count + 2)) }))
+    /// What `zoo-hdf5-probe FILE` prints: the file's listing, after decoding every tensor
+    /// libhdf5 must decode, or why it was refused (as JSON); run in-process only by the probe.
+    public static func probeReport(path: String) -> Data {
+        var report = HDF5ProbeReport()
+        do {
+            let reader = try HDF5Reader(path: path)
+            try reader.decodeEveryLibraryReadTensor()
+            report.listing = HDF5Listing(
+                layout: reader.layout, tensors: reader.tensors.map { HDF5Listing.Item(info: $0, entry: reader.entries[$0.name]!) },
+                metadata: reader.metadata, warnings: reader.warnings.map { String($0.dropFirst(path.count + 2)) })
+        } catch let error as HDF5Error {
+            report.refusal = HDF5ProbeReport.Refusal(problem: error.problem, tensor: error.tensor, offset: error.offset)
+        } catch {
+            report.refusal = HDF5ProbeReport.Refusal(problem: .badObject("\(error)"), tensor: nil, offset: nil)
+        }
+        return (try? JSONEncoder().encode(report)) ?? Data()
     }
 
     public func role(of name: String) -> TensorRole { entries[name]?.role ?? .weight }

@@ -31,13 +31,11 @@ enum HDF5Sandbox {
     enum Outcome {
         /// It parsed the file and decoded its data: here is what it found.
         case listed(HDF5Listing)
-        /// It refused the file with a typed error (which the caller can safely reproduce).
-        case failed
         /// No probe ran (none installed, or this is the probe).
         case unavailable
     }
 
-    /// Runs the probe on `file`; throws if it crashed or hung.
+    /// Runs the probe on `file`; throws its refusal, or a crash or hang, as a typed error.
     static func list(_ file: MappedFile) throws -> Outcome {
         guard !inProcess, let probe else { return .unavailable }
         let manager = FileManager.default
@@ -56,11 +54,14 @@ enum HDF5Sandbox {
         guard let status = try run(probe.path, path, output: scratch + ".json", limit: 10 + Double(file.count) / 25e6, file: file.path) else {
             return .unavailable
         }
-        guard status == 0 else { return .failed }
-        guard let data = manager.contents(atPath: scratch + ".json"), let decoded = try? JSONDecoder().decode(HDF5Listing.self, from: data) else {
-            return .failed
+        guard status == 0, let data = manager.contents(atPath: scratch + ".json"),
+            let report = try? JSONDecoder().decode(HDF5ProbeReport.self, from: data)
+        else { throw HDF5Error(file: file.path, .badObject("zoo-hdf5-probe exited \(status) without a report")) }
+        if let refusal = report.refusal {
+            throw HDF5Error(file: file.path, tensor: refusal.tensor, offset: refusal.offset, refusal.problem)
         }
-        return .listed(decoded)
+        guard let listing = report.listing else { throw HDF5Error(file: file.path, .badObject("zoo-hdf5-probe's report is empty")) }
+        return .listed(listing)
     }
 
     /// Spawns `probe FILE` with stdout into `output`, waits at most `limit` seconds; returns its
