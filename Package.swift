@@ -39,7 +39,7 @@ let package = Package(
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats"]),
+        .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
         .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),

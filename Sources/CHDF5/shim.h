@@ -2,8 +2,10 @@
 // cannot import, so each becomes a function here; so do the few calls whose signature differs
 // between libhdf5 1.10 and 1.12+ (link info), and the error-stack walk, which needs a callback.
 #include <hdf5.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 static inline hid_t zoo_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t zoo_h5s_all(void) { return H5S_ALL; }
@@ -56,6 +58,10 @@ static inline int zoo_h5o_identity(hid_t loc, const char *name, hid_t lapl, uint
 #endif
     return 0;
 }
+
+/// For zoo-hdf5-probe: be killed when the parent dies, so a probe that libhdf5 hangs never
+/// outlives the zoo that started it (prctl is variadic, which Swift cannot call).
+static inline void zoo_die_with_parent(void) { prctl(PR_SET_PDEATHSIG, SIGKILL); }
 
 struct zoo_h5_message { char *buffer; size_t capacity; size_t used; };
 
