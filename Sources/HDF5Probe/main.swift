@@ -7,7 +7,6 @@ import Foundation
 // caller (see HDF5Sandbox). Prints a JSON report: the listing (layout, tensors, where each lives)
 // or why the file was refused. Exit 0 with a report; killed by a signal: libhdf5 crashed.
 zoo_die_with_parent()
-setenv("ZOO_HDF5_IN_PROCESS", "1", 1)
 guard CommandLine.arguments.count == 2 else {
     FileHandle.standardError.write(Data("usage: zoo-hdf5-probe FILE\n".utf8))
     exit(64)

@@ -14,8 +14,9 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
         case plain
     }
 
-    /// Where a tensor lives and what Keras calls it.
+    /// A tensor: what it is, where it lives and what Keras calls it.
     public struct Entry: Sendable, Codable {
+        public let info: TensorInfo
         public let hdf5Path: String
         public let kerasLayer: String?
         public let kerasWeight: String?
@@ -48,40 +49,34 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
             listing = probed
         case .unavailable:
             (handle, listing) = try HDF5Library.locked { try Self.scan(file) }
-            if !HDF5Sandbox.inProcess {
-                notes.append("parsed without zoo-hdf5-probe (not found beside the executable); a malformed file could crash this process")
-            }
+            notes.append("parsed without zoo-hdf5-probe (not found beside the executable); a malformed file could crash this process")
         }
         // Mapped ranges come from another process: they must fit this file (which could have
         // changed in between) before anything maps them.
-        for item in listing.tensors {
-            if let range = item.entry.mapped, range.lowerBound < 0 || range.upperBound > file.count || range.count != item.info.byteCount {
-                throw HDF5Error(file: path, tensor: item.info.name, .badObject("its data range \(range) does not fit the file (changed while being read?)"))
+        for entry in listing.tensors {
+            if let range = entry.mapped, range.lowerBound < 0 || range.upperBound > file.count || range.count != entry.info.byteCount {
+                throw HDF5Error(file: path, tensor: entry.info.name, .badObject("its data range \(range) does not fit the file (changed while being read?)"))
             }
         }
         layout = listing.layout
         tensors = listing.tensors.map(\.info)
-        entries = Dictionary(uniqueKeysWithValues: listing.tensors.map { ($0.info.name, $0.entry) })
+        entries = Dictionary(uniqueKeysWithValues: listing.tensors.map { ($0.info.name, $0) })
         metadata = listing.metadata
         warnings = (listing.warnings + notes).map { "\(file.path): \($0)" }
     }
 
-    /// Decodes every tensor libhdf5 has to read (the rest are mapped in place), discarding the
-    /// data: what `zoo-hdf5-probe` does to a file before zoo reads it.
-    public func decodeEveryLibraryReadTensor() throws {
-        for info in tensors where entries[info.name]!.mapped == nil { _ = try tensor(named: info.name) }
-    }
-
-    /// What `zoo-hdf5-probe FILE` prints: the file's listing, after decoding every tensor
-    /// libhdf5 must decode, or why it was refused (as JSON); run in-process only by the probe.
+    /// What `zoo-hdf5-probe FILE` prints (as JSON): the file's listing, after decoding every
+    /// tensor libhdf5 must decode (the rest are mapped in place), or why it was refused. This is
+    /// where libhdf5 meets an untrusted file, so only the probe's own process calls it.
     public static func probeReport(path: String) -> Data {
         var report = HDF5ProbeReport()
         do {
-            let reader = try HDF5Reader(path: path)
-            try reader.decodeEveryLibraryReadTensor()
-            report.listing = HDF5Listing(
-                layout: reader.layout, tensors: reader.tensors.map { HDF5Listing.Item(info: $0, entry: reader.entries[$0.name]!) },
-                metadata: reader.metadata, warnings: reader.warnings.map { String($0.dropFirst(path.count + 2)) })
+            report.listing = try HDF5Library.locked {
+                let file = try MappedFile(path: path)
+                let (handle, listing) = try scan(file)
+                for entry in listing.tensors where entry.mapped == nil { _ = try read(entry, in: handle, file: path) }
+                return listing
+            }
         } catch let error as HDF5Error {
             report.refusal = HDF5ProbeReport.Refusal(problem: error.problem, tensor: error.tensor, offset: error.offset)
         } catch {
@@ -93,15 +88,13 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
     public func role(of name: String) -> TensorRole { entries[name]?.role ?? .weight }
 
     public func tensor(named name: String) throws -> Tensor {
-        guard let entry = entries[name], let info = tensors.first(where: { $0.name == name }) else {
-            throw CheckpointError.noSuchTensor(file: path, tensor: name)
-        }
+        guard let entry = entries[name] else { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
         if let range = entry.mapped {
-            return try Tensor(dtype: info.dtype, shape: info.shape, storage: TensorStorage(file: file, range: range))
+            return try Tensor(dtype: entry.info.dtype, shape: entry.info.shape, storage: TensorStorage(file: file, range: range))
         }
         return try HDF5Library.locked {
             if handle == nil { handle = try Self.open(file) }
-            return try Self.read(info, entry, in: handle!, file: path)
+            return try Self.read(entry, in: handle!, file: path)
         }
     }
 
@@ -135,7 +128,8 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
     }
 
     /// A dataset read by libhdf5 (chunked, compressed, big-endian or compact data).
-    private static func read(_ info: TensorInfo, _ entry: Entry, in handle: HDF5Handle, file: String) throws -> Tensor {
+    private static func read(_ entry: Entry, in handle: HDF5Handle, file: String) throws -> Tensor {
+        let info = entry.info
         let scope = HDF5Scope()
         defer { scope.close() }
         let dataset = scope.own(H5Dopen2(handle.id, entry.hdf5Path, HDF5Library.HardLinksOnly(in: scope).datasets), H5Dclose)
@@ -170,7 +164,7 @@ private struct Scan {
     /// Owns every object the scan opens; closed by the caller when the scan is done.
     let scope: HDF5Scope
     let access: HDF5Library.HardLinksOnly
-    var items: [HDF5Listing.Item] = []
+    var items: [HDF5Reader.Entry] = []
     private var names: Set<String> = []
     var warnings: [String] = []
     /// Objects visited, so a file whose links loop cannot keep the scan going.
@@ -369,9 +363,9 @@ private struct Scan {
             }
         }
         names.insert(name)
-        items.append(HDF5Listing.Item(
-            info: TensorInfo(name: name, dtype: dtype, shape: shape),
-            entry: HDF5Reader.Entry(hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role, mapped: mapped)))
+        items.append(HDF5Reader.Entry(
+            info: TensorInfo(name: name, dtype: dtype, shape: shape), hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role,
+            mapped: mapped))
     }
 
     private func shape(of dataset: hid_t, name: String) throws -> Shape {

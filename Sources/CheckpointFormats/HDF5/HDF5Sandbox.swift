@@ -9,14 +9,8 @@ import Tensors
 /// error. The probe is a fresh process, not a fork, so no lock held by another thread of the
 /// caller can deadlock it.
 enum HDF5Sandbox {
-    /// The variable the probe sets so that its own reader parses in-process.
-    static let inProcessVariable = "ZOO_HDF5_IN_PROCESS"
     /// Overrides where the probe is looked for.
     static let probeVariable = "ZOO_HDF5_PROBE"
-
-    /// Whether readers in this process parse without a probe (the probe itself, or a host
-    /// without one, which `HDF5Reader` warns about).
-    static var inProcess: Bool { ProcessInfo.processInfo.environment[inProcessVariable] == "1" }
 
     /// The probe executable: `$ZOO_HDF5_PROBE`, else `zoo-hdf5-probe` beside this executable.
     static let probe: URL? = {
@@ -31,13 +25,13 @@ enum HDF5Sandbox {
     enum Outcome {
         /// It parsed the file and decoded its data: here is what it found.
         case listed(HDF5Listing)
-        /// No probe ran (none installed, or this is the probe).
+        /// No probe ran (none installed beside the executable, which `HDF5Reader` warns about).
         case unavailable
     }
 
     /// Runs the probe on `file`; throws its refusal, or a crash or hang, as a typed error.
     static func list(_ file: MappedFile) throws -> Outcome {
-        guard !inProcess, let probe else { return .unavailable }
+        guard let probe else { return .unavailable }
         let manager = FileManager.default
         let scratch = manager.temporaryDirectory.appendingPathComponent("zoo-probe-\(UUID().uuidString)").path
         var path = file.path

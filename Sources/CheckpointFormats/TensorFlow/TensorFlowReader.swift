@@ -8,6 +8,7 @@ import Tensors
 /// of TF2 checkpoints) are listed in `skipped`; optimizer slots and step counters get their roles.
 public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable {
     struct Entry {
+        let info: TensorInfo
         let shard: Int
         let range: Range<Int>
         let crc: UInt32
@@ -63,8 +64,9 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
                 throw TensorFlowError(file: file.path, tensor: name, .dataOutOfBounds(
                     shard: URL(fileURLWithPath: shardNames[parsed.shard]).lastPathComponent, offset: parsed.offset, size: bytes, shardSize: shardSize))
             }
-            tensors.append(TensorInfo(name: name, dtype: dtype, shape: shape))
-            entries[name] = Entry(shard: parsed.shard, range: bytes == 0 ? 0..<0 : parsed.offset..<parsed.offset + bytes, crc: parsed.crc)
+            let info = TensorInfo(name: name, dtype: dtype, shape: shape)
+            tensors.append(info)
+            entries[name] = Entry(info: info, shard: parsed.shard, range: bytes == 0 ? 0..<0 : parsed.offset..<parsed.offset + bytes, crc: parsed.crc)
         }
         self.tensors = tensors
         self.entries = entries
@@ -76,9 +78,8 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
     }
 
     public func tensor(named name: String) throws -> Tensor {
-        guard let entry = entries[name], let info = tensors.first(where: { $0.name == name }) else {
-            throw CheckpointError.noSuchTensor(file: path, tensor: name)
-        }
+        guard let entry = entries[name] else { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
+        let info = entry.info
         if entry.range.isEmpty { return try Tensor(zeros: info.dtype, shape: info.shape) }
         let storage = TensorStorage(file: shards[entry.shard], range: entry.range)
         let computed = CRC32C.mask(CRC32C.checksum(storage.bytes))
