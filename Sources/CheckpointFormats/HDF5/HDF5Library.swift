@@ -66,20 +66,27 @@ final class HDF5Scope {
     }
 }
 
-/// An open file kept for an object's lifetime (a reader's or writer's), closed when released.
+/// An open file kept for an object's lifetime (a reader's or writer's), closed once: by
+/// `close()` where the outcome matters (a writer's commit), else when released.
 /// A negative id is a failed call; `valid` says which.
 final class HDF5Handle {
-    let id: hid_t
-    private let close: (hid_t) -> herr_t
+    private(set) var id: hid_t
+    private let closer: (hid_t) -> herr_t
 
     init(_ id: hid_t, close: @escaping (hid_t) -> herr_t) {
         self.id = id
-        self.close = close
+        closer = close
     }
 
     var valid: Bool { id >= 0 }
 
+    /// Closes now and reports libhdf5's status; the handle is then invalid.
+    func close() -> herr_t {
+        defer { id = -1 }
+        return closer(id)
+    }
+
     deinit {
-        if id >= 0 { HDF5Library.locked { _ = close(id) } }
+        if id >= 0 { HDF5Library.locked { _ = closer(id) } }
     }
 }

@@ -80,7 +80,7 @@ public final class HDF5Writer: CheckpointWriter {
     public func commit() throws -> [String] {
         precondition(next == tensors.count, "committed before every announced tensor was appended")
         try HDF5Library.locked {
-            let status = H5Fclose(handle!.id)
+            let status = handle!.close()
             handle = nil
             guard status >= 0 else { throw HDF5Error(file: output.destination, .writeFailed(HDF5Library.takeErrors())) }
         }
