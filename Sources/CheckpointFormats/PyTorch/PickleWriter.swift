@@ -3,7 +3,11 @@
 struct PickleWriter {
     private(set) var bytes: [UInt8] = [0x80, 2]  // PROTO 2
 
-    mutating func global(_ module: String, _ name: String) { bytes += [0x63] + Array("\(module)\n\(name)\n".utf8) }
+    /// GLOBAL of a qualified name ("torch._utils._rebuild_tensor_v2": module up to the last dot).
+    mutating func global(_ qualified: String) {
+        let dot = qualified.lastIndex(of: ".")!
+        bytes += [0x63] + Array("\(qualified[..<dot])\n\(qualified[qualified.index(after: dot)...])\n".utf8)
+    }
     mutating func mark() { bytes.append(0x28) }
     /// TUPLE: the items since the last mark.
     mutating func tuple() { bytes.append(0x74) }

@@ -61,24 +61,19 @@ public final class PyTorchWriter: CheckpointWriter {
 
     /// `OrderedDict([(name, tensor), …])`, each tensor a contiguous view of its own storage `N`.
     static func pickle(_ tensors: [TensorInfo]) -> [UInt8] {
-        func global(_ qualified: String) -> (String, String) {
-            let dot = qualified.lastIndex(of: ".")!
-            return (String(qualified[..<dot]), String(qualified[qualified.index(after: dot)...]))
-        }
         var pickle = PickleWriter()
-        pickle.global("collections", "OrderedDict")
+        pickle.global("collections.OrderedDict")
         pickle.emptyTuple()
         pickle.reduce()
         pickle.mark()
         for (index, info) in tensors.enumerated() {
             let (storage, dtypeName) = storage(for: info.dtype)!
             pickle.string(info.name)
-            pickle.global("torch._utils", dtypeName == nil ? "_rebuild_tensor_v2" : "_rebuild_tensor_v3")
+            pickle.global(dtypeName == nil ? "torch._utils._rebuild_tensor_v2" : "torch._utils._rebuild_tensor_v3")
             pickle.mark()
             pickle.mark()  // the persistent id: ('storage', class, key, location, numel)
             pickle.string("storage")
-            let (module, name) = global(storage)
-            pickle.global(module, name)
+            pickle.global(storage)
             pickle.string(String(index))
             pickle.string("cpu")
             pickle.int(dtypeName == nil ? info.elementCount : info.byteCount)
@@ -88,13 +83,10 @@ public final class PyTorchWriter: CheckpointWriter {
             pickle.ints(info.shape.dims)
             pickle.ints(info.shape.contiguousStrides)
             pickle.bool(false)  // requires_grad
-            pickle.global("collections", "OrderedDict")  // backward hooks
+            pickle.global("collections.OrderedDict")  // backward hooks
             pickle.emptyTuple()
             pickle.reduce()
-            if let dtypeName {
-                let (module, name) = global(dtypeName)
-                pickle.global(module, name)
-            }
+            if let dtypeName { pickle.global(dtypeName) }
             pickle.tuple()
             pickle.reduce()
         }
