@@ -22,7 +22,8 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
     /// Names of the tensors zoo does not read (strings, resources, variants).
     public let skipped: [String]
     private let entries: [String: Entry]
-    private let shards: [MappedFile]
+    /// The mapped data shards; nil for one no tensor reads bytes from.
+    private let shards: [MappedFile?]
     private let shardNames: [String]
 
     public init(file: MappedFile) throws {
@@ -71,8 +72,7 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
         self.tensors = tensors
         self.entries = entries
         self.skipped = skipped
-        // Shards nothing is read from (only empty tensors) map to an empty stand-in.
-        self.shards = shards.map { $0 ?? MappedFile(copying: UnsafeRawBufferPointer(start: nil, count: 0), path: "") }
+        self.shards = shards
         metadata = version.map { ["tensorflow_producer": String($0)] } ?? [:]
         warnings = skipped.isEmpty ? [] : ["\(path): skipped \(skipped.count) non-numeric tensor(s): \(skipped.joined(separator: ", "))"]
     }
@@ -81,7 +81,7 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
         guard let entry = entries[name] else { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
         let info = entry.info
         if entry.range.isEmpty { return try Tensor(zeros: info.dtype, shape: info.shape) }
-        let storage = TensorStorage(file: shards[entry.shard], range: entry.range)
+        let storage = TensorStorage(file: shards[entry.shard]!, range: entry.range)  // mapped by init for any tensor with bytes
         let computed = CRC32C.mask(CRC32C.checksum(storage.bytes))
         guard computed == entry.crc else {
             throw TensorFlowError(file: shardNames[entry.shard], tensor: name, offset: entry.range.lowerBound, .badTensorChecksum(stored: entry.crc, computed: computed))
