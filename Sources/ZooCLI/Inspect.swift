@@ -84,16 +84,18 @@ struct InspectReport: Encodable {
     init(_ reader: CheckpointReader, filter: String?, sort: Inspect.SortKey, checksum: Bool) throws {
         path = reader.path
         format = reader.format.rawValue
-        layout = (reader as? HDF5Reader)?.layout.rawValue
+        let hdf5 = reader as? HDF5Reader
+        layout = hdf5?.layout.rawValue
         metadata = reader.metadata
         warnings = reader.warnings
         let selected = reader.tensors.filter { info in filter.map { fnmatch($0, info.name, 0) == 0 } ?? true }
         let crcs = checksum ? try reader.checksums(of: selected) : nil
         var rows = selected.enumerated().map { index, info in
-            Row(name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
-                role: reader.role(of: info.name).rawValue,
-                kerasLayer: (reader as? HDF5Reader)?.entries[info.name]?.kerasLayer,
-                kerasWeight: (reader as? HDF5Reader)?.entries[info.name]?.kerasWeight, crc32: crcs.map { String(format: "%08x", $0[index]) })
+            let keras = hdf5?.entries[info.name]
+            return Row(
+                name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
+                role: reader.role(of: info.name).rawValue, kerasLayer: keras?.kerasLayer, kerasWeight: keras?.kerasWeight,
+                crc32: crcs.map { String(format: "%08x", $0[index]) })
         }
         switch sort {
         case .file: break
