@@ -1232,6 +1232,17 @@ def readback(zoo):
             model.load_weights(os.path.join(tmp, weights_file))
             return model
 
+        def check_loads(out, source):
+            """A fresh model loads zoo's file `out` with load_weights: weights and outputs equal
+            to the model saved as `source`."""
+            label = os.path.basename(out)
+            ref = reference(source)
+            fresh = build_model(99)
+            fresh.load_weights(out)
+            c.check(model_weights_equal(fresh, ref), f"{label}: Keras load_weights gives every weight equal")
+            c.check(np.array_equal(fresh.predict(probe_input(), verbose=0), ref.predict(probe_input(), verbose=0)),
+                    f"{label}: model outputs equal on the probe input")
+
         def step_b():
             out = os.path.join(tmp, "OUT.h5")
             want_layers = []
@@ -1254,12 +1265,7 @@ def readback(zoo):
             c.check(back["layout"] == "keras-legacy" and back["order"] == legacy["order"],
                     f"OUT.h5 zoo_listing: {back['layout']}, order {'same' if back['order'] == legacy['order'] else back['order']}")
             c.compare_tensors("OUT.h5 (h5py)", listing_triples(back), listing_triples(legacy))
-            ref = reference("keras_legacy_weights.h5")
-            fresh = build_model(99)
-            fresh.load_weights(out)
-            c.check(model_weights_equal(fresh, ref), "OUT.h5: Keras load_weights gives every weight equal")
-            c.check(np.array_equal(fresh.predict(probe_input(), verbose=0), ref.predict(probe_input(), verbose=0)),
-                    "OUT.h5: model outputs equal on the probe input")
+            check_loads(out, "keras_legacy_weights.h5")
 
         c.convert(["convert", "SRC_legacy.safetensors", "OUT.h5"], "OUT.h5", step_b)
 
@@ -1274,12 +1280,7 @@ def readback(zoo):
             c.check(back["order"] == k3["order"], "OUT.weights.h5 zoo_listing order " +
                     ("same" if back["order"] == k3["order"] else str(back["order"])))
             c.compare_tensors("OUT.weights.h5 (h5py)", listing_triples(back), listing_triples(k3))
-            ref = reference("keras3.weights.h5")
-            fresh = build_model(99)
-            fresh.load_weights(out)
-            c.check(model_weights_equal(fresh, ref), "OUT.weights.h5: Keras load_weights gives every weight equal")
-            c.check(np.array_equal(fresh.predict(probe_input(), verbose=0), ref.predict(probe_input(), verbose=0)),
-                    "OUT.weights.h5: model outputs equal on the probe input")
+            check_loads(out, "keras3.weights.h5")
             compiled = build_model(99)
             compile_model(compiled)
             compiled.optimizer.build(compiled.trainable_variables)
