@@ -1,0 +1,1 @@
+// The CPU inference engine: a `ModelGraph` compiled into a forward plan of kernels.
