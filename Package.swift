@@ -12,6 +12,10 @@ let fuzzTargets: [Target] = fuzzing
         }
     : []
 
+/// Numeric inner loops run 10–100× slower unoptimised, which would make every debug build (and
+/// `make test`, which checks full-size forward passes) crawl: these targets are always optimised.
+let alwaysOptimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "ModelZoo",
     products: [
@@ -40,20 +44,21 @@ let package = Package(
         .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
         .target(name: "Charts"),
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
-        .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"]),
+        .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
-        .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport", swiftSettings: alwaysOptimized),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),
         .testTarget(
             name: "CheckpointFormatsTests",
             dependencies: ["CheckpointFormats", "CHDF5", "TestSupport", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets
 )

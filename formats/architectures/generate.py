@@ -69,7 +69,7 @@ def transformers_models():
     for size, (layers, hidden, heads) in {"base": (12, 768, 12), "large": (24, 1024, 16)}.items():
         config = transformers.RobertaConfig(vocab_size=50265, hidden_size=hidden, num_hidden_layers=layers, num_attention_heads=heads,
                                             intermediate_size=4 * hidden, max_position_embeddings=514, type_vocab_size=1,
-                                            pad_token_id=1, bos_token_id=0, eos_token_id=2)
+                                            layer_norm_eps=1e-5, pad_token_id=1, bos_token_id=0, eos_token_id=2)
         yield f"roberta_{size}", transformers.RobertaModel(config), f"transformers {transformers.__version__} RobertaModel", {}
     for layers in (6, 12):
         config = bert(vocab_size=30522, hidden_size=384, num_hidden_layers=layers, num_attention_heads=12, intermediate_size=1536)

@@ -36,16 +36,16 @@ public struct Encoder: Sendable {
         var sum: Int
         switch layout {
         case .bert:
-            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .position(offset: 0)), [ids])
+            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .position), [ids])
             let type = b.add("embeddings.token_type_embeddings", .embedding(count: 2, dimension: hidden, index: .tokenType), [ids])
             sum = b.add("embeddings.add", .add, [word, position, type])
         case .roberta:
             // Registered in this order by transformers, so its state dict lists them so.
             let type = b.add("embeddings.token_type_embeddings", .embedding(count: 1, dimension: hidden, index: .tokenType), [ids])
-            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .position(offset: 2)), [ids])
+            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .positionAfterPadding(paddingToken: 1)), [ids])
             sum = b.add("embeddings.add", .add, [word, type, position])
         case .distilbert:
-            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .position(offset: 0)), [ids])
+            let position = b.add("embeddings.position_embeddings", .embedding(count: maxPositions, dimension: hidden, index: .position), [ids])
             sum = b.add("embeddings.add", .add, [word, position])
         }
         var x = b.add("embeddings.LayerNorm", .layerNorm(dimension: hidden, epsilon: layerNormEpsilon), [sum])

@@ -6,7 +6,7 @@ public enum MobileNetV1 {
 
     public static func graph(numClasses: Int? = 1000) -> ModelGraph {
         var b = GraphBuilder()
-        b.timmStem(32, padding: 1, epsilon: 1e-5, activation: .relu)
+        b.timmStem(32, padding: 1, epsilon: 1e-5, activation: .relu6)
         var channels = 32
         for (stage, (outChannels, repeats, firstStride)) in stages.enumerated() {
             for index in 0..<repeats {
@@ -14,7 +14,7 @@ public enum MobileNetV1 {
                 b.beginBlock(stride: stride)
                 b.timmDepthwiseSeparable(
                     "blocks.\(stage).\(index)", channels, outChannels, kernel: 3, stride: stride, padding: 1,
-                    epsilon: 1e-5, activation: .relu, pointwiseActivation: true, skip: false)
+                    epsilon: 1e-5, activation: .relu6, pointwiseActivation: true, skip: false)
                 channels = outChannels
             }
         }

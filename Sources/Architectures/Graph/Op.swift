@@ -37,8 +37,11 @@ public enum Op: Sendable, Equatable {
     /// What an embedding table is indexed by.
     public enum EmbeddingIndex: Sendable, Equatable {
         case token
-        /// Position, counted from `offset` (RoBERTa's positions start after its padding index).
-        case position(offset: Int)
+        /// Position counted from 0.
+        case position
+        /// RoBERTa's positions: tokens other than `paddingToken` are numbered from
+        /// `paddingToken + 1` in order, padding tokens get `paddingToken`.
+        case positionAfterPadding(paddingToken: Int)
         case tokenType
     }
 

@@ -1,0 +1,52 @@
+import Foundation
+import Tensors
+
+/// Scaled dot-product self-attention with a padding mask, per (sample, head): scores = Q·Kᵀ/√d
+/// with masked keys set to the lowest float (as transformers' eager attention), softmax, then
+/// the weighted sum of V. Q, K, V and the output are `[batch, tokens, hidden]` with head h in
+/// columns h·d ..< (h+1)·d, so no transposes are needed.
+struct Attention: Kernel {
+    let query: Int
+    let key: Int
+    let value: Int
+    let output: Int
+    let length: Int
+    let hidden: Int
+    let heads: Int
+
+    var scratchNeeded: Int { length * length }
+
+    func run(_ workspace: Workspace) {
+        let q = workspace.buffers[query], k = workspace.buffers[key], v = workspace.buffers[value], o = workspace.buffers[output]
+        let t = length, h = hidden, d = hidden / heads, heads = heads
+        let scale = 1 / Float(Double(d).squareRoot())
+        Parallel.forEach(workspace.batch * heads) { pairs, worker in
+            let scores = workspace.scratch[worker]
+            for pair in pairs {
+                let sample = pair / heads, head = pair % heads
+                let offset = sample * t * h + head * d
+                BLAS.sgemm(transposeB: true, m: t, n: t, k: d, alpha: scale, a: q + offset, lda: h, b: k + offset, ldb: h, c: scores, ldc: t)
+                workspace.attentionMask.withUnsafeBufferPointer { mask in
+                    let keep = mask.baseAddress! + sample * t
+                    for row in 0..<t { softmax(scores + row * t, keep: keep, count: t) }
+                }
+                BLAS.sgemm(m: t, n: d, k: t, a: scores, lda: t, b: v + offset, ldb: h, c: o + offset, ldc: h)
+            }
+        }
+    }
+
+    private func softmax(_ row: UnsafeMutablePointer<Float>, keep: UnsafePointer<Float>, count: Int) {
+        var largest = -Float.infinity
+        for index in 0..<count {
+            if keep[index] == 0 { row[index] = -.greatestFiniteMagnitude }
+            largest = max(largest, row[index])
+        }
+        var sum: Float = 0
+        for index in 0..<count {
+            row[index] = Foundation.exp(row[index] - largest)
+            sum += row[index]
+        }
+        let inverse = 1 / sum
+        for index in 0..<count { row[index] *= inverse }
+    }
+}

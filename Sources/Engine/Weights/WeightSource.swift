@@ -1,0 +1,40 @@
+import CheckpointFormats
+import Tensors
+
+/// Where a plan takes its weights from, by canonical parameter name (torchvision / Hugging Face).
+public protocol WeightSource {
+    /// The float32 values of `name`, in PyTorch's layout, which must have `shape`.
+    func values(of name: String, shape: [Int]) throws -> [Float]
+}
+
+/// Weights read from any checkpoint the formats module opens, converted to float32 one tensor
+/// at a time (so memory holds the plan's prepared weights, not a second copy of the file).
+public struct CheckpointWeights: WeightSource {
+    public let reader: CheckpointReader
+    private let shapes: [String: [Int]]
+
+    public init(_ reader: CheckpointReader) {
+        self.reader = reader
+        shapes = Dictionary(reader.tensors.map { ($0.name, $0.shape.dims) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public func values(of name: String, shape: [Int]) throws -> [Float] {
+        guard let found = shapes[name] else { throw EngineError.missingWeight(name: name, source: reader.path) }
+        guard found == shape else { throw EngineError.wrongShape(name: name, expected: shape, found: found, source: reader.path) }
+        let tensor = try reader.tensor(named: name)
+        do {
+            return try tensor.converted(to: .f32).scalars(as: Float.self)
+        } catch {
+            throw EngineError.unreadableWeight(name: name, source: reader.path, reason: "\(error)")
+        }
+    }
+}
+
+/// Weights computed by a function of name and shape (generated weights, tests, tools).
+public struct ComputedWeights: WeightSource {
+    private let body: (String, [Int]) throws -> [Float]
+
+    public init(_ body: @escaping (_ name: String, _ shape: [Int]) throws -> [Float]) { self.body = body }
+
+    public func values(of name: String, shape: [Int]) throws -> [Float] { try body(name, shape) }
+}
