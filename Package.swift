@@ -59,6 +59,7 @@ let package = Package(
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "TestSupport"]),
+        .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets
 )

@@ -18,8 +18,9 @@ Parts (README.md describes every file and the weight generator exactly):
               (assets/torch/mobilenet_v2-b0353104.pth) on china.jpg and flower.jpg.
   minilm      minilm.json + minilm.npz: all-MiniLM-L6-v2 (assets/all-MiniLM-L6-v2) token and
               sentence embeddings for five sentences.
-  tokenizers  tokenizers.json, vocab.json, merges.txt: WordPiece (fast and slow, uncased and
-              cased) on MiniLM's vocab.txt, and a byte-level BPE trained here with RoBERTa's
+  tokenizers  tokenizers.json, vocab.json, merges.txt, wordpiece_vocab.txt: WordPiece (fast and
+              slow, uncased and cased) on MiniLM's vocab.txt (copied here as wordpiece_vocab.txt
+              so the Swift tests need no assets), and a byte-level BPE trained here with RoBERTa's
               tokenizer (transformers 5 has no slow RoBERTa tokenizer: ReferenceByteLevelBPE
               below, the transformers 4.x algorithm, stands in for it).
 
@@ -953,6 +954,11 @@ def part_tokenizers():
 
     vocab_txt = os.path.join(ROOT, "assets", "all-MiniLM-L6-v2", "vocab.txt")
     minilm_json = os.path.join(ROOT, "assets", "all-MiniLM-L6-v2", "tokenizer.json")
+    vocab_copy = os.path.join(HERE, "wordpiece_vocab.txt")
+    with open(vocab_txt, "rb") as f, open(vocab_copy, "wb") as out:
+        out.write(f.read())
+    vocab_copy_sha256 = sha256(open(vocab_copy, "rb").read())
+    check(vocab_copy_sha256 == sha256(open(vocab_txt, "rb").read()), "wordpiece: wordpiece_vocab.txt is a byte-identical copy of MiniLM's vocab.txt")
     texts, wheel, rows = rotten_tomatoes_texts()
     specials = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
     trained = []
@@ -997,6 +1003,7 @@ def part_tokenizers():
     record = {
         "versions": {"transformers": transformers.__version__, "tokenizers": tokenizers.__version__},
         "wordpiece": {"vocab": "assets/all-MiniLM-L6-v2/vocab.txt", "vocab_sha256": sha256(open(vocab_txt, "rb").read()),
+                      "vocab_copy": "formats/engine/wordpiece_vocab.txt", "vocab_copy_sha256": vocab_copy_sha256,
                       "vocab_size": bert_fast.vocab_size,
                       "fast": "transformers.BertTokenizer(vocab=vocab.txt, do_lower_case=...) (tokenizers backend; BertTokenizerFast is the same class)",
                       "slow": "transformers.models.bert.tokenization_bert_legacy.BertTokenizerLegacy(vocab.txt, do_lower_case=...)",
