@@ -50,6 +50,9 @@ let package = Package(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
+        .executableTarget(
+            name: "EngineBench", dependencies: ["Engine", "Architectures", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/EngineBench"),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
         .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport", swiftSettings: alwaysOptimized),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),

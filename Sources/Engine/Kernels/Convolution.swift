@@ -6,9 +6,9 @@ struct Window: Sendable {
     var kernel, stride, padTop, padLeft: Int
 }
 
-/// A dense convolution on NHWC activations: im2col into per-worker tiles, then one sgemm per tile
-/// against weights laid out `[out, kh, kw, in]`; 1×1 stride-1 convolutions multiply the input
-/// directly. Bias (a folded batch-norm's shift) and activation are applied to each tile while it
+/// A dense convolution on NHWC activations: im2col into a tile (built by all workers), then one
+/// sgemm per tile against weights laid out `[out, kh, kw, in]`; 1×1 stride-1 convolutions
+/// multiply the input directly. Bias (a folded batch-norm's shift) and activation are applied to each tile while it
 /// is still in cache.
 struct Convolution: Kernel {
     let input: Int
@@ -19,51 +19,45 @@ struct Convolution: Kernel {
     /// `[outChannels, kernel, kernel, inChannels]`.
     let weights: [Float]
     let epilogue: Epilogue
-    /// Output pixels per im2col tile.
+    /// Output pixels per im2col tile (about 4 MB of columns: large enough for OpenBLAS to thread
+    /// the product well, small enough to stay near the cache).
     let tileRows: Int
 
     var isPointwise: Bool { window.kernel == 1 && window.stride == 1 && window.padTop == 0 && window.padLeft == 0 }
     var depth: Int { window.kernel * window.kernel * inChannels }
 
-    /// Floats of scratch each worker needs.
+    /// Floats of scratch the im2col tile needs.
     var scratchNeeded: Int { isPointwise ? 0 : tileRows * depth }
 
-    static func tileRows(depth: Int) -> Int { max(16, (1 << 18) / depth) }
+    static func tileRows(depth: Int) -> Int { max(64, (1 << 20) / depth) }
 
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let pixels = workspace.batch * window.outHeight * window.outWidth
         weights.withUnsafeBufferPointer { weights in
-            let w = weights.baseAddress!
             if isPointwise {
-                Parallel.forEach(pixels, grain: 32) { rows, _ in
-                    multiply(source + rows.lowerBound * inChannels, lda: inChannels, w, target + rows.lowerBound * outChannels, rows: rows.count)
-                }
+                multiply(source, lda: inChannels, weights.baseAddress!, target, rows: pixels)
                 return
             }
-            let tiles = (pixels + tileRows - 1) / tileRows
-            nonisolated(unsafe) let w2 = w
-            Parallel.forEach(tiles) { tileRange, worker in
-                let columns = workspace.scratch[worker]
-                for tile in tileRange {
-                    let first = tile * tileRows, count = min(tileRows, pixels - first)
-                    im2col(source, into: columns, firstPixel: first, count: count)
-                    multiply(columns, lda: depth, w2, target + first * outChannels, rows: count)
-                }
+            let columns = workspace.scratch
+            for first in stride(from: 0, to: pixels, by: tileRows) {
+                let count = min(tileRows, pixels - first)
+                Parallel.forEach(count, grain: 64) { rows, _ in im2col(source, into: columns, firstPixel: first, rows: rows) }
+                multiply(columns, lda: depth, weights.baseAddress!, target + first * outChannels, rows: count)
             }
         }
     }
 
     private func multiply(_ a: UnsafePointer<Float>, lda: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int) {
         BLAS.sgemm(transposeB: true, m: rows, n: outChannels, k: lda, a: a, lda: lda, b: w, ldb: lda, c: c, ldc: outChannels)
-        epilogue.apply(c, rows: rows, width: outChannels)
+        Parallel.forEach(rows, grain: 64) { range, _ in epilogue.apply(c + range.lowerBound * outChannels, rows: range.count, width: outChannels) }
     }
 
-    /// Writes the receptive fields of `count` output pixels from `firstPixel` as rows of `depth`.
-    private func im2col(_ source: UnsafeMutablePointer<Float>, into columns: UnsafeMutablePointer<Float>, firstPixel: Int, count: Int) {
+    /// Writes the receptive fields of output pixels `firstPixel + rows` as rows of `depth`.
+    private func im2col(_ source: UnsafeMutablePointer<Float>, into columns: UnsafeMutablePointer<Float>, firstPixel: Int, rows: Range<Int>) {
         let w = window, perImage = w.outHeight * w.outWidth
         let rowBytes = inChannels * MemoryLayout<Float>.stride
-        for offset in 0..<count {
+        for offset in rows {
             let pixel = firstPixel + offset
             let image = pixel / perImage, y = pixel % perImage / w.outWidth, x = pixel % w.outWidth
             var column = columns + offset * depth

@@ -1,15 +1,17 @@
 import Dispatch
 import Foundation
 
-/// The engine's one source of parallelism: work split into contiguous ranges run on every core.
-/// OpenBLAS is kept single-threaded (see `ForwardPlan`) so that each range's matrix product runs
-/// on the thread that owns it, with no second thread pool competing for the same cores.
+/// The engine's parallelism outside OpenBLAS: work split into contiguous ranges run on every core.
+/// OpenBLAS threads large products itself (`ForwardPlan` gives it as many threads); narrow ones
+/// (1×1 convolutions) are split here by rows, which measured faster (see Convolution).
 enum Parallel {
-    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// `ZOO_THREADS` when set to a positive number, else every core.
+    static let workers = Int(ProcessInfo.processInfo.environment["ZOO_THREADS"] ?? "").flatMap { $0 > 0 ? $0 : nil }
+        ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body(range, worker)` over contiguous pieces of `0..<count`, each at least `grain`
     /// long where possible (a count below two grains runs inline); `worker` (below `workers`)
-    /// tells which per-worker scratch the piece may use.
+    /// numbers the piece.
     static func forEach(_ count: Int, grain: Int = 1, _ body: (Range<Int>, Int) -> Void) {
         let pieces = min(workers, count / max(grain, 1))
         if pieces <= 1 {

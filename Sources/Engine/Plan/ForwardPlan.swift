@@ -20,6 +20,11 @@ public final class ForwardPlan: @unchecked Sendable {
     private let outputValues: [Int]
     private let lock = NSLock()
 
+    /// When set, each run adds the seconds spent in every kind of kernel to `profile`.
+    public var profiling = false
+    /// Seconds per kernel kind (`Convolution`, `Attention`, …) over the runs made while profiling.
+    public private(set) var profile: [String: Double] = [:]
+
     /// Compiles `graph` for `input` (the graph's default when nil), reading every weight from
     /// `weights` by canonical name. `outputs` are node names whose values `run` returns (the
     /// last node when nil).
@@ -48,7 +53,7 @@ public final class ForwardPlan: @unchecked Sendable {
                 throw EngineError.wrongInput(expected: "sequences of at most \(limit) tokens", found: "\(length) tokens")
             }
         }
-        BLAS.threads = 1
+        BLAS.threads = Parallel.workers
         var compiler = PlanCompiler(graph: graph, input: input, weights: weights, kept: Set(self.outputs))
         try compiler.compile()
         kernels = compiler.kernels
@@ -57,7 +62,7 @@ public final class ForwardPlan: @unchecked Sendable {
         let samples = self.batch
         let (assignment, capacities) = BufferPlanner.assign(
             compiler.values.map { BufferPlanner.Value(size: $0.perSample * samples, defined: $0.defined, lastRead: $0.lastRead) })
-        workspace = Workspace(bufferCapacities: capacities, assignment: assignment, scratchCapacity: compiler.scratchNeeded, workers: Parallel.workers)
+        workspace = Workspace(bufferCapacities: capacities, assignment: assignment, scratchCapacity: compiler.scratchNeeded)
         shapes = graph.shapes(input: input)
     }
 
@@ -115,7 +120,15 @@ public final class ForwardPlan: @unchecked Sendable {
             let range = start..<min(count, start + batch)
             workspace.batch = range.count
             try load(range)
-            for kernel in kernels { kernel.run(workspace) }
+            if profiling {
+                for kernel in kernels {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    kernel.run(workspace)
+                    profile[String(describing: type(of: kernel)), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                }
+            } else {
+                for kernel in kernels { kernel.run(workspace) }
+            }
             for k in outputs.indices { results[k] += output(k, samples: range.count) }
         }
         return results

@@ -5,8 +5,8 @@ final class Workspace: @unchecked Sendable {
     let buffers: [UnsafeMutablePointer<Float>]
     private let physical: [UnsafeMutablePointer<Float>]
     private let capacities: [Int]
-    /// One scratch area per worker (im2col tiles, attention scores).
-    let scratch: [UnsafeMutablePointer<Float>]
+    /// Scratch for one kernel at a time (an im2col tile, attention scores).
+    let scratch: UnsafeMutablePointer<Float>
     let scratchCapacity: Int
     /// How many samples the current run holds (at most the plan's batch).
     var batch = 0
@@ -16,7 +16,7 @@ final class Workspace: @unchecked Sendable {
     /// 1 where a token is attended to, 0 for padding.
     var attentionMask: [Float] = []
 
-    init(bufferCapacities: [Int], assignment: [Int], scratchCapacity: Int, workers: Int) {
+    init(bufferCapacities: [Int], assignment: [Int], scratchCapacity: Int) {
         capacities = bufferCapacities
         let physical = bufferCapacities.map { capacity in
             let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(capacity, 1))
@@ -26,19 +26,16 @@ final class Workspace: @unchecked Sendable {
         self.physical = physical
         buffers = assignment.map { physical[$0] }
         self.scratchCapacity = scratchCapacity
-        scratch = (0..<workers).map { _ in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCapacity, 1))
-            buffer.initialize(repeating: 0, count: max(scratchCapacity, 1))
-            return buffer
-        }
+        scratch = UnsafeMutablePointer<Float>.allocate(capacity: max(scratchCapacity, 1))
+        scratch.initialize(repeating: 0, count: max(scratchCapacity, 1))
     }
 
     /// Bytes held by activation buffers and scratch.
-    var byteCount: Int { (capacities.reduce(0, +) + scratch.count * scratchCapacity) * MemoryLayout<Float>.size }
+    var byteCount: Int { (capacities.reduce(0, +) + scratchCapacity) * MemoryLayout<Float>.size }
 
     deinit {
         for buffer in physical { buffer.deallocate() }
-        for buffer in scratch { buffer.deallocate() }
+        scratch.deallocate()
     }
 }
 

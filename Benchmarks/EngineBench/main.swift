@@ -1,0 +1,62 @@
+import ArgumentParser
+import Architectures
+import Engine
+import Foundation
+
+/// The zoo side of the engine benchmark (driven by Benchmarks/engine_bench.py, which runs PyTorch
+/// side by side): compiles a registry model with random weights, runs warm-up passes, then times
+/// each pass and prints one JSON object.
+@main
+struct EngineBench: ParsableCommand {
+    @Option(help: "A registry model name.") var model: String
+    @Option(help: "Samples per forward pass.") var batch: Int
+    @Option(help: "Sequence length (text models).") var tokens: Int?
+    @Option(help: "Untimed passes first.") var warmup = 2
+    @Option(help: "Timed passes.") var iterations = 5
+    @Flag(help: "Add the seconds per kernel kind over the timed passes (\"profile\").") var profile = false
+    @Option(help: "Worker threads (the engine reads ZOO_THREADS; this must agree with it).") var threads: Int?
+
+    func run() throws {
+        guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model \(model)") }
+        if let threads, threads != Engine.workerThreads {
+            throw ValidationError("--threads \(threads) but the engine runs \(Engine.workerThreads) (set ZOO_THREADS=\(threads))")
+        }
+        let graph = registered.graph
+        let input: InputSpec = tokens.map { .tokens(length: $0) } ?? graph.input
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        // Timing does not depend on the values, only on there being no denormals or NaNs.
+        let weights = ComputedWeights { name, shape in
+            (0..<shape.reduce(1, *)).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return name.hasSuffix("running_var") ? 1 : Float(Int64(bitPattern: state) >> 40) * 0x1p-26
+            }
+        }
+        let planStart = Date()
+        let plan = try ForwardPlan(graph: graph, weights: weights, input: input, batch: batch)
+        let planSeconds = Date().timeIntervalSince(planStart)
+        let pass: () throws -> Void
+        switch input {
+        case .image(let channels, let size):
+            let images = (0..<batch * channels * size * size).map { Float($0 % 255) / 255 - 0.5 }
+            pass = { _ = try plan.run(images: images, count: batch) }
+        case .tokens(let length):
+            let ids = (0..<batch).map { row in (0..<length).map { 1000 + ($0 * 7919 + row * 104_729) % 20_000 } }
+            let batchOfTokens = try TokenBatch(ids: ids)
+            pass = { _ = try plan.run(tokens: batchOfTokens) }
+        }
+        for _ in 0..<warmup { try pass() }
+        plan.profiling = profile
+        var seconds: [Double] = []
+        for _ in 0..<iterations {
+            let start = Date()
+            try pass()
+            seconds.append(Date().timeIntervalSince(start))
+        }
+        var result: [String: Any] = [
+            "model": model, "batch": batch, "tokens": tokens as Any? ?? NSNull(), "threads": Engine.workerThreads,
+            "seconds": seconds, "plan_seconds": planSeconds,
+        ]
+        if profile { result["profile"] = plan.profile }
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+}
