@@ -3,3 +3,5 @@
 @_exported import Tensors
 @_exported import Architectures
 @_exported import Charts
+@_exported import Engine
+@_exported import Preprocessing

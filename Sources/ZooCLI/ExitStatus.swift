@@ -38,6 +38,9 @@ enum ExitStatus: Int32 {
         case let error as FileError: self = error.access == .reading ? .badInput : .internalError
         case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported
+        case is ImageError, is TokenizerError: self = .badInput
+        case let error as EngineError:
+            if case .unsupported = error { self = .unsupported } else { self = .badInput }
         default: self = .internalError
         }
     }

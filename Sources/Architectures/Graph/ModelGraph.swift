@@ -110,6 +110,18 @@ public struct ModelGraph: Sendable {
         }
     }
 
+    /// The classifier: the last linear node of the head, when the graph has one.
+    public var classifier: Int? {
+        nodes.indices.last { index in
+            if case .linear = nodes[index].op, nodes[index].group == .head { return true }
+            return false
+        }
+    }
+
+    /// The node whose output is the model's feature vector: what the classifier reads (the
+    /// penultimate layer), or the last node of a headless graph.
+    public var featureNode: Int { classifier.map { nodes[$0].inputs[0] } ?? nodes.count - 1 }
+
     /// Total multiply-accumulates per sample.
     public func totalMultiplyAccumulates(input: InputSpec? = nil) -> Int { multiplyAccumulates(input: input).reduce(0, +) }
 }

@@ -1,0 +1,104 @@
+import Architectures
+import CheckpointFormats
+import Engine
+import Foundation
+import Preprocessing
+
+/// A registry model with a checkpoint's weights, ready to classify images, embed text, or
+/// compute features: what `zoo run` does, as a library. The head's size is read from the
+/// checkpoint, so a fine-tuned 10-class head loads as well as the 1000-class one.
+public struct ModelRunner {
+    public let model: RegisteredModel
+    public let graph: ModelGraph
+    public let checkpoint: CheckpointReader
+    /// Samples per forward pass.
+    public let batch: Int
+
+    public init(model: RegisteredModel, weights path: String, batch: Int = 8) throws {
+        self.model = model
+        self.batch = batch
+        checkpoint = try Checkpoint.open(path)
+        let published = model.graph
+        var classes: Int? = nil
+        if let head = published.classifier {
+            let name = published.nodes[head].name + ".weight"
+            classes = checkpoint.tensors.first { $0.name == name }?.shape.dims.first
+        } else if case .tokens = published.input, let head = checkpoint.tensors.first(where: { $0.name == "classifier.weight" }) {
+            classes = head.shape.dims.first
+        }
+        graph = model.build(classes)
+    }
+
+    /// How many classes the checkpoint's head has (nil for a headless encoder).
+    public var classCount: Int? { graph.classifier.map { graph.nodes[$0].op.parameters[0].shape[0] } }
+
+    /// Logits (`[images, classes]`) and penultimate features (`[images, features]`) of images
+    /// already preprocessed to the model's input.
+    public func run(images: [RGBImage], preprocessing: ImagePreprocessing) throws -> (logits: [[Float]]?, features: [[Float]]) {
+        let size = preprocessing.crop
+        let outputs = [graph.nodes[graph.featureNode].name] + (graph.classifier.map { [graph.nodes[$0].name] } ?? [])
+        let plan = try ForwardPlan(
+            graph: graph, weights: CheckpointWeights(checkpoint), input: .image(channels: 3, size: size), batch: min(batch, images.count),
+            outputs: outputs)
+        let results = try plan.run(images: preprocessing.batch(images), count: images.count)
+        return (results.count > 1 ? Self.rows(results[1], images.count) : nil, Self.rows(results[0], images.count))
+    }
+
+    /// Mean-pooled sentence embeddings (`[texts, hidden]`, padding excluded, as sentence-transformers
+    /// pools), and the classifier's logits when the checkpoint has a head.
+    public func run(texts: [String], tokenizer: any Tokenizer, maxLength: Int = 512) throws -> (logits: [[Float]]?, embeddings: [[Float]]) {
+        let encoded = tokenizer.encode(batch: texts, padding: .longest, maxLength: maxLength)
+        let tokens = try TokenBatch(
+            ids: Self.rows(encoded.inputIds, texts.count), attentionMask: Self.rows(encoded.attentionMask, texts.count),
+            tokenTypes: Self.rows(encoded.tokenTypeIds, texts.count))
+        let hidden = graph.nodes.first { $0.name == "first_token" }!.inputs[0]
+        let outputs = [graph.nodes[hidden].name] + (graph.classifier.map { [graph.nodes[$0].name] } ?? [])
+        let plan = try ForwardPlan(
+            graph: graph, weights: CheckpointWeights(checkpoint), input: .tokens(length: encoded.length), batch: min(batch, texts.count),
+            outputs: outputs)
+        let results = try plan.run(tokens: tokens)
+        let width = plan.outputShape(0)[1], length = encoded.length
+        let embeddings = (0..<texts.count).map { sample in
+            let kept = (0..<length).filter { encoded.attentionMask[sample * length + $0] == 1 }
+            return (0..<width).map { channel in
+                kept.reduce(Float(0)) { $0 + results[0][(sample * length + $1) * width + channel] } / Float(max(kept.count, 1))
+            }
+        }
+        return (results.count > 1 ? Self.rows(results[1], texts.count) : nil, embeddings)
+    }
+
+    /// The tokenizer files beside a checkpoint (or in `folder`): `vocab.txt` (WordPiece, lower-cased
+    /// unless the model is cased) or `vocab.json` + `merges.txt` (byte-level BPE).
+    public func tokenizer(in folder: String? = nil) throws -> any Tokenizer {
+        let folder = folder ?? URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path
+        let manager = FileManager.default
+        if manager.fileExists(atPath: folder + "/vocab.json"), manager.fileExists(atPath: folder + "/merges.txt") {
+            return try ByteLevelBPETokenizer(vocabularyFile: folder + "/vocab.json", mergesFile: folder + "/merges.txt")
+        }
+        return try WordPieceTokenizer(vocabularyFile: folder + "/vocab.txt", lowercase: !model.name.contains("_cased"))
+    }
+
+    static func rows<T>(_ flat: [T], _ count: Int) -> [[T]] {
+        let width = count == 0 ? 0 : flat.count / count
+        return (0..<count).map { Array(flat[$0 * width..<($0 + 1) * width]) }
+    }
+}
+
+extension ImagePreprocessing {
+    /// The preprocessing a model card gives for a checkpoint (ImageNet's defaults where it is silent).
+    public init(card: ModelCard.Preprocessing?) {
+        let fallback = ImagePreprocessing.imageNet
+        self.init(
+            resize: card?.resize ?? fallback.resize, crop: card?.crop ?? fallback.crop,
+            mean: card?.mean.map { $0.map(Float.init) } ?? fallback.mean, std: card?.std.map { $0.map(Float.init) } ?? fallback.std,
+            filter: card?.interpolation.flatMap(ResizeFilter.init(rawValue:)) ?? fallback.filter)
+    }
+}
+
+/// Numerically stable softmax of one row of logits.
+public func softmax(_ logits: [Float]) -> [Double] {
+    let largest = Double(logits.max() ?? 0)
+    let exps = logits.map { Foundation.exp(Double($0) - largest) }
+    let sum = exps.reduce(0, +)
+    return exps.map { $0 / sum }
+}

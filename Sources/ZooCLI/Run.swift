@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+/// `zoo run MODEL --weights FILE (--image PATH… | --text "…"…)`: a forward pass on the CPU engine.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model on images or text: top-k classes, text embeddings, or features for later use.",
+        discussion: """
+            Images (JPEG or PNG) are resized, cropped and normalised as the model card says for the \
+            checkpoint (ImageNet's defaults where it is silent); a 1000-class head prints ImageNet's \
+            labels. Text is tokenized with the vocab.txt (WordPiece) or vocab.json + merges.txt \
+            (byte-level BPE) beside the weights or in --tokenizer; an encoder prints its mean-pooled \
+            sentence embedding, or its classifier's classes when the checkpoint has a head. \
+            --features writes the penultimate features (images) or the sentence embeddings (text) \
+            as a float32 .npy of shape [inputs, features]. The engine uses every core; ZOO_THREADS \
+            sets how many.
+
+            \(ExitStatus.summary)
+            """)
+
+    @Argument(help: "A registry model (zoo models list).")
+    var model: String
+
+    @Option(help: "The checkpoint (any format zoo reads), named as the registry names its parameters.")
+    var weights: String
+
+    @Option(name: .customLong("image"), help: "An image to classify (repeat for a batch).")
+    var images: [String] = []
+
+    @Option(name: .customLong("text"), help: "A text to embed or classify (repeat for a batch).")
+    var texts: [String] = []
+
+    @Option(help: "How many classes to print per input.")
+    var top = 5
+
+    @Option(help: "Write features as a .npy file: [inputs, features] float32.")
+    var features: String?
+
+    @Option(help: "The folder with the tokenizer's files (default: the weights' folder).")
+    var tokenizer: String?
+
+    @Option(help: "Inputs per forward pass.")
+    var batch = 8
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    func validate() throws {
+        guard images.isEmpty != texts.isEmpty else { throw ValidationError("give either --image or --text inputs") }
+        guard top > 0, batch > 0 else { throw ValidationError("--top and --batch must be positive") }
+    }
+
+    func run() throws {
+        guard let registered = Registry.model(named: model) else {
+            throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)")
+        }
+        let runner = try ModelRunner(model: registered, weights: weights, batch: batch)
+        let report: RunReport
+        if images.isEmpty {
+            guard registered.task == "text" else { throw ValidationError("\(model) takes images, not --text") }
+            let (logits, embeddings) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
+            try features.map { try Self.writeFeatures(embeddings, to: $0) }
+            report = RunReport(inputs: texts, logits: logits, embeddings: embeddings, labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+        } else {
+            guard registered.task == "image" else { throw ValidationError("\(model) takes text, not --image") }
+            let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
+            let (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: model, weights: weights))
+            try features.map { try Self.writeFeatures(featureRows, to: $0) }
+            report = RunReport(inputs: images, logits: logits, embeddings: nil, labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+        }
+        if json { try printJSON(report) } else { print(report.text) }
+        if let features { FileHandle.standardError.write(Data("features written to \(features)\n".utf8)) }
+    }
+
+    /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
+    static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {
+        let cards = ModelCards.locate().flatMap { try? ModelCards.load(from: $0) }
+        let checkpoints = cards?[model]?.card.checkpoints ?? []
+        let file = URL(fileURLWithPath: weights).lastPathComponent
+        let chosen = checkpoints.first { $0.file == file && $0.preprocessing != nil } ?? checkpoints.first { $0.preprocessing != nil }
+        return ImagePreprocessing(card: chosen?.preprocessing)
+    }
+
+    /// Class names: ImageNet's for 1000 classes, a Hugging Face config's `id2label` beside the weights.
+    static func labels(count: Int?, weights: String) -> [String]? {
+        guard let count else { return nil }
+        let config = URL(fileURLWithPath: weights).deletingLastPathComponent().appendingPathComponent("config.json")
+        if let data = try? Data(contentsOf: config), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+           let names = object["id2label"] as? [String: String], names.count == count {
+            return (0..<count).map { names[String($0)] ?? "class \($0)" }
+        }
+        guard count == 1000, let folder = ModelCards.locate(),
+              let text = try? String(contentsOfFile: folder + "/imagenet_classes.txt", encoding: .utf8) else { return nil }
+        let names = text.split(separator: "\n").map(String.init)
+        return names.count == 1000 ? names : nil
+    }
+
+    static func writeFeatures(_ rows: [[Float]], to path: String) throws {
+        let width = rows.first?.count ?? 0
+        let tensor = Tensor(rows.flatMap { $0 }, dtype: .f32, shape: try Shape([rows.count, width]))
+        let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
+        try writer.append(tensor)
+        _ = try writer.commit()
+    }
+}
+
+/// What `zoo run` found, per input.
+struct RunReport: Encodable {
+    struct Class: Encodable {
+        let index: Int
+        let label: String?
+        let probability: Double
+        let logit: Float
+    }
+
+    struct Entry: Encodable {
+        let input: String
+        let top: [Class]?
+        let embedding: [Float]?
+        let embeddingNorm: Float?
+    }
+
+    let entries: [Entry]
+
+    init(inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int) {
+        entries = inputs.indices.map { index in
+            let classes = logits.map { rows in
+                let row = rows[index], probabilities = softmax(row)
+                return row.indices.sorted { row[$0] > row[$1] }.prefix(top).map {
+                    Class(index: $0, label: labels?[$0], probability: probabilities[$0], logit: row[$0])
+                }
+            }
+            let embedding = logits == nil ? embeddings?[index] : nil
+            let norm = embedding.map { Float($0.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()) }
+            return Entry(input: inputs[index], top: classes, embedding: embedding, embeddingNorm: norm)
+        }
+    }
+
+    var text: String {
+        entries.map { entry in
+            var lines = [entry.input]
+            if let top = entry.top {
+                lines += [Table(
+                    header: ["RANK", "CLASS", "LABEL", "PROBABILITY", "LOGIT"], rightAligned: [0, 1, 3, 4],
+                    rows: top.enumerated().map { rank, c in
+                        ["\(rank + 1)", "\(c.index)", c.label ?? "-", String(format: "%.4f", c.probability), String(format: "%.3f", c.logit)]
+                    }).rendered]
+            }
+            if let embedding = entry.embedding, let norm = entry.embeddingNorm {
+                let head = embedding.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: ", ")
+                lines.append("embedding (\(embedding.count) values, L2 norm \(String(format: "%.4f", norm))): [\(head), …]")
+            }
+            return lines.joined(separator: "\n")
+        }.joined(separator: "\n\n")
+    }
+}
