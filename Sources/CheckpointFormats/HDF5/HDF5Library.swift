@@ -4,6 +4,15 @@ import Foundation
 /// Access to libhdf5, which is not thread-safe: every call runs under one process-wide lock, and
 /// libhdf5's habit of printing its error stack is replaced by collecting it into zoo's errors.
 enum HDF5Library {
+    /// File-access properties without libhdf5's file locks. zoo reads snapshots and writes to a
+    /// private temporary file, so the locks protect nothing; and a lock travels with any descriptor
+    /// a spawned probe inherits, so a file another thread just wrote could not be reopened (EAGAIN).
+    static func unlockedFileAccess() -> hid_t {
+        let access = H5Pcreate(zoo_h5p_file_access())
+        H5Pset_file_locking(access, false, true)
+        return access
+    }
+
     private static let lock: NSRecursiveLock = {
         let lock = NSRecursiveLock()
         _ = H5open()

@@ -147,7 +147,7 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
     private static func open(_ file: MappedFile) throws -> HDF5Handle {
         let scope = HDF5Scope()
         defer { scope.close() }
-        let access = scope.own(H5Pcreate(zoo_h5p_file_access()), H5Pclose)
+        let access = scope.own(HDF5Library.unlockedFileAccess(), H5Pclose)
         if !file.isFileBacked {
             H5Pset_fapl_core(access, 1 << 16, false)
             H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: file.bytes.baseAddress), file.count)

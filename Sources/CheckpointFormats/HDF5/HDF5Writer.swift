@@ -34,7 +34,9 @@ public final class HDF5Writer: CheckpointWriter {
         self.compress = compress
         output = try AtomicFile(destination: path)
         handle = try HDF5Library.locked {
-            let file = HDF5Handle(H5Fcreate(output.temporaryPath, zoo_h5f_acc_trunc(), zoo_h5p_default(), zoo_h5p_default()), close: H5Fclose)
+            let access = HDF5Library.unlockedFileAccess()
+            defer { H5Pclose(access) }
+            let file = HDF5Handle(H5Fcreate(output.temporaryPath, zoo_h5f_acc_trunc(), zoo_h5p_default(), access), close: H5Fclose)
             guard file.valid else { throw HDF5Error(file: path, .writeFailed(HDF5Library.takeErrors())) }
             if layout == .kerasLegacy {
                 let scope = HDF5Scope()
