@@ -2,8 +2,8 @@ import Dispatch
 import Foundation
 
 /// The engine's parallelism outside OpenBLAS: work split into contiguous ranges run on every core.
-/// OpenBLAS threads large products itself (`ForwardPlan` gives it as many threads); narrow ones
-/// (1×1 convolutions) are split here by rows, which measured faster (see Convolution).
+/// Matrix products are single sgemm calls that OpenBLAS threads itself (`ForwardPlan` gives it as
+/// many threads).
 enum Parallel {
     /// `ZOO_THREADS` when set to a positive number, else every core.
     static let workers = Int(ProcessInfo.processInfo.environment["ZOO_THREADS"] ?? "").flatMap { $0 > 0 ? $0 : nil }
