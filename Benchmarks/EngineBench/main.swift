@@ -2,6 +2,7 @@ import ArgumentParser
 import Architectures
 import Engine
 import Foundation
+import Tensors
 
 /// The zoo side of the engine benchmark (driven by Benchmarks/engine_bench.py, which runs PyTorch
 /// side by side): compiles a registry model with random weights, runs warm-up passes, then times
@@ -18,8 +19,8 @@ struct EngineBench: ParsableCommand {
 
     func run() throws {
         guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model \(model)") }
-        if let threads, threads != Engine.workerThreads {
-            throw ValidationError("--threads \(threads) but the engine runs \(Engine.workerThreads) (set ZOO_THREADS=\(threads))")
+        if let threads, threads != workerThreadCount {
+            throw ValidationError("--threads \(threads) but the engine runs \(workerThreadCount) (set ZOO_THREADS=\(threads))")
         }
         let graph = registered.graph
         let input: InputSpec = tokens.map { .tokens(length: $0) } ?? graph.input
@@ -53,7 +54,7 @@ struct EngineBench: ParsableCommand {
             seconds.append(Date().timeIntervalSince(start))
         }
         var result: [String: Any] = [
-            "model": model, "batch": batch, "tokens": tokens as Any? ?? NSNull(), "threads": Engine.workerThreads,
+            "model": model, "batch": batch, "tokens": tokens as Any? ?? NSNull(), "threads": workerThreadCount,
             "seconds": seconds, "plan_seconds": planSeconds,
         ]
         if profile { result["profile"] = plan.profile }

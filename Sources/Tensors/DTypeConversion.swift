@@ -94,19 +94,3 @@ private struct FloatKernel {
         for index in range { dst[index] = body(input.loadUnaligned(fromByteOffset: index * stride, as: In.self)) }
     }
 }
-
-/// Splits `0..<count` into chunks run on all cores; small counts run inline.
-public func parallelChunks(count: Int, minimumChunk: Int = 1 << 16, _ body: (Range<Int>) -> Void) {
-    let chunks = min(ProcessInfo.processInfo.activeProcessorCount, max(1, count / minimumChunk))
-    if chunks <= 1 {
-        if count > 0 { body(0..<count) }
-        return
-    }
-    let step = (count + chunks - 1) / chunks
-    // Chunks touch disjoint ranges, so sharing the caller's closure across threads is safe.
-    nonisolated(unsafe) let body = body
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        let start = chunk * step
-        body(start..<min(count, start + step))
-    }
-}

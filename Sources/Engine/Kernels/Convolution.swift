@@ -42,7 +42,7 @@ struct Convolution: Kernel {
             let columns = workspace.scratch
             for first in stride(from: 0, to: pixels, by: tileRows) {
                 let count = min(tileRows, pixels - first)
-                Parallel.forEach(count, grain: 64) { rows, _ in im2col(source, into: columns, firstPixel: first, rows: rows) }
+                parallelChunks(count: count, minimumChunk: 64) { rows in im2col(source, into: columns, firstPixel: first, rows: rows) }
                 multiply(columns, lda: depth, weights.baseAddress!, target + first * outChannels, rows: count)
             }
         }
@@ -50,7 +50,7 @@ struct Convolution: Kernel {
 
     private func multiply(_ a: UnsafePointer<Float>, lda: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int) {
         BLAS.sgemm(transposeB: true, m: rows, n: outChannels, k: lda, a: a, lda: lda, b: w, ldb: lda, c: c, ldc: outChannels)
-        Parallel.forEach(rows, grain: 64) { range, _ in epilogue.apply(c + range.lowerBound * outChannels, rows: range.count, width: outChannels) }
+        parallelChunks(count: rows, minimumChunk: 64) { range in epilogue.apply(c + range.lowerBound * outChannels, rows: range.count, width: outChannels) }
     }
 
     /// Writes the receptive fields of output pixels `firstPixel + rows` as rows of `depth`.

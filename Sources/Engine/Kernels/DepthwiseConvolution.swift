@@ -1,3 +1,5 @@
+import Tensors
+
 /// A depthwise convolution (one filter per channel) on NHWC activations: for each tap, one
 /// vectorised multiply-add over all channels of a whole output row. Weights `[kh, kw, channels]`.
 struct DepthwiseConvolution: Kernel {
@@ -13,7 +15,7 @@ struct DepthwiseConvolution: Kernel {
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let w = window, c = channels
-        Parallel.forEach(workspace.batch * w.outHeight, grain: 4) { rows, _ in
+        parallelChunks(count: workspace.batch * w.outHeight, minimumChunk: 4) { rows in
             weights.withUnsafeBufferPointer { weights in
                 bias.withUnsafeBufferPointer { bias in
                     for row in rows {

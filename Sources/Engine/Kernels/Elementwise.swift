@@ -1,3 +1,5 @@
+import Tensors
+
 /// The element-wise sum of several activations of one shape, then an epilogue (ResNet's ReLU
 /// after the residual sum).
 struct Sum: Kernel {
@@ -8,9 +10,9 @@ struct Sum: Kernel {
 
     func run(_ workspace: Workspace) {
         let sources = inputs.map { workspace.buffers[$0] }, target = workspace.buffers[output]
-        Parallel.forEach(workspace.batch * perSample, grain: 1 << 14) { range, _ in
+        parallelChunks(count: workspace.batch * perSample, minimumChunk: 1 << 14) { range in
             let out = target + range.lowerBound, count = range.count
-            if out != sources[0] + range.lowerBound { out.update(from: sources[0] + range.lowerBound, count: count) }
+            out.update(from: sources[0] + range.lowerBound, count: count)
             for source in sources.dropFirst() {
                 let i = source + range.lowerBound
                 for index in 0..<count { out[index] += i[index] }
@@ -32,7 +34,7 @@ struct ChannelScale: Kernel {
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], scales = workspace.buffers[gate], target = workspace.buffers[output]
         let pixels = pixels, c = channels
-        Parallel.forEach(workspace.batch * pixels, grain: 64) { range, _ in
+        parallelChunks(count: workspace.batch * pixels, minimumChunk: 64) { range in
             for pixel in range {
                 let s = scales + pixel / pixels * c, i = source + pixel * c, o = target + pixel * c
                 for channel in 0..<c { o[channel] = i[channel] * s[channel] }
@@ -54,7 +56,7 @@ struct ChannelAffine: Kernel {
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let rows = workspace.batch * perSample / channels, c = channels
-        Parallel.forEach(rows, grain: 64) { range, _ in
+        parallelChunks(count: rows, minimumChunk: 64) { range in
             scale.withUnsafeBufferPointer { scale in
                 for row in range {
                     let i = source + row * c, o = target + row * c
@@ -75,9 +77,9 @@ struct Activate: Kernel {
 
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
-        Parallel.forEach(workspace.batch * perSample, grain: 1 << 14) { range, _ in
+        parallelChunks(count: workspace.batch * perSample, minimumChunk: 1 << 14) { range in
             let out = target + range.lowerBound
-            if source != target { out.update(from: source + range.lowerBound, count: range.count) }
+            out.update(from: source + range.lowerBound, count: range.count)
             epilogue.apply(out, rows: 1, width: range.count)
         }
     }

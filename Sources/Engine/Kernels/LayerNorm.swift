@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// Layer normalisation over the last dimension (biased variance, as PyTorch), statistics in
 /// double precision.
@@ -13,7 +14,7 @@ struct LayerNorm: Kernel {
 
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output], d = dimension
-        Parallel.forEach(workspace.batch * rowsPerSample, grain: 8) { rows, _ in
+        parallelChunks(count: workspace.batch * rowsPerSample, minimumChunk: 8) { rows in
             gamma.withUnsafeBufferPointer { gamma in
                 beta.withUnsafeBufferPointer { beta in
                     for row in rows {

@@ -1,3 +1,5 @@
+import Tensors
+
 /// Moves between PyTorch's channel-first layout and the engine's channel-last one, per sample:
 /// `[C, P]` ⇄ `[P, C]` with P = height × width.
 struct ChannelTranspose: Kernel {
@@ -18,7 +20,7 @@ struct ChannelTranspose: Kernel {
     ) {
         let (rows, columns) = direction == .toChannelsLast ? (channels, pixels) : (pixels, channels)
         nonisolated(unsafe) let source = source
-        Parallel.forEach(batch * columns, grain: 16) { range, _ in
+        parallelChunks(count: batch * columns, minimumChunk: 16) { range in
             for index in range {
                 let sample = index / columns, column = index % columns
                 let i = source + sample * rows * columns + column, o = target + index * rows

@@ -20,7 +20,7 @@ struct Linear: Kernel {
         weights.withUnsafeBufferPointer { weights in
             BLAS.sgemm(transposeB: true, m: rows, n: n, k: k, a: source, lda: k, b: weights.baseAddress!, ldb: k, c: target, ldc: n)
         }
-        Parallel.forEach(rows, grain: 16) { range, _ in
+        parallelChunks(count: rows, minimumChunk: 16) { range in
             epilogue.apply(target + range.lowerBound * n, rows: range.count, width: n)
         }
     }

@@ -1,3 +1,5 @@
+import Tensors
+
 /// Max pooling on NHWC activations, padding counted as −∞ (PyTorch's `MaxPool2d`).
 struct MaxPool: Kernel {
     let input: Int
@@ -8,7 +10,7 @@ struct MaxPool: Kernel {
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let w = window, c = channels
-        Parallel.forEach(workspace.batch * w.outHeight, grain: 4) { rows, _ in
+        parallelChunks(count: workspace.batch * w.outHeight, minimumChunk: 4) { rows in
             for row in rows {
                 let image = row / w.outHeight, y = row % w.outHeight
                 for x in 0..<w.outWidth {
@@ -43,7 +45,7 @@ struct AdaptiveAveragePool: Kernel {
     func run(_ workspace: Workspace) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let c = channels, size = size, inHeight = inHeight, inWidth = inWidth
-        Parallel.forEach(workspace.batch * size * size, grain: 1) { cells, _ in
+        parallelChunks(count: workspace.batch * size * size, minimumChunk: 1) { cells in
             for cell in cells {
                 let image = cell / (size * size), y = cell % (size * size) / size, x = cell % size
                 let top = y * inHeight / size, bottom = ((y + 1) * inHeight + size - 1) / size

@@ -53,7 +53,7 @@ public final class ForwardPlan: @unchecked Sendable {
                 throw EngineError.wrongInput(expected: "sequences of at most \(limit) tokens", found: "\(length) tokens")
             }
         }
-        BLAS.threads = Parallel.workers
+        BLAS.threads = workerThreadCount
         var compiler = PlanCompiler(graph: graph, input: input, weights: weights, kept: Set(self.outputs))
         try compiler.compile()
         kernels = compiler.kernels
