@@ -56,19 +56,19 @@ struct Run: ParsableCommand {
             throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)")
         }
         let runner = try ModelRunner(model: registered, weights: weights, batch: batch)
-        let report: RunReport
+        let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
             guard registered.task == "text" else { throw ValidationError("\(model) takes images, not --text") }
-            let (logits, embeddings) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
-            try features.map { try Self.writeFeatures(embeddings, to: $0) }
-            report = RunReport(inputs: texts, logits: logits, embeddings: embeddings, labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+            (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
             guard registered.task == "image" else { throw ValidationError("\(model) takes text, not --image") }
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
-            let (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: model, weights: weights))
-            try features.map { try Self.writeFeatures(featureRows, to: $0) }
-            report = RunReport(inputs: images, logits: logits, embeddings: nil, labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+            (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: model, weights: weights))
         }
+        try features.map { try Self.writeFeatures(featureRows, to: $0) }
+        let report = RunReport(
+            inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
+            labels: Self.labels(count: runner.classCount, weights: weights), top: top)
         if json { try printJSON(report) } else { print(report.text) }
         if let features { FileHandle.standardError.write(Data("features written to \(features)\n".utf8)) }
     }

@@ -24,11 +24,7 @@ struct ForwardPlanTests {
         return b.graph(name: "odd", input: .image(channels: 3, size: 7))
     }
 
-    static var weights: ComputedWeights {
-        ComputedWeights { name, shape in
-            NameKeyedWeights.tensor(name: name, shape: Shape(unchecked: shape), dtype: .f32, gain: 3)!.scalars(as: Float.self)
-        }
-    }
+    static var weights: ComputedWeights { EngineReference.weights(gain: 3) }
 
     /// The graph above evaluated directly on one `[3, 7, 7]` image.
     static func reference(_ image: ArraySlice<Float>) throws -> [Double] {
@@ -98,9 +94,7 @@ struct ForwardPlanTests {
         #expect(throws: EngineError.self) { _ = try TokenBatch(ids: [[1, 2], [3]]) }
 
         let encoder = Registry.model(named: "bert_tiny_uncased")!.graph
-        let weights = ComputedWeights { name, shape in
-            NameKeyedWeights.tensor(name: name, shape: Shape(unchecked: shape), dtype: .f32, gain: 0.5)!.scalars(as: Float.self)
-        }
+        let weights = EngineReference.weights(gain: 0.5)
         let text = try ForwardPlan(graph: encoder, weights: weights, input: .tokens(length: 3))
         #expect(throws: EngineError.tokenOutOfRange(node: "embeddings.word_embeddings", sample: 0, position: 1, id: 30_522, tableSize: 30_522)) {
             _ = try text.run(tokens: TokenBatch(ids: [[101, 30_522, 102]]))

@@ -10,23 +10,16 @@ import TestSupport
 /// computed from them (formats/engine: mobilenet_v2_photos.*, minilm.*). Skipped, saying so,
 /// when the assets have not been downloaded.
 struct RealCheckpointTests {
-    static let assets = Fixtures.root.appendingPathComponent("assets").path
-    static let mobileNet = assets + "/torch/mobilenet_v2-b0353104.pth"
-    static let photos = assets + "/images"
-    static let miniLM = assets + "/all-MiniLM-L6-v2"
-    static var haveMobileNet: Bool { FileManager.default.fileExists(atPath: mobileNet) && FileManager.default.fileExists(atPath: photos + "/china.jpg") }
-    static var haveMiniLM: Bool { FileManager.default.fileExists(atPath: miniLM + "/model.safetensors") }
-
     @Test("torchvision MobileNetV2 on china.jpg and flower.jpg: PyTorch's top-5 and logits",
-          .enabled(if: haveMobileNet, "needs assets/torch/mobilenet_v2-b0353104.pth and assets/images (make assets)"))
+          .enabled(if: RealAssets.haveMobileNetV2AndPhotos, "needs assets/torch/mobilenet_v2-b0353104.pth and assets/images (make assets)"))
     func mobileNetV2Photos() throws {
         let reference = try Fixtures.json("engine", "mobilenet_v2_photos.json") as! [String: Any]
         let records = reference["images"] as! [String: [String: Any]]
         let arrays = try NpzReader(path: Fixtures.path("engine", "mobilenet_v2_photos.npz"))
         let names = ["china.jpg", "flower.jpg"]
-        let images = try names.map { try RGBImage(contentsOfFile: Self.photos + "/" + $0) }
+        let images = try names.map { try RGBImage(contentsOfFile: RealAssets.photos + "/" + $0) }
         let graph = Registry.model(named: "mobilenet_v2")!.graph
-        let plan = try ForwardPlan(graph: graph, weights: CheckpointWeights(Checkpoint.open(Self.mobileNet)), batch: 2)
+        let plan = try ForwardPlan(graph: graph, weights: CheckpointWeights(Checkpoint.open(RealAssets.mobileNetV2)), batch: 2)
         let logits = try plan.run(images: ImagePreprocessing.imageNet.batch(images), count: 2)[0]
         for (index, name) in names.enumerated() {
             let mine = Array(logits[index * 1000..<(index + 1) * 1000])
@@ -40,14 +33,14 @@ struct RealCheckpointTests {
     }
 
     @Test("all-MiniLM-L6-v2: transformers' token embeddings and sentence-transformers' pooled embeddings",
-          .enabled(if: haveMiniLM, "needs assets/all-MiniLM-L6-v2 (make assets)"))
+          .enabled(if: RealAssets.haveMiniLM, "needs assets/all-MiniLM-L6-v2 (make assets)"))
     func miniLM() throws {
         let reference = try Fixtures.json("engine", "minilm.json") as! [String: Any]
         let sentences = reference["sentences"] as! [[String: Any]]
         let arrays = try NpzReader(path: Fixtures.path("engine", "minilm.npz"))
-        let tokenizer = try WordPieceTokenizer(vocabularyFile: Self.miniLM + "/vocab.txt")
+        let tokenizer = try WordPieceTokenizer(vocabularyFile: RealAssets.miniLM + "/vocab.txt")
         let graph = Registry.model(named: "minilm_l6_h384")!.graph
-        let weights = try CheckpointWeights(Checkpoint.open(Self.miniLM + "/model.safetensors"))
+        let weights = try CheckpointWeights(Checkpoint.open(RealAssets.miniLM + "/model.safetensors"))
         let hiddenNode = graph.nodes[graph.nodes.first { $0.name == "first_token" }!.inputs[0]].name
         let pooled = try arrays.tensor(named: "mean_pooled").scalars(as: Float.self)
         for (index, sentence) in sentences.enumerated() {

@@ -5,18 +5,12 @@ import Testing
 /// `zoo run` as a user runs it: the real MobileNetV2 and MiniLM when the assets are there, and
 /// the exit codes of wrong inputs always.
 @Suite struct RunCommandTests {
-    static let assets = Fixtures.root.appendingPathComponent("assets").path
-    static let mobileNet = assets + "/torch/mobilenet_v2-b0353104.pth"
-    static let miniLM = assets + "/all-MiniLM-L6-v2/model.safetensors"
-    static var haveMobileNet: Bool { FileManager.default.fileExists(atPath: mobileNet) && FileManager.default.fileExists(atPath: assets + "/images/china.jpg") }
-    static var haveMiniLM: Bool { FileManager.default.fileExists(atPath: miniLM) }
-
     @Test("top-5 ImageNet labels and probabilities of the real MobileNetV2 equal PyTorch's",
-          .enabled(if: haveMobileNet, "needs assets/torch/mobilenet_v2-b0353104.pth and assets/images (make assets)"))
+          .enabled(if: RealAssets.haveMobileNetV2AndPhotos, "needs assets/torch/mobilenet_v2-b0353104.pth and assets/images (make assets)"))
     func mobileNetTopFive() throws {
         let folder = try TemporaryFolder()
         let result = try Zoo.run(
-            "run", "mobilenet_v2", "--weights", Self.mobileNet, "--image", Self.assets + "/images/china.jpg", "--json",
+            "run", "mobilenet_v2", "--weights", RealAssets.mobileNetV2, "--image", RealAssets.photos + "/china.jpg", "--json",
             "--features", folder.file("features.npy"))
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
@@ -31,9 +25,9 @@ import Testing
         #expect(String(decoding: features.prefix(128), as: UTF8.self).contains("'shape': (1, 1280)"))
     }
 
-    @Test("MiniLM prints the mean-pooled sentence embedding", .enabled(if: haveMiniLM, "needs assets/all-MiniLM-L6-v2 (make assets)"))
+    @Test("MiniLM prints the mean-pooled sentence embedding", .enabled(if: RealAssets.haveMiniLM, "needs assets/all-MiniLM-L6-v2 (make assets)"))
     func miniLMEmbedding() throws {
-        let result = try Zoo.run("run", "minilm_l6_h384", "--weights", Self.miniLM, "--text", "Hello world.", "--json")
+        let result = try Zoo.run("run", "minilm_l6_h384", "--weights", RealAssets.miniLM + "/model.safetensors", "--text", "Hello world.", "--json")
         #expect(result.status == 0, "\(result.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
         let embedding = (report["entries"] as! [[String: Any]])[0]["embedding"] as! [Double]
