@@ -25,6 +25,7 @@ let package = Package(
         .library(name: "Architectures", targets: ["Architectures"]),
         .library(name: "Preprocessing", targets: ["Preprocessing"]),
         .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "NameMapping", targets: ["NameMapping"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .executable(name: "zoo-hdf5-probe", targets: ["HDF5Probe"]),
     ],
@@ -45,7 +46,8 @@ let package = Package(
         .target(name: "Charts"),
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
         .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine"]),
+        .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -62,6 +64,7 @@ let package = Package(
         .testTarget(name: "ArchitecturesTests", dependencies: ["Architectures", "TestSupport"]),
         .testTarget(name: "ChartsTests", dependencies: ["Charts"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "Preprocessing", "TestSupport"]),
+        .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
     ] + fuzzTargets

@@ -5,3 +5,4 @@
 @_exported import Charts
 @_exported import Engine
 @_exported import Preprocessing
+@_exported import NameMapping

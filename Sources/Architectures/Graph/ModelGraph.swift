@@ -122,6 +122,20 @@ public struct ModelGraph: Sendable {
     /// penultimate layer), or the last node of a headless graph.
     public var featureNode: Int { classifier.map { nodes[$0].inputs[0] } ?? nodes.count - 1 }
 
+    /// The same graph with each node's operation replaced by `transform(index, node)`: how a
+    /// framework's variant of an architecture (another epsilon, padding or stride) is described.
+    public func replacingOps(_ transform: (Int, Node) -> Op) -> ModelGraph {
+        ModelGraph(
+            name: name,
+            nodes: nodes.enumerated().map { Node(name: $1.name, op: transform($0, $1), inputs: $1.inputs, group: $1.group) },
+            input: input)
+    }
+
+    /// Whether both graphs compute with the same operations on the same structure.
+    public func hasSameOperations(as other: ModelGraph) -> Bool {
+        nodes.count == other.nodes.count && zip(nodes, other.nodes).allSatisfy { $0.op == $1.op && $0.inputs == $1.inputs }
+    }
+
     /// Total multiply-accumulates per sample.
     public func totalMultiplyAccumulates(input: InputSpec? = nil) -> Int { multiplyAccumulates(input: input).reduce(0, +) }
 }

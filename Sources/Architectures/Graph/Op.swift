@@ -5,6 +5,8 @@ public enum Activation: String, Sendable, Codable {
     case relu, relu6, hardswish, hardsigmoid, silu, sigmoid, tanh
     /// GELU with the exact erf form (BERT, RoBERTa, DistilBERT, MiniLM in PyTorch).
     case gelu
+    /// GELU's tanh approximation (Google's original TensorFlow BERT).
+    case geluTanh = "gelu_tanh"
 }
 
 /// One operation of a model graph. Operations with weights describe them through `parameters`;

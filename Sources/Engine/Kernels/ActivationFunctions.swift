@@ -16,6 +16,10 @@ enum SiLU: ElementFunction { static func apply(_ x: Float) -> Float { x / (1 + F
 enum Tanh: ElementFunction { static func apply(_ x: Float) -> Float { Foundation.tanh(x) } }
 /// GELU in its exact erf form.
 enum GELU: ElementFunction { static func apply(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) } }
+/// GELU's tanh approximation (Google's original BERT, PyTorch's `approximate="tanh"`).
+enum TanhGELU: ElementFunction {
+    static func apply(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }
+}
 enum Identity: ElementFunction { static func apply(_ x: Float) -> Float { x } }
 
 /// What a kernel applies to each value it writes: a per-channel bias (channels innermost), then
@@ -39,6 +43,7 @@ struct Epilogue: Sendable {
         case .silu: run(SiLU.self, values, rows, width)
         case .tanh: run(Tanh.self, values, rows, width)
         case .gelu: run(GELU.self, values, rows, width)
+        case .geluTanh: run(TanhGELU.self, values, rows, width)
         }
     }
 
