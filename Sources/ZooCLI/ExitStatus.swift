@@ -16,11 +16,15 @@ enum ExitStatus: Int32 {
     case unsupported = 4
     /// The file asks to run code (a pickle naming a global outside the allow-list): refused, nothing ran.
     case refused = 5
+    /// The checkpoint does not match the model: a tensor missing, mis-shaped, of the wrong dtype or
+    /// unaccounted for, or outputs that differ from the reference.
+    case mismatch = 6
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
         3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data) · \
-        5 refused (a pickle that would run code; nothing ran)
+        5 refused (a pickle that would run code; nothing ran) · \
+        6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs)
         """
 
     init(for error: Error) {
@@ -39,6 +43,13 @@ enum ExitStatus: Int32 {
         case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported
         case is ImageError, is TokenizerError: self = .badInput
+        case is VerificationFailed: self = .mismatch
+        case let error as MappingError:
+            switch error {
+            case .unknownModel, .unsupportedConvention: self = .usage
+            case .unidentified, .missingTensor, .notInGraph: self = .badInput
+            case .unmappedTensors, .incomplete, .outputMismatch: self = .mismatch
+            }
         case let error as EngineError:
             if case .unsupported = error { self = .unsupported } else { self = .badInput }
         default: self = .internalError

@@ -23,6 +23,12 @@ struct Table {
     }
 }
 
+/// `label  value` lines with the values aligned, for one record.
+func printFields(_ fields: [[String]]) {
+    let width = fields.map { $0[0].count }.max() ?? 0
+    for field in fields { print("  " + field[0] + String(repeating: " ", count: width - field[0].count) + "  " + field[1]) }
+}
+
 /// Number formatting shared by every command.
 enum Format {
     /// 1234567 → "1,234,567".

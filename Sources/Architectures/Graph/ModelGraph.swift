@@ -118,6 +118,14 @@ public struct ModelGraph: Sendable {
         }
     }
 
+    /// The classifier's output size, nil for a headless graph.
+    public var classifierOutputs: Int? {
+        classifier.map { index in
+            if case .linear(_, let outFeatures, _) = nodes[index].op { return outFeatures }
+            return 0
+        }
+    }
+
     /// The node whose output is the model's feature vector: what the classifier reads (the
     /// penultimate layer), or the last node of a headless graph.
     public var featureNode: Int { classifier.map { nodes[$0].inputs[0] } ?? nodes.count - 1 }

@@ -8,8 +8,9 @@ public struct MappedTensor: Sendable, Equatable {
     public let dtype: DType
     /// From the canonical parameters (by canonical name).
     public let export: TensorExpression
-    /// Part of the classifier, whose first dimension is the number of classes.
-    public let isClassifier: Bool
+    /// For the classifier's tensors, the axis that holds the number of classes (which a
+    /// fine-tuned checkpoint changes); nil elsewhere.
+    public let classAxis: Int?
 }
 
 /// A registry graph as one convention names it: every tensor of such a file with its shape, and
@@ -61,7 +62,16 @@ struct LayoutBuilder {
     mutating func map(_ parameter: String, to name: String, _ transform: LayoutTransform = .identity) {
         let p = self.parameter(parameter)
         let export: TensorExpression = transform.isIdentity ? .tensor(parameter) : .transformed(.tensor(parameter), transform)
-        append(MappedTensor(name: name, shape: transform.shape(after: p.spec.shape), dtype: p.spec.dtype, export: export, isClassifier: p.node == classifier))
+        // The class axis is wherever the canonical first axis lands: follow a size no other axis has.
+        let marker = 1_000_003
+        let shape = transform.shape(after: p.spec.shape)
+        var classAxis: Int?
+        if p.node == classifier {
+            // A reshape fixes its sizes: then the axis is the one with the class count, if unique.
+            classAxis = transform.shape(after: [marker] + p.spec.shape.dropFirst()).firstIndex(of: marker)
+                ?? (shape.filter { $0 == p.spec.shape[0] }.count == 1 ? shape.firstIndex(of: p.spec.shape[0]) : nil)
+        }
+        append(MappedTensor(name: name, shape: shape, dtype: p.spec.dtype, export: export, classAxis: classAxis))
         let inverse = transform.inverse(from: p.spec.shape)
         imports[parameter] = transform.isIdentity ? .tensor(name) : .transformed(.tensor(name), inverse)
     }
@@ -72,7 +82,7 @@ struct LayoutBuilder {
         let rows = specs.reduce(0) { $0 + $1.shape[0] }
         append(MappedTensor(
             name: name, shape: [rows] + specs[0].shape.dropFirst(), dtype: specs[0].dtype,
-            export: .concatenated(parameters.map { .tensor($0) }), isClassifier: false))
+            export: .concatenated(parameters.map { .tensor($0) }), classAxis: nil))
         var start = 0
         for (parameter, spec) in zip(parameters, specs) {
             imports[parameter] = .rows(.tensor(name), start..<start + spec.shape[0])
@@ -90,7 +100,7 @@ struct LayoutBuilder {
     /// A tensor the canonical graph lacks: written as `export`; `fold` rewrites the canonical
     /// parameters it affects when reading (a convolution bias folded into the next batch-norm).
     mutating func extra(_ name: String, shape: [Int], dtype: DType = .f32, export: TensorExpression, fold: [String: TensorExpression] = [:]) {
-        append(MappedTensor(name: name, shape: shape, dtype: dtype, export: export, isClassifier: false))
+        append(MappedTensor(name: name, shape: shape, dtype: dtype, export: export, classAxis: nil))
         imports.merge(fold) { _, new in new }
     }
 

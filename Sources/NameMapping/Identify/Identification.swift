@@ -1,0 +1,52 @@
+import Tensors
+
+/// A candidate reading of a checkpoint: which model, in which convention, under which wrapper
+/// prefix, and how every tensor is accounted for.
+public struct Candidate: Sendable {
+    public let layout: ConventionLayout
+    /// What precedes every mapped name in the file (`module.`, `module.pre.`…), "" when nothing.
+    public let prefix: String
+    /// Convention tensors found with the expected shape (the classifier's class count may differ).
+    public let matched: [String]
+    /// Convention tensors the file lacks (a missing classifier is a headless file, not missing).
+    public let missing: [String]
+    /// (convention name, expected shape, found shape).
+    public let misshaped: [Misshaped]
+    /// File tensors that are neither mapped nor recognised extras.
+    public let unexpected: [String]
+    /// The classifier's output size in the file; nil when the file has no classifier.
+    public let classes: Int?
+    /// Share of the file's model tensors and the layout's tensors that agree, 0…1.
+    public let score: Double
+
+    public struct Misshaped: Sendable, Equatable, Codable {
+        public let name: String
+        public let expected: [Int]
+        public let found: [Int]
+    }
+
+    public var model: String { layout.model }
+    public var convention: Convention { layout.convention }
+}
+
+/// What `zoo identify` says about a file.
+public struct Identification: Sendable {
+    public let file: String
+    public let best: Candidate?
+    /// The next-best reading that is a different model or convention, when there is one.
+    public let runnerUp: Candidate?
+    /// Conventions that name this model exactly as the best one does (timm's ResNet is torchvision's).
+    public let sameNames: [Convention]
+    /// Element type of the model's tensors, with how many tensors have each.
+    public let dtypes: [DType: Int]
+    /// Wrappers around the state dict: DataParallel's `module.`, a nested dictionary…
+    public let wrappers: [String]
+    public let extras: [ExtraTensor]
+
+    /// The best candidate's score; a close runner-up makes the identification ambiguous.
+    public var confidence: Double { best?.score ?? 0 }
+    public var isAmbiguous: Bool {
+        guard let best, let runnerUp else { return false }
+        return best.score - runnerUp.score < 0.02
+    }
+}
