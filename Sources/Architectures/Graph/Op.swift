@@ -37,7 +37,7 @@ public enum Op: Sendable, Equatable {
     case firstToken
 
     /// What an embedding table is indexed by.
-    public enum EmbeddingIndex: Sendable, Equatable {
+    public enum EmbeddingIndex: Sendable, Hashable {
         case token
         /// Position counted from 0.
         case position

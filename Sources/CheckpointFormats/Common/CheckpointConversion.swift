@@ -102,7 +102,7 @@ public enum CheckpointConversion {
     }
 
     /// The source is never modified: refuse an output path that is the source file (or a shard of it).
-    private static func refuseOverwritingSource(_ source: CheckpointReader, _ path: String) throws {
+    public static func refuseOverwritingSource(_ source: CheckpointReader, _ path: String) throws {
         let output = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         var sources = [source.path]
         if let sharded = source as? ShardedSafetensorsReader {

@@ -9,6 +9,7 @@ final class TemporaryFiles: Sendable {
     static let shared = TemporaryFiles()
 
     private let paths = Mutex<Set<String>>([])
+    private let folders = Mutex<Set<String>>([])
 
     private init() {
         for signal in [SIGINT, SIGTERM, SIGHUP] {
@@ -22,9 +23,26 @@ final class TemporaryFiles: Sendable {
 
     func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
     func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
+    /// A staging folder whose files (one level) are removed with it.
+    func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
+    func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
 
     private func removeAll() {
         // Best effort from a signal handler: never waits on the lock, and unlink is async-signal-safe.
         _ = paths.withLockIfAvailable { $0.forEach { unlink($0) } }
+        _ = folders.withLockIfAvailable { $0.forEach(TemporaryFiles.removeFolder) }
+    }
+
+    /// Removes a folder and the files directly in it.
+    static func removeFolder(_ path: String) {
+        if let folder = opendir(path) {
+            let descriptor = dirfd(folder)
+            while let entry = readdir(folder) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { unlinkat(descriptor, name, 0) }
+            }
+            closedir(folder)
+        }
+        rmdir(path)
     }
 }

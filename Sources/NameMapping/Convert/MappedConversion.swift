@@ -1,0 +1,197 @@
+import Architectures
+import CheckpointFormats
+import Foundation
+import Tensors
+
+/// What `zoo convert --to` should do.
+public struct MappedConversionOptions: Sendable {
+    public enum Head: String, Sendable, CaseIterable { case keep, drop }
+
+    public var target: Convention
+    /// Default: the target convention's usual format (a folder for Hugging Face).
+    public var format: OutputFormat?
+    public var dtype: DType?
+    public var maxShardBytes: Int?
+    /// Drop optimizer slots; without it a checkpoint that has them is refused (nothing is dropped silently).
+    public var dropOptimizer: Bool
+    public var head: Head
+    /// Rescale batch-norm weights so the target's ε computes the source's function.
+    public var foldEpsilon: Bool
+    /// Compare the written file's outputs with the source's (forward passes on a fixed input).
+    public var checkOutputs: Bool
+    /// Fix the source's reading instead of identifying it.
+    public var sourceModel: String?
+    public var sourceConvention: Convention?
+
+    public init(
+        target: Convention, format: OutputFormat? = nil, dtype: DType? = nil, maxShardBytes: Int? = nil, dropOptimizer: Bool = false,
+        head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil
+    ) {
+        self.target = target
+        self.format = format
+        self.dtype = dtype
+        self.maxShardBytes = maxShardBytes
+        self.dropOptimizer = dropOptimizer
+        self.head = head
+        self.foldEpsilon = foldEpsilon
+        self.checkOutputs = checkOutputs
+        self.sourceModel = sourceModel
+        self.sourceConvention = sourceConvention
+    }
+
+    /// Hugging Face targets are folders (`config.json` + safetensors) unless a format is named.
+    var writesFolder: Bool { format == nil && (target == .huggingface || target == .huggingfacePrefixed) }
+}
+
+/// What a mapped conversion did and what it showed.
+public struct MappedConversionReport: Sendable {
+    public let source: Candidate
+    public let target: ConventionLayout
+    public let files: [String]
+    public let tensorsWritten: Int
+    public let bytesWritten: Int
+    /// How many tensors each kind of transform produced (`OIHW→HWIO`: 52).
+    public let transforms: [String: Int]
+    /// Tensors of the source with no place in the target (optimizer slots, step counters…).
+    public let dropped: [ExtraTensor]
+    /// Batch-norm weights rescaled for the target's ε.
+    public let foldedScales: Int
+    /// The target's function against the source's (each as its framework computes it).
+    public let outputs: OutputComparison?
+}
+
+/// detect → identify → map and transform each tensor → stream to a staging file → verify →
+/// publish. Memory stays bounded by the largest tensor (plus the few a fused or folded tensor
+/// reads); the source is never written to and the destination appears only when verified.
+public enum MappedConversion {
+    public static func run(
+        _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> MappedConversionReport {
+        try CheckpointConversion.refuseOverwritingSource(reader, output)
+        let identification = Identifier.identify(reader, model: options.sourceModel, convention: options.sourceConvention)
+        guard let source = identification.best, source.score > 0 else {
+            throw MappingError.unidentified(file: reader.path, reason: "no registry model's names occur in it")
+        }
+        guard source.missing.isEmpty, source.misshaped.isEmpty else {
+            throw MappingError.incomplete(file: reader.path, missing: source.missing, misshaped: source.misshaped.map(\.name))
+        }
+        if !source.unexpected.isEmpty {
+            throw MappingError.unmappedTensors(file: reader.path, names: source.unexpected, hint: "they are not part of \(source.model) in \(source.convention) (zoo verify lists them)")
+        }
+        let optimizer = identification.extras.filter { $0.kind == .optimizer }
+        if !optimizer.isEmpty && !options.dropOptimizer {
+            throw MappingError.unmappedTensors(file: reader.path, names: optimizer.map(\.name), hint: "they are optimizer state, which \(options.target) files do not hold: pass --drop-optimizer")
+        }
+        let model = Registry.model(named: source.model)!
+        let graph = model.build(options.head == .drop ? nil : source.classes)
+        guard let target = options.target.layout(of: model, graph: graph) else {
+            throw MappingError.unsupportedConvention(convention: options.target.rawValue, model: model.name, supported: Convention.supporting(model).map(\.rawValue))
+        }
+        let weights = MappedCheckpoint(reader: reader, layout: source.layout, prefix: source.prefix)
+        let sourceFunction = graph.applying(source.layout.differences)
+        let folds = options.foldEpsilon ? epsilonFolds(from: sourceFunction, to: target.conventionGraph) : [:]
+        // Source tensors read for the tensor being written, whose pages are released once it is.
+        var touched: [Tensor] = []
+        func read(_ name: String) throws -> Tensor {
+            let tensor = try weights.conventionTensor(name)
+            touched.append(tensor)
+            return tensor
+        }
+        func unfolded(_ name: String) throws -> Tensor {
+            guard let expression = source.layout.imports[name] else { throw MappingError.notInGraph(name: name, model: model.name) }
+            return try expression.evaluate(read)
+        }
+        func canonical(_ name: String) throws -> Tensor {
+            try folds[name].map { try $0.evaluate(unfolded) } ?? unfolded(name)
+        }
+
+        // Plan, stage, write.
+        let planned = target.tensors.map { tensor in
+            TensorInfo(name: tensor.name, dtype: options.dtype.flatMap { tensor.dtype.isConvertibleFloat ? $0 : nil } ?? sourceDType(tensor, weights), shape: try! Shape(tensor.shape))
+        }
+        let format = options.format ?? options.target.defaultFormat
+        let staging = try StagingFolder(beside: output)
+        let stagedName = options.writesFolder ? "model.safetensors" : URL(fileURLWithPath: output).lastPathComponent
+        let writer = try CheckpointConversion.makeWriter(
+            at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:],
+            options: ConversionOptions(format: format, dtype: options.dtype, maxShardBytes: options.maxShardBytes))
+        let total = planned.reduce(0) { $0 + $1.byteCount }
+        var done = 0
+        var transforms: [String: Int] = [:]
+        var checksums: [UInt32] = []
+        progress(0, total)
+        for (tensor, info) in zip(target.tensors, planned) {
+            let value = try tensor.export.evaluate(canonical).converted(to: info.dtype)
+            guard value.shape == info.shape else { throw MappingError.outputMismatch(file: output, what: "'\(tensor.name)' came out \(value.shape), expected \(info.shape)") }
+            try writer.append(value)
+            checksums.append(value.withUnsafeBytes { CRC32.checksum($0) })
+            transforms[tensor.export.summary, default: 0] += 1
+            touched.forEach { $0.storage.releaseMappedPages() }
+            touched.removeAll()
+            done += info.byteCount
+            progress(done, total)
+        }
+        var staged = try writer.commit()
+        if options.writesFolder {
+            try AtomicFile.write(Array(HuggingFaceConfig.json(for: target, model: model).utf8), to: staging.file("config.json"))
+            staged.append(staging.file("config.json"))
+        }
+
+        // Verify what was written: every tensor's name, dtype, shape and bytes, then its function.
+        let written = try Checkpoint.open(options.writesFolder ? (staged.first { $0.hasSuffix(".index.json") } ?? staging.file(stagedName)) : staging.file(stagedName))
+        guard written.tensors.map(\.name) == planned.map(\.name), written.tensors == planned else {
+            throw MappingError.outputMismatch(file: output, what: "the staged file lists other tensors than were planned")
+        }
+        guard try written.checksums(of: planned) == checksums else {
+            throw MappingError.outputMismatch(file: output, what: "a tensor's bytes differ from what was written")
+        }
+        var comparison: OutputComparison?
+        if options.checkOutputs {
+            comparison = try OutputComparison.compare(
+                reference: (sourceFunction, weights), candidate: (target.conventionGraph, MappedCheckpoint(reader: written, layout: target)))
+            // Folded batch-norms compute the source's function under the target's ε.
+            let expected = target.conventionGraph.replacingOps { index, node in
+                folds[node.name + ".weight"] != nil ? sourceFunction.nodes[index].op : node.op
+            }
+            if sourceFunction.hasSameOperations(as: expected) && options.dtype == nil && !comparison!.isEquivalent {
+                throw MappingError.outputMismatch(file: output, what: "its outputs differ from the source's by \(comparison!.maxAbsoluteDifference) with no difference in function to explain it")
+            }
+        }
+
+        // Publish.
+        let files: [String]
+        if options.writesFolder {
+            try staging.publishFolder(to: output)
+            files = staged.map { output + "/" + URL(fileURLWithPath: $0).lastPathComponent }
+        } else {
+            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+            // The index last, so a reader never sees an index whose shards are not there yet.
+            files = try staged.sorted { !$0.hasSuffix(".index.json") && $1.hasSuffix(".index.json") }.map { path in
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                return try staging.publish(name, to: folder + "/" + name)
+            }
+        }
+        return MappedConversionReport(
+            source: source, target: target, files: files, tensorsWritten: planned.count, bytesWritten: total, transforms: transforms,
+            dropped: identification.extras, foldedScales: folds.count, outputs: comparison)
+    }
+
+    /// The dtype the source stores a target tensor's (first) input in: conversions keep it.
+    private static func sourceDType(_ tensor: MappedTensor, _ weights: MappedCheckpoint) -> DType {
+        guard tensor.dtype.isConvertibleFloat, let input = tensor.export.inputs.first,
+              let expression = weights.layout.imports[input], let name = expression.inputs.first,
+              let file = weights.fileName(of: name), let info = weights.reader.tensors.first(where: { $0.name == file }) else { return tensor.dtype }
+        return info.dtype
+    }
+
+    /// For each batch-norm whose ε differs between the two functions, its scale rescaled so the
+    /// target's ε computes what the source's did.
+    static func epsilonFolds(from source: ModelGraph, to target: ModelGraph) -> [String: TensorExpression] {
+        var folds: [String: TensorExpression] = [:]
+        for (a, b) in zip(source.nodes, target.nodes) {
+            guard case .batchNorm(_, let from) = a.op, case .batchNorm(_, let to) = b.op, from != to else { continue }
+            folds[a.name + ".weight"] = .epsilonFolded(scale: .tensor(a.name + ".weight"), variance: .tensor(a.name + ".running_var"), from: from, to: to)
+        }
+        return folds
+    }
+}
