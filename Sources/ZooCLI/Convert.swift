@@ -30,7 +30,7 @@ struct Convert: ParsableCommand {
     @Argument(help: "The file to write.")
     var output: String
 
-    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")) (default: from OUT's extension).")
+    @Option(help: "Output format: \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", ")), or an extension (pth, h5, weights.h5, …) (default: from OUT's extension).")
     var format: String?
 
     @Option(help: "Cast float tensors to f32, f16 or bf16 (round to nearest even); other tensors are unchanged.")
@@ -71,11 +71,11 @@ struct Convert: ParsableCommand {
 
     /// The output format: --format, else OUT's extension, else (with --to) the convention's.
     private var target: OutputFormat? {
-        format.flatMap(OutputFormat.init(rawValue:)) ?? OutputFormat(path: output) ?? to.map(\.defaultFormat)
+        format.flatMap(OutputFormat.init(userName:)) ?? OutputFormat(path: output) ?? to.map(\.defaultFormat)
     }
 
     func validate() throws {
-        if let format, OutputFormat(rawValue: format) == nil {
+        if let format, OutputFormat(userName: format) == nil {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         if to == nil && (model != nil || sourceConvention != nil || dropOptimizer || head == .drop || foldEpsilon || skipOutputCheck) {

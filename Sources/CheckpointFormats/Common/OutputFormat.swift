@@ -22,6 +22,12 @@ public enum OutputFormat: String, Sendable, CaseIterable {
         }
     }
 
+    /// A format by name or by extension without the dot (`pytorch` or `pth`, `keras-weights` or `weights.h5`).
+    public init?(userName: String) {
+        guard let format = Self(rawValue: userName) ?? Self.allCases.first(where: { $0.extensions.contains("." + userName.lowercased()) }) else { return nil }
+        self = format
+    }
+
     /// The format an output path's extension asks for (`.weights.h5` before `.h5`).
     public init?(path: String) {
         let lower = path.lowercased()

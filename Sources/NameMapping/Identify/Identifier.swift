@@ -59,10 +59,10 @@ public enum Identifier {
         }
         let sameNames = candidates.dropFirst().filter { c in
             guard let best else { return false }
-            return c.model == best.model && c.prefix == best.prefix && c.score == best.score
-                && c.layout.tensors.map(\.name) == best.layout.tensors.map(\.name)
+            // The same file names read the same way (`bert.` as a wrapper or as the convention's prefix).
+            return c.model == best.model && c.score == best.score && Set(c.matched.map { c.prefix + $0 }) == Set(best.matched.map { best.prefix + $0 })
         }.map(\.convention)
-        let runnerUp = candidates.dropFirst().first { c in !sameNames.contains(c.convention) || c.model != best?.model }
+        let runnerUp = candidates.dropFirst().first { c in c.model != best?.model || !sameNames.contains(c.convention) }
         var dtypes: [DType: Int] = [:]
         for key in best?.matched ?? [] { if let info = names[(best?.prefix ?? "") + key] { dtypes[info.dtype, default: 0] += 1 } }
         return Identification(
