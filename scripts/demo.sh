@@ -2,7 +2,8 @@
 # The demo: the real all-MiniLM-L6-v2 checkpoint, inspected, converted to .npz and back, and
 # shown to round-trip bit for bit (every tensor's dtype, shape and CRC-32 equal); the real
 # MobileNetV2 converted between formats and run on two photos; MiniLM embedding sentences (the
-# converted copies give the same outputs); then the architecture registry.
+# converted copies give the same outputs); identify / convert / verify between frameworks; then
+# the architecture registry.
 set -euo pipefail
 zoo=$1
 model=$2
@@ -66,6 +67,20 @@ step "$zoo" run mobilenet_v2 --weights "$mobilenet" --image "$images/china.jpg" 
 step "$zoo" run mobilenet_v2 --weights "$work/mobilenet_v2.h5" --image "$images/china.jpg" --top 1
 step "$zoo" run minilm_l6_h384 --weights "$model/model.safetensors" --text "A model zoo for people who fine-tune." --text "Checkpoints, converted."
 step "$zoo" run minilm_l6_h384 --weights "$work/minilm.npz" --tokenizer "$model" --text "A model zoo for people who fine-tune." --features "$work/sentences.npy"
+
+# Between frameworks: identify each real checkpoint from its names and shapes alone; MobileNetV2
+# to Keras (the stock Keras MobileNetV2 computes with ε 1e-3 and SAME padding: zoo measures what
+# that changes, and folds the ε difference in on request), checked back against the source; MiniLM
+# to Google's TF1-BERT names and back, bit-exact.
+for checkpoint in "$torch"/*.pth "$model/model.safetensors"; do
+    step "$zoo" identify "$checkpoint"
+done
+step "$zoo" convert "$mobilenet" "$work/mobilenet_v2_keras.h5" --to keras
+step "$zoo" convert "$mobilenet" "$work/mobilenet_v2_keras_folded.weights.h5" --to keras3 --fold-epsilon
+step "$zoo" verify "$work/mobilenet_v2_keras.h5" --check-outputs --against "$mobilenet"
+step "$zoo" convert "$model/model.safetensors" "$work/minilm_tf1.npz" --to tf1-bert
+step "$zoo" convert "$work/minilm_tf1.npz" "$work/minilm_hf" --to huggingface
+same_tensors "$model/model.safetensors" "$work/minilm_hf/model.safetensors" "MiniLM → TF1-BERT .npz → Hugging Face folder"
 
 # The architecture registry: what there is, and what fine-tuning one CNN and one encoder costs.
 step "$zoo" models list --sort params
