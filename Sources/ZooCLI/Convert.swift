@@ -155,12 +155,14 @@ struct Convert: ParsableCommand {
         print("wrote \(report.tensorsWritten) tensors (\(Format.bytes(report.bytesWritten))) to \(report.files.joined(separator: ", "))")
         printFields(report.transforms.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] })
         if !report.dropped.isEmpty { print("dropped: \(IdentificationReport.extrasSummary(report.dropped))") }
-        for (side, differences) in [("source", source.layout.differences), ("target", report.target.differences)] where !differences.isEmpty {
+        for (side, differences) in [("source", source.layout.differences), ("target", report.targetDifferences)] where !differences.isEmpty {
             print("\(side) (\(side == "source" ? source.convention : convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
         }
         if report.foldedScales > 0 { print("folded the ε difference into \(report.foldedScales) batch-norm scales") }
         if let outputs = report.outputs {
-            print("outputs, target vs source: \(describe(outputs)) → \(outputs.isEquivalent ? "same function" : "the target computes a DIFFERENT function")")
+            let verdict = !report.sameComputation ? "the target computes a DIFFERENT function"
+                : outputs.isEquivalent ? "same function" : "same function, up to the \(options.dtype?.rawValue ?? "") cast"
+            print("outputs, target vs source: \(describe(outputs)) → \(verdict)")
         }
         for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
     }
@@ -176,7 +178,7 @@ struct Convert: ParsableCommand {
         let targetDifferences: [String]
         let foldedScales: Int
         let outputs: OutputComparison?
-        let sameFunction: Bool?
+        let sameFunction: Bool
 
         init(_ report: MappedConversionReport) {
             source = .init(report.source)
@@ -186,10 +188,10 @@ struct Convert: ParsableCommand {
             bytesWritten = report.bytesWritten
             transforms = report.transforms
             dropped = report.dropped
-            targetDifferences = report.target.differences.map(\.description)
+            targetDifferences = report.targetDifferences.map(\.description)
             foldedScales = report.foldedScales
             outputs = report.outputs
-            sameFunction = report.outputs?.isEquivalent
+            sameFunction = report.sameComputation
         }
     }
 }

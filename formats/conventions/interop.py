@@ -15,8 +15,8 @@ real files from assets/ (`make assets`). Exits 1 if a check fails.
                    folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder.
   tf1-adam         a TF1-BERT checkpoint (bert_tiny, tf.compat.v1 Saver, with Adam slots and
                    global_step) → Hugging Face folder with --drop-optimizer: from_pretrained
-                   reports no missing or unexpected keys, and the outputs equal BertModel's with
-                   hidden_act="gelu_new" (Google's tanh GELU) on the same weights.
+                   reports no missing or unexpected keys, and the folder's config keeps Google's
+                   tanh GELU (hidden_act="gelu_new").
   mobilenet-keras  the real torchvision MobileNetV2 → Keras legacy .h5 and Keras 3 .weights.h5:
                    keras.applications.MobileNetV2(weights=None) loads both; the stock Keras model's
                    distance from PyTorch on flower.jpg is printed beside what zoo reported; with

@@ -4,8 +4,7 @@ import Foundation
 /// The `config.json` transformers needs to load an encoder written by zoo: every size read
 /// off the graph, so it always describes the tensors beside it.
 enum HuggingFaceConfig {
-    static func json(for layout: ConventionLayout, model: RegisteredModel) throws -> String {
-        let graph = layout.conventionGraph
+    static func json(for graph: ModelGraph, model: RegisteredModel) throws -> String {
         var tables: [Op.EmbeddingIndex: (count: Int, dimension: Int)] = [:]
         var heads = 0, layers = 0, intermediate = 0, epsilon = 1e-12, activation = "gelu"
         for node in graph.nodes {

@@ -47,6 +47,9 @@ public struct MappedConversionOptions: Sendable {
 public struct MappedConversionReport: Sendable {
     public let source: Candidate
     public let target: ConventionLayout
+    /// How the written model computes differently from the registry graph: the convention's
+    /// differences, plus what the target carries over from the source (a config's GELU form).
+    public let targetDifferences: [FunctionDifference]
     public let files: [String]
     public let tensorsWritten: Int
     public let bytesWritten: Int
@@ -56,6 +59,8 @@ public struct MappedConversionReport: Sendable {
     public let dropped: [ExtraTensor]
     /// Batch-norm weights rescaled for the target's ε.
     public let foldedScales: Int
+    /// Whether the written model computes exactly what the source did (same operations; folded ε).
+    public let sameComputation: Bool
     /// The target's function against the source's (each as its framework computes it).
     public let outputs: OutputComparison?
 }
@@ -89,7 +94,11 @@ public enum MappedConversion {
         }
         let weights = MappedCheckpoint(reader: reader, layout: source.layout, prefix: source.prefix)
         let sourceFunction = graph.applying(source.layout.differences)
-        let folds = options.foldEpsilon ? epsilonFolds(from: sourceFunction, to: target.conventionGraph) : [:]
+        // A Hugging Face config can say which GELU the model uses: keep the source's.
+        let carried = [.huggingface, .huggingfacePrefixed].contains(options.target) ? source.layout.differences.filter { $0 == .tanhGELU } : []
+        let targetDifferences = target.differences + carried
+        let targetFunction = graph.applying(targetDifferences)
+        let folds = options.foldEpsilon ? epsilonFolds(from: sourceFunction, to: targetFunction) : [:]
         // Source tensors read for the tensor being written, whose pages are released once it is.
         var touched: [Tensor] = []
         func read(_ name: String) throws -> Tensor {
@@ -133,7 +142,7 @@ public enum MappedConversion {
         }
         var staged = try writer.commit()
         if options.writesFolder {
-            try AtomicFile.write(Array(HuggingFaceConfig.json(for: target, model: model).utf8), to: staging.file("config.json"))
+            try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
             staged.append(staging.file("config.json"))
         }
 
@@ -145,15 +154,15 @@ public enum MappedConversion {
         guard try written.checksums(of: planned) == checksums else {
             throw MappingError.outputMismatch(file: output, what: "a tensor's bytes differ from what was written")
         }
+        // Folded batch-norms compute the source's function under the target's ε.
+        let sameComputation = sourceFunction.hasSameOperations(as: targetFunction.replacingOps { index, node in
+            folds[node.name + ".weight"] != nil ? sourceFunction.nodes[index].op : node.op
+        })
         var comparison: OutputComparison?
         if options.checkOutputs {
             comparison = try OutputComparison.compare(
-                reference: (sourceFunction, weights), candidate: (target.conventionGraph, MappedCheckpoint(reader: written, layout: target)))
-            // Folded batch-norms compute the source's function under the target's ε.
-            let expected = target.conventionGraph.replacingOps { index, node in
-                folds[node.name + ".weight"] != nil ? sourceFunction.nodes[index].op : node.op
-            }
-            if sourceFunction.hasSameOperations(as: expected) && options.dtype == nil && !comparison!.isEquivalent {
+                reference: (sourceFunction, weights), candidate: (targetFunction, MappedCheckpoint(reader: written, layout: target)))
+            if sameComputation && options.dtype == nil && !comparison!.isEquivalent {
                 throw MappingError.outputMismatch(file: output, what: "its outputs differ from the source's by \(comparison!.maxAbsoluteDifference) with no difference in function to explain it")
             }
         }
@@ -172,8 +181,8 @@ public enum MappedConversion {
             }
         }
         return MappedConversionReport(
-            source: source, target: target, files: files, tensorsWritten: planned.count, bytesWritten: total, transforms: transforms,
-            dropped: identification.extras, foldedScales: folds.count, outputs: comparison)
+            source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: total, transforms: transforms,
+            dropped: identification.extras, foldedScales: folds.count, sameComputation: sameComputation, outputs: comparison)
     }
 
     /// The dtype the source stores a target tensor's (first) input in: conversions keep it.
