@@ -82,6 +82,8 @@ public indirect enum TensorExpression: Sendable, Equatable {
             let storage = TensorStorage(slicing: tensor.storage, range: range.lowerBound * rowBytes..<range.upperBound * rowBytes)
             return try Tensor(dtype: tensor.dtype, shape: Shape([range.count] + tensor.shape.dims.dropFirst()), storage: storage)
         case .filled(let value, let shape, let dtype):
+            // Zeros in any dtype (an integer step counter has no float conversion).
+            if value == 0 { return try Tensor(zeros: dtype, shape: Shape(shape)) }
             let filled = Tensor([Double](repeating: value, count: shape.reduce(1, *)), dtype: .f64, shape: try Shape(shape))
             return try filled.converted(to: dtype)
         case .difference(let a, let b):
