@@ -53,9 +53,11 @@ public struct MappedCheckpoint: WeightSource {
 }
 
 /// How file names are compared with convention names: Keras's legacy weight names carry a
-/// TensorFlow output index (`conv1/kernel:0`) that names nothing.
+/// TensorFlow output index (`conv1/kernel:0`) that names nothing, and tf.keras 2 calls a
+/// depthwise kernel `depthwise_kernel` where Keras 3 says `kernel`.
 enum TensorKey {
     static func normalized(_ name: String) -> String {
-        name.hasSuffix(":0") ? String(name.dropLast(2)) : name
+        let bare = name.hasSuffix(":0") ? String(name.dropLast(2)) : name
+        return bare.hasSuffix("/depthwise_kernel") ? String(bare.dropLast("depthwise_kernel".count)) + "kernel" : bare
     }
 }
