@@ -1,6 +1,7 @@
 import Architectures
 import Engine
 import Foundation
+import Tensors
 import Testing
 import TestSupport
 

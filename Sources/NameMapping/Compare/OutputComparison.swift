@@ -1,5 +1,6 @@
 import Architectures
 import Engine
+import Tensors
 
 /// Two forward passes on the same fixed input, compared: how `zoo verify --check-outputs` and
 /// `zoo convert` show that a conversion kept a model's function, and how much a framework's
@@ -50,11 +51,11 @@ enum FixedInput {
         let output = graph.nodes[graph.nodes.count - 1].name
         let plan = try ForwardPlan(graph: graph, weights: weights, batch: batch, outputs: [output])
         let name = graph.classifier != nil ? "logits" : "features (\(output))"
-        var random = Generator()
+        var random = SplitMix64(seed: 0x5EED_0F_2009)
         switch graph.input {
         case .image(let channels, let size):
             // Standardised pixels, as after ImageNet normalisation.
-            let pixels = (0..<batch * channels * size * size).map { _ in Float(random.uniform() * 4 - 2) }
+            let pixels = (0..<batch * channels * size * size).map { _ in Float(uniform(&random) * 4 - 2) }
             return (name, try plan.run(images: pixels, count: batch)[0])
         case .tokens(let length):
             let vocabulary = graph.nodes.compactMap { node -> Int? in
@@ -62,22 +63,12 @@ enum FixedInput {
                 return nil
             }.first ?? 1
             // Ids above RoBERTa's special tokens (0–3), then padding on the second sample's tail.
-            let ids = (0..<batch).map { _ in (0..<length).map { _ in 4 + Int(random.uniform() * Double(vocabulary - 4)) } }
+            let ids = (0..<batch).map { _ in (0..<length).map { _ in 4 + Int(uniform(&random) * Double(vocabulary - 4)) } }
             let mask = (0..<batch).map { sample in (0..<length).map { sample == 1 && $0 >= length * 3 / 4 ? 0 : 1 } }
             return (name, try plan.run(tokens: TokenBatch(ids: ids, attentionMask: mask))[0])
         }
     }
 
-    /// SplitMix64 with a fixed seed.
-    struct Generator {
-        var state: UInt64 = 0x5EED_0F_2009
-
-        mutating func uniform() -> Double {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Double((z ^ (z >> 31)) >> 11) * 0x1p-53
-        }
-    }
+    /// A double in [0, 1) with 53 random bits.
+    private static func uniform(_ random: inout SplitMix64) -> Double { Double(random.next() >> 11) * 0x1p-53 }
 }

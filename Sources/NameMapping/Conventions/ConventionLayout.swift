@@ -104,9 +104,6 @@ struct LayoutBuilder {
         imports.merge(fold) { _, new in new }
     }
 
-    /// The import of canonical `parameter` as recorded so far.
-    func importOf(_ parameter: String) -> TensorExpression? { imports[parameter] }
-
     private mutating func append(_ tensor: MappedTensor) {
         precondition(!tensors.contains { $0.name == tensor.name }, "\(convention) names two tensors '\(tensor.name)' in \(graph.name)")
         tensors.append(tensor)

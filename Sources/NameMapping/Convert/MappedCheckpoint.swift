@@ -9,29 +9,30 @@ public struct MappedCheckpoint: WeightSource {
     public let layout: ConventionLayout
     /// What precedes every mapped name in the file (`module.`, `module.pre.`, a nested model's path).
     public let prefix: String
-    /// Convention name → the file's own name for it.
-    private let fileNames: [String: String]
+    /// Convention name → the file's tensor under it (the first, should two normalise alike).
+    private let fileTensors: [String: TensorInfo]
 
     public init(reader: CheckpointReader, layout: ConventionLayout, prefix: String = "") {
         self.reader = reader
         self.layout = layout
         self.prefix = prefix
-        var names: [String: String] = [:]
+        var tensors: [String: TensorInfo] = [:]
         for info in reader.tensors {
             let key = TensorKey.normalized(info.name)
             guard key.hasPrefix(prefix) else { continue }
-            names[String(key.dropFirst(prefix.count)), default: info.name] = names[String(key.dropFirst(prefix.count))] ?? info.name
+            let name = String(key.dropFirst(prefix.count))
+            if tensors[name] == nil { tensors[name] = info }
         }
-        fileNames = names
+        fileTensors = tensors
     }
 
-    /// The file's name for the convention's tensor `name`, if the file has it.
-    public func fileName(of name: String) -> String? { fileNames[name] }
+    /// The file's tensor for the convention's tensor `name`, if the file has it.
+    public func fileTensor(of name: String) -> TensorInfo? { fileTensors[name] }
 
     /// The convention's tensor `name` as the file stores it.
     public func conventionTensor(_ name: String) throws -> Tensor {
-        guard let file = fileNames[name] else { throw MappingError.missingTensor(file: reader.path, name: prefix + name) }
-        return try reader.tensor(named: file)
+        guard let file = fileTensors[name] else { throw MappingError.missingTensor(file: reader.path, name: prefix + name) }
+        return try reader.tensor(named: file.name)
     }
 
     /// Canonical parameter `name`, in the canonical layout.

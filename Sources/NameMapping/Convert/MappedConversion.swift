@@ -189,8 +189,8 @@ public enum MappedConversion {
     private static func sourceDType(_ tensor: MappedTensor, _ weights: MappedCheckpoint) -> DType {
         guard tensor.dtype.isConvertibleFloat, let input = tensor.export.inputs.first,
               let expression = weights.layout.imports[input], let name = expression.inputs.first,
-              let file = weights.fileName(of: name), let info = weights.reader.tensors.first(where: { $0.name == file }) else { return tensor.dtype }
-        return info.dtype
+              let file = weights.fileTensor(of: name) else { return tensor.dtype }
+        return file.dtype
     }
 
     /// For each batch-norm whose ε differs between the two functions, its scale rescaled so the

@@ -49,9 +49,9 @@ public enum Verifier {
         guard let reading = identification.best, !reading.matched.isEmpty else {
             throw MappingError.unidentified(file: reader.path, reason: "no tensor matches \([model, convention?.rawValue].compactMap { $0 }.joined(separator: " in ").nonEmpty ?? "any registry model")")
         }
-        let infos = Dictionary(reader.tensors.map { (TensorKey.normalized($0.name), $0) }, uniquingKeysWith: { a, _ in a })
+        let weights = MappedCheckpoint(reader: reader, layout: reading.layout, prefix: reading.prefix)
         let wrong = reading.layout.tensors.compactMap { tensor -> Verification.WrongDType? in
-            guard let info = infos[reading.prefix + tensor.name] else { return nil }
+            guard let info = weights.fileTensor(of: tensor.name) else { return nil }
             let wantsFloat = tensor.dtype.isConvertibleFloat
             guard wantsFloat != info.dtype.isConvertibleFloat else { return nil }
             return .init(name: info.name, expected: wantsFloat ? "a float type" : tensor.dtype.rawValue, found: info.dtype)
@@ -60,7 +60,6 @@ public enum Verifier {
         var measured: [MeasuredDifference] = []
         let complete = reading.missing.isEmpty && reading.misshaped.isEmpty && wrong.isEmpty
         if checkOutputs && complete {
-            let weights = MappedCheckpoint(reader: reader, layout: reading.layout, prefix: reading.prefix)
             let own = reading.layout.conventionGraph
             if let against {
                 let other = try verify(against, model: reading.model)
