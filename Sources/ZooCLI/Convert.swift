@@ -88,6 +88,7 @@ struct Convert: ParsableCommand {
         if let dtype, DType(userName: dtype)?.isConvertibleFloat != true {
             throw ValidationError("--dtype must be f64, f32, f16 or bf16")
         }
+        if target == .kerasModel && to != .keras3 { throw ValidationError("a .keras whole-model file is written with --to keras3") }
         if compress && ![.npz, .kerasH5, .kerasWeights].contains(target) { throw ValidationError("--compress applies to .npz and HDF5 output only") }
         if shardSize != nil && target != .safetensors && !writesFolder { throw ValidationError("--shard-size applies to safetensors output only") }
         if let shardSize, Format.parseBytes(shardSize) == nil {

@@ -46,7 +46,8 @@ enum ExitStatus: Int32 {
         case is VerificationFailed: self = .mismatch
         case let error as MappingError:
             switch error {
-            case .unknownModel, .unsupportedConvention: self = .usage
+            case .unknownModel, .unsupportedConvention, .wholeModelTarget: self = .usage
+            case .unsupportedKerasModel: self = .unsupported
             case .unidentified, .missingTensor, .notInGraph: self = .badInput
             case .unmappedTensors, .incomplete, .outputMismatch: self = .mismatch
             }

@@ -66,6 +66,8 @@ public enum CheckpointConversion {
         case .pytorch: return try PyTorchWriter(path: path, tensors: tensors)
         case .kerasH5: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .kerasLegacy, compress: options.compress)
         case .kerasWeights: return try HDF5Writer(path: path, tensors: tensors, metadata: metadata, layout: .paths, compress: options.compress)
+        case .kerasModel:
+            throw CheckpointError.unsupportedOutput(file: path, reason: "a .keras file holds the model's layers as well as its weights: write it with --to keras3")
         }
     }
 

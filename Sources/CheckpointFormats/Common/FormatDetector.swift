@@ -78,8 +78,8 @@ public enum Checkpoint {
         } catch let unknown as CheckpointError {
             // No signature matched. If the name says what the file was meant to be, let that
             // format's reader explain precisely what is wrong with it (`.bin` says too little).
-            if let intended = OutputFormat(path: path), !path.lowercased().hasSuffix(".bin") {
-                format = intended.checkpointFormat
+            if let intended = OutputFormat(path: path)?.checkpointFormat, !path.lowercased().hasSuffix(".bin") {
+                format = intended
             } else if path.hasSuffix(".index"), tensorFlowPrefix(hasShards: String(path.dropLast(".index".count))) {
                 format = .tensorflowIndex  // a damaged index beside its data shards
             } else {

@@ -9,6 +9,9 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case kerasH5 = "keras-h5"
     /// Keras 3's `.weights.h5`: each tensor name is the HDF5 path of its dataset.
     case kerasWeights = "keras-weights"
+    /// A Keras 3 whole-model archive (`.keras`: the layers' config and the weights), which
+    /// `keras.saving.load_model` rebuilds; written by a mapped conversion (`--to keras3`) only.
+    case kerasModel = "keras"
 
     /// Extensions that select this format, most specific first across all formats.
     public var extensions: [String] {
@@ -19,6 +22,7 @@ public enum OutputFormat: String, Sendable, CaseIterable {
         case .pytorch: [".pth", ".pt", ".bin"]
         case .kerasH5: [".h5", ".hdf5"]
         case .kerasWeights: [".weights.h5"]
+        case .kerasModel: [".keras"]
         }
     }
 
@@ -36,14 +40,15 @@ public enum OutputFormat: String, Sendable, CaseIterable {
         self = best.0
     }
 
-    /// What a reader will detect in a file written in this format.
-    public var checkpointFormat: CheckpointFormat {
+    /// What a reader will detect in a file written in this format (nil: no reader opens it).
+    public var checkpointFormat: CheckpointFormat? {
         switch self {
         case .safetensors: .safetensors
         case .npz: .npz
         case .npy: .npy
         case .pytorch: .pytorchZip
         case .kerasH5, .kerasWeights: .hdf5
+        case .kerasModel: nil
         }
     }
 

@@ -89,8 +89,17 @@ public enum MappedConversion {
         }
         let model = Registry.model(named: source.model)!
         let graph = model.build(options.head == .drop ? nil : source.classes)
-        guard let target = options.target.layout(of: model, graph: graph) else {
-            throw MappingError.unsupportedConvention(convention: options.target.rawValue, model: model.name, supported: Convention.supporting(model).map(\.rawValue))
+        let format = options.format ?? options.target.defaultFormat
+        let unsupported = MappingError.unsupportedConvention(convention: options.target.rawValue, model: model.name, supported: Convention.supporting(model).map(\.rawValue))
+        let target: ConventionLayout, kerasModel: KerasFunctionalModel?
+        if format == .kerasModel {
+            // A whole-model file's layers compute the source's function, whichever framework's it is.
+            guard options.target == .keras3 else { throw MappingError.wholeModelTarget(convention: options.target.rawValue) }
+            guard let archive = try KerasFunctionalModel.archive(of: model, graph: graph, differences: source.layout.differences) else { throw unsupported }
+            (target, kerasModel) = (archive.layout, archive.model)
+        } else {
+            guard let layout = options.target.layout(of: model, graph: graph) else { throw unsupported }
+            (target, kerasModel) = (layout, nil)
         }
         let weights = MappedCheckpoint(reader: reader, layout: source.layout, prefix: source.prefix)
         let sourceFunction = graph.applying(source.layout.differences)
@@ -118,12 +127,12 @@ public enum MappedConversion {
         let planned = target.tensors.map { tensor in
             TensorInfo(name: tensor.name, dtype: options.dtype.flatMap { tensor.dtype.isConvertibleFloat ? $0 : nil } ?? sourceDType(tensor, weights), shape: try! Shape(tensor.shape))
         }
-        let format = options.format ?? options.target.defaultFormat
         let staging = try StagingFolder(beside: output)
-        let stagedName = options.writesFolder ? "model.safetensors" : URL(fileURLWithPath: output).lastPathComponent
+        let outputName = URL(fileURLWithPath: output).lastPathComponent
+        let stagedName = options.writesFolder ? "model.safetensors" : kerasModel != nil ? "model.weights.h5" : outputName
         let writer = try CheckpointConversion.makeWriter(
             at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:],
-            options: ConversionOptions(format: format, dtype: options.dtype, maxShardBytes: options.maxShardBytes))
+            options: ConversionOptions(format: kerasModel != nil ? .kerasWeights : format, dtype: options.dtype, maxShardBytes: options.maxShardBytes))
         let total = planned.reduce(0) { $0 + $1.byteCount }
         var done = 0
         var transforms: [String: Int] = [:]
@@ -165,6 +174,11 @@ public enum MappedConversion {
             if sameComputation && options.dtype == nil && !comparison!.isEquivalent {
                 throw MappingError.outputMismatch(file: output, what: "its outputs differ from the source's by \(comparison!.maxAbsoluteDifference) with no difference in function to explain it")
             }
+        }
+
+        if let kerasModel {
+            try KerasModelArchive.write(config: kerasModel.configJSON(), weightsFile: staging.file(stagedName), to: staging.file(outputName))
+            staged = [staging.file(outputName)]
         }
 
         // Publish.

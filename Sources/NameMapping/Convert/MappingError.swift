@@ -9,6 +9,10 @@ public enum MappingError: Error, CustomStringConvertible, Equatable {
     case unmappedTensors(file: String, names: [String], hint: String)
     case incomplete(file: String, missing: [String], misshaped: [String])
     case outputMismatch(file: String, what: String)
+    /// A whole-model file asked of a convention that has none.
+    case wholeModelTarget(convention: String)
+    /// A graph node a Keras whole-model file cannot express exactly.
+    case unsupportedKerasModel(node: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +29,10 @@ public enum MappingError: Error, CustomStringConvertible, Equatable {
                 + (missing.isEmpty ? "" : "; missing: \(missing.prefix(5).joined(separator: ", "))\(missing.count > 5 ? ", …" : "")")
                 + (misshaped.isEmpty ? "" : "; mis-shaped: \(misshaped.prefix(5).joined(separator: ", "))\(misshaped.count > 5 ? ", …" : "")")
         case .outputMismatch(let file, let what): "\(file): the written file does not hold what was converted: \(what)"
+        case .wholeModelTarget(let convention):
+            "a .keras whole-model file is written with --to keras3 (Keras 3's names), not \(convention)"
+        case .unsupportedKerasModel(let node, let reason):
+            "no Keras layer computes node '\(node)' exactly (\(reason)); write the weights alone (--format weights.h5 or h5)"
         }
     }
 }

@@ -16,16 +16,27 @@ struct KerasApplicationsNaming: ConventionNaming {
     ]
 
     func layout(of model: RegisteredModel, graph: ModelGraph) -> ConventionLayout? {
-        guard Self.models.contains(model.name) else { return nil }
-        let layers: [KerasLayer], differences: [FunctionDifference]
+        guard let (layers, differences) = Self.layers(of: model, graph: graph) else { return nil }
+        return layout(layers, model, graph, differences: differences)
+    }
+
+    /// keras.applications' weighted layers for `model`'s graph, in its models' layer order, and
+    /// how those models compute differently from the registry's.
+    static func layers(of model: RegisteredModel, graph: ModelGraph) -> (layers: [KerasLayer], differences: [FunctionDifference])? {
+        guard models.contains(model.name) else { return nil }
         switch model.namingFamily {
-        case "mobilenet_v1": (layers, differences) = (KerasMobileNet.v1(graph), KerasMobileNet.differences)
-        case "mobilenet_v2": (layers, differences) = (KerasMobileNet.v2(graph), KerasMobileNet.differences)
-        case "mobilenet_v3": (layers, differences) = (KerasMobileNet.v3(graph), KerasMobileNet.differences)
-        case "resnet": (layers, differences) = (KerasResNet.layers(graph), KerasResNet.differences)
-        case "vgg": (layers, differences) = (KerasVGG.layers(graph), [])
+        case "mobilenet_v1": return (KerasMobileNet.v1(graph), KerasMobileNet.differences)
+        case "mobilenet_v2": return (KerasMobileNet.v2(graph), KerasMobileNet.differences)
+        case "mobilenet_v3": return (KerasMobileNet.v3(graph), KerasMobileNet.differences)
+        case "resnet": return (KerasResNet.layers(graph), KerasResNet.differences)
+        case "vgg": return (KerasVGG.layers(graph), [])
         default: return nil
         }
+    }
+
+    /// The file of a model whose weighted layers are `layers`, in its `model.layers` order (which
+    /// numbers a Keras 3 file's groups), computing with `differences`.
+    func layout(_ layers: [KerasLayer], _ model: RegisteredModel, _ graph: ModelGraph, differences: [FunctionDifference]) -> ConventionLayout {
         let groups = keras3Groups(layers)
         let ordered = convention == .keras3 ? layers.sorted { KerasNaming.childOrder(groups[$0.name]!, groups[$1.name]!) } : layers
         func fileName(_ layer: KerasLayer, _ index: Int, _ weight: KerasLayer.Weight) -> String {
