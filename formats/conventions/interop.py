@@ -3,7 +3,7 @@ frameworks and compute what zoo says they compute.
 
     VENV/bin/python formats/conventions/interop.py ZOO [PART ...]
 
-PART is any of `efficientnet minilm-tf1 tf1-adam mobilenet-keras` (default: all). Needs torch,
+PART is any of `efficientnet minilm-tf1 tf1-adam mobilenet-keras keras-model` (default: all). Needs torch,
 torchvision, timm, transformers, keras (TensorFlow backend), tensorflow, PIL and
 efficientnet_lite_pytorch (`pip install --no-deps efficientnet-lite-pytorch==0.1.0`); reads the
 real files from assets/ (`make assets`). Exits 1 if a check fails.
@@ -21,6 +21,11 @@ real files from assets/ (`make assets`). Exits 1 if a check fails.
                    keras.applications.MobileNetV2(weights=None) loads both; the stock Keras model's
                    distance from PyTorch on flower.jpg is printed beside what zoo reported; with
                    --fold-epsilon the ε part of that distance goes.
+  keras-model      the real MobileNetV2 → a whole Keras model (.keras, symmetric ZeroPadding2D
+                   before its stride-2 convolutions, PyTorch's ε): keras.saving.load_model gives
+                   PyTorch's logits and top-5 on flower.jpg; ResNet50, MobileNetV3 Large/Small,
+                   VGG16 (torchvision) and MobileNetV1 (timm) with random weights likewise; and a
+                   keras.applications MobileNetV2 → .keras still computes Keras's own function.
 """
 import json
 import os
@@ -173,7 +178,62 @@ def part_mobilenet_keras(work):
             check(explained <= 1e-3, f"… by exactly what zoo names (SAME padding{', ε 1e-3' if name == 'stock' else ''}): PyTorch with those changes = Keras within {explained:.1e}")
 
 
-PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "tf1-adam": part_tf1_adam, "mobilenet-keras": part_mobilenet_keras}
+def part_keras_model(work):
+    import timm
+    import keras
+    # The real MobileNetV2 as a whole Keras model that computes PyTorch's function.
+    source = os.path.join(ASSETS, "torch", "mobilenet_v2-b0353104.pth")
+    path = os.path.join(work, "mobilenet_v2.keras")
+    report = json.loads(zoo("convert", source, path, "--to", "keras3", "--json"))
+    check(report["sameFunction"] and not report["targetDifferences"], "zoo says its .keras MobileNetV2 computes the source's function")
+    reference = torchvision.models.mobilenet_v2().eval()
+    reference.load_state_dict(torch.load(source, weights_only=True))
+    x = imagenet_input()
+    with torch.no_grad():
+        expected = reference(x).numpy()
+    logits = keras.saving.load_model(path).predict(np.transpose(x.numpy(), (0, 2, 3, 1)), verbose=0)
+    distance = max_abs(logits, expected)
+    print(f"     .keras vs PyTorch on flower.jpg: max |Δ| {distance:.1e}; top-5 Keras {top5(logits)} vs PyTorch {top5(expected)}")
+    check(distance <= 1e-4 and top5(logits) == top5(expected), "keras.saving.load_model on zoo's .keras gives PyTorch's MobileNetV2 logits and top-5 on flower.jpg")
+    # Every family Keras applications names, with random weights and batch-norm statistics
+    # (the weight file's groups are numbered in the order Keras lists the layers: any slip swaps weights).
+    torch.manual_seed(0)
+    batch = torch.randn(2, 3, 224, 224)
+    builders = {"resnet50": torchvision.models.resnet50, "mobilenet_v3_large": torchvision.models.mobilenet_v3_large,
+                "mobilenet_v3_small": torchvision.models.mobilenet_v3_small, "vgg16": torchvision.models.vgg16,
+                "mobilenetv1_100": lambda: timm.create_model("mobilenetv1_100")}
+    for name, build in builders.items():
+        model = build().eval()
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                for tensor, (low, high) in [(module.weight, (0.5, 1.5)), (module.bias, (-0.2, 0.2)), (module.running_mean, (-0.5, 0.5)), (module.running_var, (0.5, 1.5))]:
+                    tensor.data.uniform_(low, high)
+        weights = os.path.join(work, f"{name}.pth")
+        torch.save(model.state_dict(), weights)
+        with torch.no_grad():
+            expected = model(batch).numpy()
+        path = os.path.join(work, f"{name}.keras")
+        zoo("convert", weights, path, "--to", "keras3")
+        logits = keras.saving.load_model(path).predict(np.transpose(batch.numpy(), (0, 2, 3, 1)), verbose=0)
+        distance, scale = max_abs(logits, expected), float(np.abs(expected).max())
+        check(distance <= 1e-5 * max(1.0, scale), f"{name}: zoo's .keras in Keras = the PyTorch model (max |Δ| {distance:.1e}, largest logit {scale:.3g})")
+        os.remove(weights)
+        os.remove(path)
+    # A Keras source keeps Keras's function (SAME padding, ε 1e-3) in its .keras.
+    stock = keras.applications.MobileNetV2(weights=None, classifier_activation=None)
+    for layer in stock.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.moving_variance.assign(np.random.default_rng(1).uniform(0.5, 1.5, layer.moving_variance.shape).astype(np.float32))
+    weights = os.path.join(work, "keras_mobilenet_v2.weights.h5")
+    stock.save_weights(weights)
+    path = os.path.join(work, "keras_mobilenet_v2.keras")
+    zoo("convert", weights, path, "--to", "keras3")
+    images = np.transpose(batch.numpy(), (0, 2, 3, 1))
+    distance = max_abs(keras.saving.load_model(path).predict(images, verbose=0), stock.predict(images, verbose=0))
+    check(distance <= 1e-4, f"a keras.applications MobileNetV2 → .keras computes what Keras's own model does (max |Δ| {distance:.1e})")
+
+
+PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "tf1-adam": part_tf1_adam, "mobilenet-keras": part_mobilenet_keras, "keras-model": part_keras_model}
 
 if __name__ == "__main__":
     ZOO = os.path.abspath(sys.argv[1])

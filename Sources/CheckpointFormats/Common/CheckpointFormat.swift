@@ -11,6 +11,8 @@ public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
     case tensorflowIndex = "tensorflow-index"
     case tensorflowData = "tensorflow-data"
     case gguf
+    /// Keras 3's whole-model `.keras` zip (config.json + model.weights.h5).
+    case kerasArchive = "keras-archive"
 
     /// How users know the format.
     public var displayName: String {
@@ -26,6 +28,7 @@ public enum CheckpointFormat: String, Sendable, CaseIterable, Codable {
         case .tensorflowIndex: "TensorFlow checkpoint index (TensorBundle)"
         case .tensorflowData: "TensorFlow checkpoint data shard"
         case .gguf: "GGUF"
+        case .kerasArchive: "Keras 3 model archive (.keras)"
         }
     }
 

@@ -7,7 +7,7 @@ public enum FormatDetector {
     /// What was checked, in order, for error messages.
     public static let signatures = [
         "safetensors (8-byte length + JSON header)", "safetensors index JSON (weight_map)", "NumPy .npy magic",
-        "zip (npz or PyTorch zip)", "pickle protocol 2-5 (PyTorch legacy)", "HDF5 signature",
+        "zip (npz, PyTorch zip or .keras)", "pickle protocol 2-5 (PyTorch legacy)", "HDF5 signature",
         "TensorFlow TensorBundle index (table magic)", "GGUF magic",
     ]
 
@@ -28,7 +28,8 @@ public enum FormatDetector {
         if starts(with: NpyHeader.magic) { return .npy }
         if isZip(bytes) {
             let archive = try ZipArchive(file: file)
-            return archive.entries.contains { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") } ? .pytorchZip : .npz
+            if archive.entries.contains(where: { $0.name == "data.pkl" || $0.name.hasSuffix("/data.pkl") }) { return .pytorchZip }
+            return archive.entry(named: "model.weights.h5") != nil && archive.entry(named: "config.json") != nil ? .kerasArchive : .npz
         }
         if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) {
             // torch.save's legacy format opens with the pickled magic number 0x1950a86a20f9469cfc6c.
@@ -104,6 +105,9 @@ public enum Checkpoint {
             return try TensorFlowReader(path: path[..<range.lowerBound] + ".index")
         case .pickle:
             throw CheckpointError.notImplemented(file: path, format: format, hint: "a pickle that is not a torch.save checkpoint")
+        case .kerasArchive:
+            throw CheckpointError.notImplemented(
+                file: path, format: format, hint: "its weights are the member model.weights.h5, which zoo reads: unzip \(path) model.weights.h5")
         }
     }
 
