@@ -75,7 +75,8 @@ step "$zoo" run minilm_l6_h384 --weights "$work/minilm.npz" --tokenizer "$model"
 
 # Between frameworks: identify each real checkpoint from its names and shapes alone; MobileNetV2
 # to Keras (the stock Keras MobileNetV2 computes with ε 1e-3 and SAME padding: zoo measures what
-# that changes, and folds the ε difference in on request), checked back against the source; MiniLM
+# that changes, and folds the ε difference in on request), checked back against the source; a
+# whole .keras model that computes torchvision's function; MiniLM
 # to Google's TF1-BERT names and back, bit-exact.
 for checkpoint in "$torch"/*.pth "$model/model.safetensors"; do
     step "$zoo" identify "$checkpoint"
@@ -88,6 +89,8 @@ if step "$zoo" verify "$work/mobilenet_v2_keras.h5" --check-outputs --against "$
     echo "verify should have told the stock Keras function apart from torchvision's" >&2
     exit 1
 fi
+# A whole Keras model instead keeps torchvision's function (symmetric padding, ε 1e-5): same outputs.
+step "$zoo" convert "$mobilenet" "$work/mobilenet_v2.keras" --to keras3
 step "$zoo" convert "$model/model.safetensors" "$work/minilm_tf1.npz" --to tf1-bert
 step "$zoo" convert "$work/minilm_tf1.npz" "$work/minilm_hf" --to huggingface
 same_tensors "$model/model.safetensors" "$work/minilm_hf/model.safetensors" "MiniLM → TF1-BERT .npz → Hugging Face folder (but embeddings.position_ids, which transformers rebuilds)" embeddings.position_ids
