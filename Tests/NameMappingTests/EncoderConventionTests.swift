@@ -7,14 +7,19 @@ import Tensors
 import Testing
 import TestSupport
 
-/// The encoder conventions against files the real libraries wrote (formats/conventions/encoders):
-/// TF1 BERT checkpoints (tf.compat.v1 Saver) and KerasHub `.weights.h5` files, with the same
-/// name-keyed weights; and the functions those files compute, run by the engine.
+/// The encoder conventions against files the real libraries wrote (formats/conventions/encoders,
+/// formats/conventions/pytorch-transformer): TF1 BERT checkpoints (tf.compat.v1 Saver), KerasHub
+/// `.weights.h5` files and torch.nn.TransformerEncoder state dicts, with the same name-keyed
+/// weights; and the functions those files compute, run by the engine.
 @Suite(.serialized)
 struct EncoderConventionTests {
+    /// Fixtures under formats/conventions/. roberta_base's torch state dict is not here: transformers'
+    /// `RobertaEmbeddings` registers its LayerNorm before the position table, so the order differs
+    /// from the graph's (`load_state_dict` matches by name); IdentifyTests checks its names and shapes.
     static let fixtures = [
-        "tf1_bert_tiny_uncased", "tf1_bert_tiny_uncased_c3", "keras_hub_bert_tiny_uncased", "keras_hub_bert_tiny_uncased_c3",
-        "keras_hub_minilm_l12_h384", "keras_hub_distilbert_base_uncased",
+        "encoders/tf1_bert_tiny_uncased", "encoders/tf1_bert_tiny_uncased_c3", "encoders/keras_hub_bert_tiny_uncased",
+        "encoders/keras_hub_bert_tiny_uncased_c3", "encoders/keras_hub_minilm_l12_h384", "encoders/keras_hub_distilbert_base_uncased",
+        "pytorch-transformer/bert_tiny_uncased", "pytorch-transformer/bert_tiny_uncased_c3", "pytorch-transformer/distilbert_base_uncased",
     ]
 
     /// Tensors above this size (embedding tables, DistilBERT's feed-forward kernels) have their
@@ -23,7 +28,7 @@ struct EncoderConventionTests {
 
     @Test("the layout lists the file's tensors: names, order, shapes, bytes", arguments: fixtures)
     func layoutEqualsFile(_ fixture: String) throws {
-        let record = try Fixtures.json("conventions/encoders", fixture + ".json") as! [String: Any]
+        let record = try Fixtures.json("conventions", fixture + ".json") as! [String: Any]
         let model = Registry.model(named: record["model"] as! String)!
         let convention = Convention(rawValue: record["convention"] as! String)!
         let graph = model.build(record["classes"] as? Int)
@@ -31,7 +36,7 @@ struct EncoderConventionTests {
         let entries = (record["tensors"] as! [[String: Any]])
         // Optimizer slots and step counters are training state, not the model's tensors.
         let stored = entries.filter { $0["role"] as! String == "weight" }
-        #expect(entries.count > stored.count || convention == .kerasHub, "\(fixture): the TF1 fixture carries Adam slots")
+        #expect(entries.count > stored.count || convention != .tf1BERT, "\(fixture): the TF1 fixture carries Adam slots")
         #expect(layout.tensors.map(\.name) == stored.map { $0["name"] as! String }, "\(fixture): names or order differ")
         #expect(layout.tensors.map(\.shape) == stored.map { ($0["shape"] as! [NSNumber]).map(\.intValue) }, "\(fixture): shapes differ")
         let canonical = Self.canonicalWeights(model.name, graph)
@@ -45,7 +50,7 @@ struct EncoderConventionTests {
 
     @Test("TF1 BERT computes transformers' tanh-GELU BERT; the erf graph does not")
     func tf1Function() throws {
-        let (convention, erfGraph) = try Self.run(.tf1BERT, "bert_tiny_uncased")
+        let (convention, erfGraph) = try Self.run(.tf1BERT, "bert_tiny_uncased", reference: "encoders/tf1_bert_tiny_uncased.npz")
         let canonical = try #require(erfGraph)
         #expect(convention.error <= 2e-5, "convention graph vs transformers gelu_new: \(convention.error)")
         // Google's tanh GELU moves these outputs by about 1e-4: the erf graph must miss by that much.
@@ -55,13 +60,21 @@ struct EncoderConventionTests {
 
     @Test("KerasHub computes what its backbones compute", arguments: [("bert_tiny_uncased", true), ("distilbert_base_uncased", false)])
     func kerasHubFunction(_ name: String, _ tanh: Bool) throws {
-        let (convention, canonical) = try Self.run(.kerasHub, name)
+        let (convention, canonical) = try Self.run(.kerasHub, name, reference: "encoders/keras_hub_\(name).npz")
         #expect(convention.error <= 2e-5, "\(name): convention graph vs KerasHub: \(convention.error)")
         #expect((canonical != nil) == tanh, "\(name): KerasHub's GELU is \(tanh ? "tanh" : "erf")")
         if let canonical {
             #expect(canonical.error >= 5e-5, "\(name): erf graph vs KerasHub's gelu_approximate: \(canonical.error)")
             print("keras-hub \(name): convention vs reference \(convention.error), erf vs tanh graph \(canonical.gap)")
         }
+    }
+
+    @Test("torch.nn.TransformerEncoder with in_proj fused computes the registry's BERT")
+    func pytorchTransformerFunction() throws {
+        let (convention, canonical) = try Self.run(.pytorchTransformer, "bert_tiny_uncased", reference: "pytorch-transformer/bert_tiny_uncased.npz")
+        #expect(canonical == nil, "the layer built with the model's ε and erf GELU is the registry's function")
+        #expect(convention.error <= 2e-5, "zoo on the fused file vs torch.nn.TransformerEncoder: \(convention.error)")
+        print("pytorch-transformer bert_tiny_uncased: zoo vs torch.nn.TransformerEncoder \(convention.error)")
     }
 
     /// Name-keyed weights of `graph`'s parameters at the model's gain (formats/engine).
@@ -80,8 +93,9 @@ struct EncoderConventionTests {
     }
 
     /// The model written in `convention` (exports of the name-keyed weights), read back through
-    /// the imports and run as the convention's graph and, when that differs, as the canonical graph.
-    static func run(_ convention: Convention, _ name: String) throws -> (convention: Comparison, canonical: Comparison?) {
+    /// the imports and run as the convention's graph and, when that differs, as the canonical
+    /// graph; compared with the library's outputs in `reference` (under formats/conventions/).
+    static func run(_ convention: Convention, _ name: String, reference: String) throws -> (convention: Comparison, canonical: Comparison?) {
         let model = Registry.model(named: name)!
         let layout = try #require(convention.layout(of: model, graph: model.graph))
         let canonical = canonicalWeights(name, model.graph)
@@ -90,8 +104,7 @@ struct EncoderConventionTests {
         let weights = ComputedWeights { parameter, _ in
             try layout.imports[parameter]!.evaluate { file[$0]! }.scalars(as: Float.self)
         }
-        let prefix = convention == .tf1BERT ? "tf1_" : "keras_hub_"
-        let reference = try NpzReader(path: Fixtures.path("conventions/encoders", prefix + name + ".npz"))
+        let reference = try NpzReader(path: Fixtures.path("conventions", reference))
         let tokens = NameKeyedWeights.tokens(pad: 0)
         let graphs = layout.differences.isEmpty ? [layout.graph] : [layout.conventionGraph, layout.graph]
         let outputs = try graphs.map { graph in

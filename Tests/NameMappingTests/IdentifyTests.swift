@@ -1,5 +1,6 @@
 import Architectures
 import CheckpointFormats
+import Foundation
 @testable import NameMapping
 import Tensors
 import Testing
@@ -57,6 +58,24 @@ import TestSupport
         #expect(best.missing == [weights[0].0])
         #expect(best.misshaped.map(\.name) == [weights[4].0])
         #expect(best.unexpected == ["stray.weight"])
+    }
+
+    @Test("torch.nn.TransformerEncoder state dicts are recognised by the names and shapes torch gives them", arguments: [
+        ("bert_tiny_uncased", nil as Int?), ("bert_tiny_uncased_c3", 3), ("distilbert_base_uncased", nil), ("roberta_base", nil),
+    ])
+    func pytorchTransformerStateDicts(_ fixture: String, _ classes: Int?) throws {
+        let record = try Fixtures.json("conventions/pytorch-transformer", fixture + ".json") as! [String: Any]
+        let tensors = (record["tensors"] as! [[String: Any]]).map { entry in
+            let (name, shape) = (entry["name"] as! String, (entry["shape"] as! [NSNumber]).map(\.intValue))
+            return (name, PatternedTensors.tensor(name, shape: shape, dtype: .f32))
+        }
+        let result = Identifier.identify(try Checkpoint.open(try Checkpoints.write(tensors, to: Checkpoints.path("\(fixture).safetensors"))))
+        let best = try #require(result.best)
+        #expect(best.model == record["model"] as? String && best.convention == .pytorchTransformer && best.prefix == "" && best.classes == classes)
+        #expect(best.matched.count == tensors.count && best.missing.isEmpty && best.misshaped.isEmpty && best.unexpected.isEmpty)
+        // Not `!isAmbiguous`: RoBERTa differs from BERT base only in its three embedding tables' shapes
+        // (in every convention), which the tensor-count score puts 0.02 apart.
+        #expect(result.confidence == 1)
     }
 
     @Test func casedAndUncasedEncodersAreToldApartByShape() throws {

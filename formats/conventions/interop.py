@@ -3,8 +3,8 @@ frameworks and compute what zoo says they compute.
 
     VENV/bin/python formats/conventions/interop.py ZOO [PART ...]
 
-PART is any of `efficientnet minilm-tf1 tf1-adam mobilenet-keras keras-model` (default: all). Needs torch,
-torchvision, timm, transformers, keras (TensorFlow backend), tensorflow, PIL and
+PART is any of `efficientnet minilm-tf1 tf1-adam mobilenet-keras keras-model minilm-torch-nn` (default:
+all). Needs torch, torchvision, timm, transformers, keras (TensorFlow backend), tensorflow, PIL and
 efficientnet_lite_pytorch (`pip install --no-deps efficientnet-lite-pytorch==0.1.0`); reads the
 real files from assets/ (`make assets`). Exits 1 if a check fails.
 
@@ -26,6 +26,11 @@ real files from assets/ (`make assets`). Exits 1 if a check fails.
                    PyTorch's logits and top-5 on flower.jpg; ResNet50, MobileNetV3 Large/Small,
                    VGG16 (torchvision) and MobileNetV1 (timm) with random weights likewise; and a
                    keras.applications MobileNetV2 → .keras still computes Keras's own function.
+  minilm-torch-nn  the real all-MiniLM-L6-v2 → pytorch-transformer (.pth): loads with strict=True
+                   into the Hugging Face embeddings and pooler around a torch.nn.TransformerEncoder
+                   (pytorch-transformer/generate.py's module, layer_norm_eps=1e-12), whose last
+                   hidden state on the five MiniLM sentences equals BertModel.from_pretrained on
+                   the original folder; converted back to Hugging Face, every tensor bit-exact.
 """
 import json
 import os
@@ -233,7 +238,45 @@ def part_keras_model(work):
     check(distance <= 1e-4, f"a keras.applications MobileNetV2 → .keras computes what Keras's own model does (max |Δ| {distance:.1e})")
 
 
-PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "tf1-adam": part_tf1_adam, "mobilenet-keras": part_mobilenet_keras, "keras-model": part_keras_model}
+def part_minilm_torch_nn(work):
+    import importlib.util
+    from transformers import BertModel, BertTokenizer
+    spec = importlib.util.spec_from_file_location("pytorch_transformer", os.path.join(HERE, "pytorch-transformer", "generate.py"))
+    generator = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generator)
+    folder = os.path.join(ASSETS, "all-MiniLM-L6-v2")
+    source = os.path.join(folder, "model.safetensors")
+    target = os.path.join(work, "minilm_torch_nn.pth")
+    print(zoo("convert", source, target, "--to", "pytorch-transformer"), end="")
+    state = torch.load(target, weights_only=True)
+    check("encoder.layers.0.self_attn.in_proj_weight" in state and list(state["encoder.layers.0.self_attn.in_proj_weight"].shape) == [3 * 384, 384],
+          "MiniLM's attention fused into in_proj_weight [1152, 384]")
+    tokenizer = BertTokenizer(tokenizer_file=os.path.join(folder, "tokenizer.json"))
+    batch = tokenizer(generator.engine.MINILM_SENTENCES, padding="longest", return_tensors="pt")
+    reference = BertModel.from_pretrained(folder).eval()
+    with torch.no_grad():
+        expected = reference(**batch).last_hidden_state
+    valid = batch["attention_mask"].bool()
+    for label, options in [("layer_norm_eps=1e-12", {}), ("torch's default layer_norm_eps=1e-5", {"layer_norm_eps": 1e-5})]:
+        module = generator.TorchEncoder("minilm_l6_h384", **options).eval()
+        result = module.load_state_dict(state, strict=True)
+        check(not result.missing_keys and not result.unexpected_keys, f"zoo's file loads into the torch.nn module ({label}) with strict=True")
+        with torch.no_grad():
+            hidden, _ = module(batch["input_ids"], batch["attention_mask"], batch["token_type_ids"])
+        distance = max_abs(hidden[valid], expected[valid])
+        if options:
+            print(f"     with {label}: max |Δ| {distance:.2e} from BertModel")
+        else:
+            check(distance <= 1e-4, f"torch.nn.TransformerEncoder on zoo's file = BertModel on the original folder: "
+                                    f"{int(valid.sum())} tokens of {len(valid)} sentences, max |Δ| {distance:.2e}")
+    back = os.path.join(work, "minilm_torch_nn_hf")
+    print(zoo("convert", target, back, "--to", "huggingface"), end="")
+    check(same_tensors(source, os.path.join(back, "model.safetensors"), ignore=("embeddings.position_ids",)),
+          "MiniLM → pytorch-transformer .pth → Hugging Face: every tensor bit-exact")
+
+
+PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "tf1-adam": part_tf1_adam, "mobilenet-keras": part_mobilenet_keras,
+         "keras-model": part_keras_model, "minilm-torch-nn": part_minilm_torch_nn}
 
 if __name__ == "__main__":
     ZOO = os.path.abspath(sys.argv[1])

@@ -23,13 +23,15 @@ public enum Convention: String, CaseIterable, Sendable, Codable, CustomStringCon
     case lukemelas
     /// KerasHub backbones (`BertBackbone`…) saved as Keras 3 `.weights.h5`.
     case kerasHub = "keras-hub"
+    /// The encoders with `torch.nn.TransformerEncoder` layers: fused `in_proj_weight` attention.
+    case pytorchTransformer = "pytorch-transformer"
 
     public var description: String { rawValue }
 
     /// The output format a file in this convention is normally written as.
     public var defaultFormat: OutputFormat {
         switch self {
-        case .torchvision, .timm, .lukemelas: .pytorch
+        case .torchvision, .timm, .lukemelas, .pytorchTransformer: .pytorch
         case .keras: .kerasH5
         case .keras3, .kerasHub: .kerasWeights
         case .huggingface, .huggingfacePrefixed: .safetensors
@@ -47,6 +49,7 @@ public enum Convention: String, CaseIterable, Sendable, Codable, CustomStringCon
         case .tf1BERT: TF1BERTNaming()
         case .lukemelas: LukemelasNaming()
         case .kerasHub: KerasHubNaming()
+        case .pytorchTransformer: PyTorchTransformerNaming()
         }
     }
 
