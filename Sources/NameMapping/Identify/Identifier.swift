@@ -70,6 +70,20 @@ public enum Identifier {
             wrappers: wrappers(reader, prefix: best?.prefix ?? ""), extras: extras)
     }
 
+    /// The best reading of `reader` (restricted to `model` / `convention` when given), or why there
+    /// is none: where `zoo verify`, `zoo convert --to` and `zoo run` start.
+    public static func bestReading(
+        _ reader: CheckpointReader, model: String? = nil, convention: Convention? = nil
+    ) throws -> (identification: Identification, reading: Candidate) {
+        if let model, Registry.model(named: model) == nil { throw MappingError.unknownModel(model) }
+        let identification = identify(reader, model: model, convention: convention)
+        guard let reading = identification.best, !reading.matched.isEmpty else {
+            let wanted = [model, convention?.rawValue].compactMap { $0 }.joined(separator: " in ")
+            throw MappingError.unidentified(file: reader.path, reason: "no tensor matches \(wanted.isEmpty ? "any registry model" : wanted)")
+        }
+        return (identification, reading)
+    }
+
     private struct Pair: Hashable {
         let layout: Int
         let prefix: String
