@@ -61,7 +61,13 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
+        // A named model's task is checked before the weights are read.
+        if let model {
+            guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)") }
+            try checkInputs(for: registered)
+        }
         let runner = try ModelRunner(weights: weights, model: model, convention: convention, batch: batch)
+        try checkInputs(for: runner.model)
         let reading = runner.reading, name = reading.model
         if !runner.differences.isEmpty {
             Self.note("note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
@@ -73,10 +79,8 @@ struct Run: ParsableCommand {
         }
         let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
-            guard runner.model.task == "text" else { throw ValidationError("\(name) takes images, not --text") }
             (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
-            guard runner.model.task == "image" else { throw ValidationError("\(name) takes text, not --image") }
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
             (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: name, weights: weights))
         }
@@ -86,6 +90,11 @@ struct Run: ParsableCommand {
             labels: Self.labels(count: runner.classCount, weights: weights), top: top)
         if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
         if let features { Self.note("features written to \(features)") }
+    }
+
+    private func checkInputs(for model: RegisteredModel) throws {
+        if images.isEmpty && model.task != "text" { throw ValidationError("\(model.name) takes images, not --text") }
+        if !images.isEmpty && model.task != "image" { throw ValidationError("\(model.name) takes text, not --image") }
     }
 
     private static func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
