@@ -7,11 +7,12 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on images or text: top-k classes, text embeddings, or features for later use.",
         discussion: """
-            The weights may use any convention zoo names (\(Convention.allCases.map(\.rawValue).joined(separator: ", ")), \
-            under a wrapper such as module.): the model, the convention and the head's size are identified from \
-            the file as `zoo identify` does (MODEL and --convention restrict that), and nothing needs renaming. \
-            The file runs as its convention computes the model: where that differs from the registry's graph \
-            (Keras's batch-norm ε and SAME padding, TF1 BERT's tanh GELU…) a note on stderr says what differs.
+            The weights may be in any convention zoo names (\(Convention.allCases.map(\.rawValue).joined(separator: ", ")) \
+            and under any wrapper prefix (module., module.pre., …); nothing needs renaming. The model, the \
+            convention and the head's size are identified from the file as `zoo identify` does; MODEL and \
+            --convention restrict the identification. The file runs as its convention computes the model: where \
+            that differs from the registry's graph (Keras's batch-norm ε and SAME padding, TF1 BERT's tanh \
+            GELU…), a note on stderr says what differs. A file without every tensor the model needs exits 6.
 
             Images (JPEG or PNG) are resized, cropped and normalised as the model card says for the \
             checkpoint (ImageNet's defaults where it is silent); a 1000-class head prints ImageNet's \
