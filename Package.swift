@@ -67,6 +67,6 @@ let package = Package(
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "TestSupport"]),
     ] + fuzzTargets
 )

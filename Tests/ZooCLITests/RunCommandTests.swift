@@ -1,3 +1,4 @@
+import CheckpointFormats
 import Foundation
 import TestSupport
 import Testing
@@ -85,6 +86,24 @@ import Testing
             #expect(keras.count == 1000 && distance > 1e-3, "\(file): max |Keras − torchvision| logit = \(distance)")
             print("\(URL(fileURLWithPath: file).lastPathComponent) vs the .pth on flower.jpg: max |Δ logit| = \(distance)")
         }
+    }
+
+    @Test("tensors that are not part of the model are ignored with a warning naming them",
+          .enabled(if: RealAssets.haveMobileNetV2AndPhotos, needsMobileNetV2))
+    func strayTensorsAreNamed() throws {
+        let folder = try TemporaryFolder()
+        let reader = try Checkpoint.open(RealAssets.mobileNetV2)
+        // The classifier's bias once more, as an auxiliary head's.
+        let bias = try #require(reader.tensors.first { $0.name == "classifier.1.bias" })
+        let path = folder.file("with-stray.safetensors")
+        let writer = try SafetensorsWriter(path: path, tensors: reader.tensors + [TensorInfo(name: "aux_head.bias", dtype: bias.dtype, shape: bias.shape)])
+        for info in reader.tensors + [bias] { try writer.append(reader.tensor(named: info.name)) }
+        _ = try writer.commit()
+        let china = RealAssets.photos + "/china.jpg"
+        let result = try Zoo.run("run", "--weights", path, "--image", china, "--json")
+        let original = try Self.report(Zoo.run("run", "--weights", RealAssets.mobileNetV2, "--image", china, "--json"))
+        #expect(Self.logits(try Self.report(result)) == Self.logits(original))
+        #expect(result.stderr.contains("warning: 1 tensor(s)") && result.stderr.contains("aux_head.bias"), "\(result.stderr)")
     }
 
     @Test("the real lukemelas EfficientNet-Lite0 and the imgsim ResNet-50 (module.pre., 768-way head) run without renaming")
