@@ -66,6 +66,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "Preprocessing", "TestSupport"]),
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "TestSupport"]),
+        .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "TestSupport"]),
     ] + fuzzTargets
 )

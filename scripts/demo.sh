@@ -91,6 +91,11 @@ if step "$zoo" verify "$work/mobilenet_v2_keras.h5" --check-outputs --against "$
 fi
 # A whole Keras model instead keeps torchvision's function (symmetric padding, ε 1e-5): same outputs.
 step "$zoo" convert "$mobilenet" "$work/mobilenet_v2.keras" --to keras3
+# zoo run reads any convention without renaming, and runs the file's own function: the Keras file as
+# Keras computes MobileNetV2 (a note on stderr says what differs; other classes than honeycomb), the
+# lukemelas EfficientNet-Lite0 as it is.
+step "$zoo" run --weights "$work/mobilenet_v2_keras.h5" --image "$images/flower.jpg" --top 3
+step "$zoo" run --weights "$torch/efficientnet-lite0-57934424.pth" --image "$images/flower.jpg" --top 3
 step "$zoo" convert "$model/model.safetensors" "$work/minilm_tf1.npz" --to tf1-bert
 step "$zoo" convert "$work/minilm_tf1.npz" "$work/minilm_hf" --to huggingface
 same_tensors "$model/model.safetensors" "$work/minilm_hf/model.safetensors" "MiniLM → TF1-BERT .npz → Hugging Face folder (but embeddings.position_ids, which transformers rebuilds)" embeddings.position_ids

@@ -2,34 +2,44 @@ import Architectures
 import CheckpointFormats
 import Engine
 import Foundation
+import NameMapping
 import Preprocessing
 
-/// A registry model with a checkpoint's weights, ready to classify images, embed text, or
-/// compute features: what `zoo run` does, as a library. The head's size is read from the
-/// checkpoint, so a fine-tuned 10-class head loads as well as the 1000-class one.
+/// A checkpoint's model, ready to classify images, embed text, or compute features: what
+/// `zoo run` does, as a library. The file is read in whatever convention it uses (torchvision,
+/// timm, Keras, lukemelas, TF1 BERT…, under any wrapper prefix) through the `Identifier` and a
+/// `MappedCheckpoint`, and run as that convention computes the model (Keras's batch-norm ε and
+/// SAME padding, TF1 BERT's tanh GELU…). The head's size is the file's, so a fine-tuned 10-class
+/// head runs as well as the 1000-class one.
 public struct ModelRunner {
+    /// How the file was read: model, convention, wrapper prefix, head, every tensor accounted for.
+    public let reading: Candidate
     public let model: RegisteredModel
+    /// The function the weights compute: the registry graph with the file's head and the
+    /// convention's differences applied (`ConventionLayout.conventionGraph`).
     public let graph: ModelGraph
     public let checkpoint: CheckpointReader
+    /// The canonical parameters, read from the file through its convention.
+    public let weights: MappedCheckpoint
     /// Samples per forward pass.
     public let batch: Int
 
-    public init(model: RegisteredModel, weights path: String, batch: Int = 8) throws {
-        self.model = model
+    /// Identifies `path` (restricted to `model` / `convention` when given) and prepares to run it;
+    /// throws when nothing matches or a tensor the model needs is missing or mis-shaped.
+    public init(weights path: String, model: String? = nil, convention: Convention? = nil, batch: Int = 8) throws {
         self.batch = batch
         checkpoint = try Checkpoint.open(path)
-        let published = model.graph
-        var classes: Int? = nil
-        if let head = published.classifier {
-            let name = published.nodes[head].name + ".weight"
-            classes = checkpoint.tensors.first { $0.name == name }?.shape.dims.first
-        } else if case .tokens = published.input, let head = checkpoint.tensors.first(where: { $0.name == "classifier.weight" }) {
-            classes = head.shape.dims.first
-        }
-        graph = model.build(classes)
+        reading = try Identifier.bestReading(checkpoint, model: model, convention: convention).reading
+        try reading.requireComplete(file: path)
+        self.model = Registry.model(named: reading.model)!
+        graph = reading.layout.conventionGraph
+        weights = MappedCheckpoint(reader: checkpoint, layout: reading.layout, prefix: reading.prefix)
     }
 
-    /// How many classes the checkpoint's head has (nil for a headless encoder).
+    /// How the file's function differs from the registry's model; empty when it is the same.
+    public var differences: [FunctionDifference] { reading.layout.differences }
+
+    /// How many classes the checkpoint's head has (nil for a headless model).
     public var classCount: Int? { graph.classifier.map { graph.nodes[$0].op.parameters[0].shape[0] } }
 
     /// Logits (`[images, classes]`) and penultimate features (`[images, features]`) of images
@@ -38,7 +48,7 @@ public struct ModelRunner {
         let size = preprocessing.crop
         let outputs = [graph.nodes[graph.featureNode].name] + (graph.classifier.map { [graph.nodes[$0].name] } ?? [])
         let plan = try ForwardPlan(
-            graph: graph, weights: CheckpointWeights(checkpoint), input: .image(channels: 3, size: size), batch: min(batch, images.count),
+            graph: graph, weights: weights, input: .image(channels: 3, size: size), batch: min(batch, images.count),
             outputs: outputs)
         let results = try plan.run(images: preprocessing.batch(images), count: images.count)
         return (results.count > 1 ? Self.rows(results[1], images.count) : nil, Self.rows(results[0], images.count))
@@ -54,7 +64,7 @@ public struct ModelRunner {
         let hidden = graph.nodes.first { $0.name == "first_token" }!.inputs[0]
         let outputs = [graph.nodes[hidden].name] + (graph.classifier.map { [graph.nodes[$0].name] } ?? [])
         let plan = try ForwardPlan(
-            graph: graph, weights: CheckpointWeights(checkpoint), input: .tokens(length: encoded.length), batch: min(batch, texts.count),
+            graph: graph, weights: weights, input: .tokens(length: encoded.length), batch: min(batch, texts.count),
             outputs: outputs)
         let results = try plan.run(tokens: tokens)
         let width = plan.outputShape(0)[1], length = encoded.length

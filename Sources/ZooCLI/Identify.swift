@@ -115,6 +115,12 @@ struct IdentificationReport: Encodable {
         extras = result.extras
     }
 
+    /// One line for a reading: `mobilenet_v2 in keras under 'module.', 1000-way head`.
+    static func summary(_ reading: Candidate) -> String {
+        "\(reading.model) in \(reading.convention)\(reading.prefix.isEmpty ? "" : " under '\(reading.prefix)'")"
+            + (reading.classes.map { ", \($0)-way head" } ?? ", headless")
+    }
+
     static func extrasSummary(_ extras: [ExtraTensor]) -> String {
         guard !extras.isEmpty else { return "none" }
         let counts = Dictionary(grouping: extras, by: \.kind).map { "\($0.value.count) \($0.key.rawValue)" }.sorted()

@@ -2,11 +2,18 @@ import ArgumentParser
 import Foundation
 import ModelZoo
 
-/// `zoo run MODEL --weights FILE (--image PATH… | --text "…"…)`: a forward pass on the CPU engine.
+/// `zoo run [MODEL] --weights FILE (--image PATH… | --text "…"…)`: a forward pass on the CPU engine.
 struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on images or text: top-k classes, text embeddings, or features for later use.",
         discussion: """
+            The weights may be in any convention zoo names (\(Convention.allCases.map(\.rawValue).joined(separator: ", ")) \
+            and under any wrapper prefix (module., module.pre., …); nothing needs renaming. The model, the \
+            convention and the head's size are identified from the file as `zoo identify` does; MODEL and \
+            --convention restrict the identification. The file runs as its convention computes the model: where \
+            that differs from the registry's graph (Keras's batch-norm ε and SAME padding, TF1 BERT's tanh \
+            GELU…), a note on stderr says what differs. A file without every tensor the model needs exits 6.
+
             Images (JPEG or PNG) are resized, cropped and normalised as the model card says for the \
             checkpoint (ImageNet's defaults where it is silent); a 1000-class head prints ImageNet's \
             labels. Text is tokenized with the vocab.txt (WordPiece) or vocab.json + merges.txt \
@@ -19,11 +26,14 @@ struct Run: ParsableCommand {
             \(ExitStatus.summary)
             """)
 
-    @Argument(help: "A registry model (zoo models list).")
-    var model: String
+    @Argument(help: "The registry model (zoo models list) (default: identified from the weights).")
+    var model: String?
 
-    @Option(help: "The checkpoint (any format zoo reads), named as the registry names its parameters.")
+    @Option(help: "The checkpoint: any format zoo reads, in any convention zoo names.")
     var weights: String
+
+    @Option(help: "The convention the weights use (default: identified).")
+    var convention: Convention?
 
     @Option(name: .customLong("image"), help: "An image to classify (repeat for a batch).")
     var images: [String] = []
@@ -52,26 +62,43 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        guard let registered = Registry.model(named: model) else {
-            throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)")
+        // A named model's task is checked before the weights are read.
+        if let model {
+            guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)") }
+            try checkInputs(for: registered)
         }
-        let runner = try ModelRunner(model: registered, weights: weights, batch: batch)
+        let runner = try ModelRunner(weights: weights, model: model, convention: convention, batch: batch)
+        try checkInputs(for: runner.model)
+        let reading = runner.reading, name = reading.model
+        if !runner.differences.isEmpty {
+            Self.note("note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
+                + "\(runner.differences.map(\.description).joined(separator: "; ")); running \(reading.convention)'s function")
+        }
+        if !reading.unexpected.isEmpty {
+            Self.note("warning: \(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
+                + reading.unexpected.prefix(5).joined(separator: ", ") + (reading.unexpected.count > 5 ? ", …" : ""))
+        }
         let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
-            guard registered.task == "text" else { throw ValidationError("\(model) takes images, not --text") }
             (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
-            guard registered.task == "image" else { throw ValidationError("\(model) takes text, not --image") }
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
-            (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: model, weights: weights))
+            (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: name, weights: weights))
         }
         try features.map { try Self.writeFeatures(featureRows, to: $0) }
         let report = RunReport(
-            inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
+            reading: reading, inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
             labels: Self.labels(count: runner.classCount, weights: weights), top: top)
-        if json { try printJSON(report) } else { print(report.text) }
-        if let features { FileHandle.standardError.write(Data("features written to \(features)\n".utf8)) }
+        if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
+        if let features { Self.note("features written to \(features)") }
     }
+
+    private func checkInputs(for model: RegisteredModel) throws {
+        if images.isEmpty && model.task != "text" { throw ValidationError("\(model.name) takes images, not --text") }
+        if !images.isEmpty && model.task != "image" { throw ValidationError("\(model.name) takes text, not --image") }
+    }
+
+    private static func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
     /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
     static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {
@@ -121,9 +148,12 @@ struct RunReport: Encodable {
         let embeddingNorm: Float?
     }
 
+    /// How the weights were read: model, convention, wrapper prefix, head, differences from the registry's graph.
+    let reading: IdentificationReport.Reading
     let entries: [Entry]
 
-    init(inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int) {
+    init(reading: Candidate, inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int) {
+        self.reading = .init(reading)
         entries = inputs.indices.map { index in
             let classes = logits.map { rows in
                 let row = rows[index], probabilities = softmax(row)

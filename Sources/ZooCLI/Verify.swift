@@ -51,7 +51,7 @@ struct Verify: ParsableCommand {
 
     private func printReport(_ result: Verification) {
         let r = result.reading
-        print("\(file): \(r.model) in \(r.convention)\(r.prefix.isEmpty ? "" : " under '\(r.prefix)'")\(r.classes.map { ", \($0)-way head" } ?? ", headless")")
+        print("\(file): \(IdentificationReport.summary(r))")
         printFields([
             ["matched", "\(r.matched.count)"],
             ["missing", list(r.missing)],
@@ -66,7 +66,7 @@ struct Verify: ParsableCommand {
         for measured in result.differences {
             print("\(measured.differences.map(\.description).joined(separator: " + ")): changes the \(describe(measured.effect))")
         }
-        if checkOutputs && result.differences.isEmpty && (r.missing.isEmpty && r.misshaped.isEmpty) {
+        if checkOutputs && result.differences.isEmpty && r.isComplete {
             print("\(r.convention) computes \(r.model) exactly as the registry's graph does")
         }
         print(result.passes ? "\nverified: every tensor accounted for" : "\nFAILED")

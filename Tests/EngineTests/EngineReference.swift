@@ -43,9 +43,3 @@ enum EngineReference {
         return stride(from: 0, to: flat.count, by: width).map { Array(flat[$0..<$0 + width]) }
     }
 }
-
-/// The largest absolute difference between two equally long arrays.
-func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "\(a.count) values against \(b.count)")
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
-}

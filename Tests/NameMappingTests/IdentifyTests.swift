@@ -26,6 +26,29 @@ import TestSupport
         #expect(result.runnerUp.map { $0.score < 0.9 } ?? true, "runner-up \(String(describing: result.runnerUp?.model)) too close")
     }
 
+    @Test("every registry model in every convention that names it is identified from its names and shapes alone, with its head or without")
+    func everyLayoutIsIdentifiedAsItself() throws {
+        var wrong: [String] = [], count = 0
+        for model in Registry.models {
+            for classes in [model.publishedClasses ?? 2, nil] {
+                for layout in Convention.allCases.compactMap({ $0.layout(of: model, graph: model.build(classes)) }) {
+                    count += 1
+                    let result = Identifier.identify(ListingReader(layout.tensors.map { TensorInfo(name: $0.name, dtype: $0.dtype, shape: try! Shape($0.shape)) }))
+                    // The same model, through a layout naming the same tensors (timm's ResNet is torchvision's; `bert.` read as a wrapper).
+                    let right = result.best.map { best in
+                        best.model == model.name && best.isComplete && best.unexpected.isEmpty && best.classes == classes
+                            && best.layout.tensors.map { best.prefix + $0.name } == layout.tensors.map(\.name)
+                    } ?? false
+                    if !right {
+                        wrong.append("\(model.name) in \(layout.convention) (\(classes.map { "\($0) classes" } ?? "headless")) read as "
+                            + (result.best.map { "\($0.model) in \($0.convention), \($0.classes.map { "\($0) classes" } ?? "headless")" } ?? "nothing"))
+                    }
+                }
+            }
+        }
+        #expect(wrong.isEmpty, "\(wrong.count) of \(count): \(wrong.joined(separator: "; "))")
+    }
+
     @Test func wrappersHeadsAndExtrasAreReported() throws {
         let weights = Checkpoints.canonical("mobilenet_v3_small", classes: 10)
         let extras: [(String, Tensor)] = [
@@ -88,4 +111,17 @@ import TestSupport
         #expect(result.best?.convention == .huggingfacePrefixed || result.best?.prefix == "bert.")
         #expect(result.runnerUp?.model == "bert_tiny_cased")
     }
+}
+
+/// A checkpoint's tensor list without data: what identification reads.
+private final class ListingReader: CheckpointReader, @unchecked Sendable {
+    let path = "listing"
+    let format = CheckpointFormat.safetensors
+    let tensors: [TensorInfo]
+    let metadata: [String: String] = [:]
+    let warnings: [String] = []
+
+    init(_ tensors: [TensorInfo]) { self.tensors = tensors }
+
+    func tensor(named name: String) throws -> Tensor { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
 }

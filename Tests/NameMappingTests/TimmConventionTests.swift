@@ -141,9 +141,3 @@ struct TimmConventionTests {
         #expect(top1("lukemelas", "flower.jpg") != top1("timm efficientnet_lite0 (symmetric padding), ε set", "flower.jpg"))
     }
 }
-
-/// The largest absolute difference between two equally long arrays.
-private func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
-    precondition(a.count == b.count, "\(a.count) values against \(b.count)")
-    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
-}

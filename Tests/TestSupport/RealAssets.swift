@@ -14,6 +14,7 @@ public enum RealAssets {
 
     public static var haveMobileNetV2AndPhotos: Bool { exists(mobileNetV2) && exists(photos + "/china.jpg") }
     public static var haveEfficientNetLite0AndPhotos: Bool { exists(efficientNetLite0) && exists(photos + "/flower.jpg") }
+    public static var haveImgsimResNet50AndPhotos: Bool { exists(imgsimResNet50) && exists(photos + "/flower.jpg") }
     public static var haveMiniLM: Bool { exists(miniLM + "/model.safetensors") }
 
     public static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }

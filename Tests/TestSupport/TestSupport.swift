@@ -34,6 +34,12 @@ public final class TemporaryFolder {
     deinit { try? FileManager.default.removeItem(atPath: path) }
 }
 
+/// The largest absolute difference between two equally long arrays (outputs against a reference).
+public func maxAbsoluteDifference(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "\(a.count) values against \(b.count)")
+    return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
+}
+
 extension Shape {
     /// A shape known to be valid in a test.
     public init(unchecked dims: [Int]) { self = try! Shape(dims) }

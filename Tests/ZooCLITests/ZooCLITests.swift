@@ -19,7 +19,9 @@ struct Zoo {
         return folder.appendingPathComponent("zoo")
     }()
 
-    static func run(_ arguments: String...) throws -> Result {
+    static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
+
+    static func run(arguments: [String]) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

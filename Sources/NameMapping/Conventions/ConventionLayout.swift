@@ -11,6 +11,12 @@ public struct MappedTensor: Sendable, Equatable {
     /// For the classifier's tensors, the axis that holds the number of classes (which a
     /// fine-tuned checkpoint changes); nil elsewhere.
     public let classAxis: Int?
+
+    /// Whether a file's tensor of shape `found` can be this one: the same shape, but for the
+    /// number of classes.
+    public func accepts(_ found: [Int]) -> Bool {
+        found.count == shape.count && zip(found, shape).enumerated().allSatisfy { $0.offset == classAxis || $0.element.0 == $0.element.1 }
+    }
 }
 
 /// A registry graph as one convention names it: every tensor of such a file with its shape, and

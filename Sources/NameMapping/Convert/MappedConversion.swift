@@ -73,13 +73,8 @@ public enum MappedConversion {
         _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> MappedConversionReport {
         try CheckpointConversion.refuseOverwritingSource(reader, output)
-        let identification = Identifier.identify(reader, model: options.sourceModel, convention: options.sourceConvention)
-        guard let source = identification.best, source.score > 0 else {
-            throw MappingError.unidentified(file: reader.path, reason: "no registry model's names occur in it")
-        }
-        guard source.missing.isEmpty, source.misshaped.isEmpty else {
-            throw MappingError.incomplete(file: reader.path, missing: source.missing, misshaped: source.misshaped.map(\.name))
-        }
+        let (identification, source) = try Identifier.bestReading(reader, model: options.sourceModel, convention: options.sourceConvention)
+        try source.requireComplete(file: reader.path)
         if !source.unexpected.isEmpty {
             throw MappingError.unmappedTensors(file: reader.path, names: source.unexpected, hint: "they are not part of \(source.model) in \(source.convention) (zoo verify lists them)")
         }

@@ -27,6 +27,14 @@ public struct Candidate: Sendable {
 
     public var model: String { layout.model }
     public var convention: Convention { layout.convention }
+
+    /// Every tensor of the layout is in the file with its shape: the weights can be computed with.
+    public var isComplete: Bool { missing.isEmpty && misshaped.isEmpty }
+
+    /// Throws `incomplete`, naming what is missing or mis-shaped in `file`, unless `isComplete`.
+    public func requireComplete(file: String) throws {
+        guard isComplete else { throw MappingError.incomplete(file: file, missing: missing, misshaped: misshaped.map(\.name)) }
+    }
 }
 
 /// What `zoo identify` says about a file.

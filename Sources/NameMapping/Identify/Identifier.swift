@@ -3,23 +3,32 @@ import CheckpointFormats
 import Tensors
 
 /// Says which registry model and convention a checkpoint is, from its tensor names and shapes
-/// alone: every file name votes for the (layout, wrapper prefix) pairs whose names it ends with,
-/// and the leading pairs are then scored tensor by tensor.
+/// alone: every file name votes for the (layout, wrapper prefix) pairs whose names it ends with
+/// (first counting the names whose shapes fit too), and the leading pairs are then scored tensor
+/// by tensor.
 public enum Identifier {
     /// Every registry model (with its published head, or a 2-way head for encoders) in every
-    /// convention that names it.
+    /// convention that names it; headless too where a convention names the headless model
+    /// otherwise than the headed one without its classifier (a KerasHub backbone's layers are at
+    /// the root of its file, a KerasHub classifier's under `bert_backbone`) or only headless
+    /// (KerasHub's DistilBERT).
     static let layouts: [ConventionLayout] = Registry.models.flatMap { model in
-        let graph = model.build(model.publishedClasses ?? 2)
-        return Convention.allCases.compactMap { $0.layout(of: model, graph: graph) }
+        let graph = model.build(model.publishedClasses ?? 2), bare = model.build(nil)
+        return Convention.allCases.flatMap { convention -> [ConventionLayout] in
+            let headed = convention.layout(of: model, graph: graph), headless = convention.layout(of: model, graph: bare)
+            let names = Set(headed?.tensors.map(\.name) ?? [])
+            let covered = headless?.tensors.allSatisfy { names.contains($0.name) } ?? true
+            return [headed, covered ? nil : headless].compactMap { $0 }
+        }
     }
 
-    /// Convention name → (layout, tensor) pairs that use it.
-    private static let index: [String: [Int]] = {
-        var index: [String: [Int]] = [:]
+    /// Convention name → the layouts that use it, with the tensor each one means by it.
+    private static let index: [String: [(layout: Int, tensor: MappedTensor)]] = {
+        var index: [String: [(layout: Int, tensor: MappedTensor)]] = [:]
         for (position, layout) in layouts.enumerated() {
-            for tensor in layout.tensors { index[tensor.name, default: []].append(position) }
+            for tensor in layout.tensors { index[tensor.name, default: []].append((position, tensor)) }
         }
-        return index.mapValues { Array(Set($0)).sorted() }
+        return index
     }()
 
     /// Identifies `reader`'s contents; `model` and `convention` restrict the candidates.
@@ -37,14 +46,20 @@ public enum Identifier {
             names[key] = info
         }
         // Votes: every suffix of a name that starts after a separator and is some layout's name.
-        var votes: [Pair: Int] = [:]
+        // Names whose shapes fit count first: a family's sizes (BERT tiny … large, VGG 11 … 19)
+        // share most names, and the generic ones of Keras 3 files (`layers/dense/vars/0`) are
+        // shared by every model.
+        var votes: [Pair: Votes] = [:]
         for key in order {
             var starts = [key.startIndex]
             for index in key.indices where key[index] == "." || key[index] == "/" { starts.append(key.index(after: index)) }
+            let shape = names[key]!.shape.dims
             for start in starts {
                 guard let hits = index[String(key[start...])] else { continue }
                 let prefix = String(key[..<start])
-                for layout in hits where allowed(layouts[layout], model, convention) { votes[Pair(layout: layout, prefix: prefix), default: 0] += 1 }
+                for hit in hits where allowed(layouts[hit.layout], model, convention) {
+                    votes[Pair(layout: hit.layout, prefix: prefix), default: Votes()].count(fitting: hit.tensor.accepts(shape))
+                }
             }
         }
         let leading = votes.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key.layout < $1.key.layout }.prefix(12)
@@ -70,9 +85,36 @@ public enum Identifier {
             wrappers: wrappers(reader, prefix: best?.prefix ?? ""), extras: extras)
     }
 
+    /// The best reading of `reader` (restricted to `model` / `convention` when given), or why there
+    /// is none: where `zoo verify`, `zoo convert --to` and `zoo run` start.
+    public static func bestReading(
+        _ reader: CheckpointReader, model: String? = nil, convention: Convention? = nil
+    ) throws -> (identification: Identification, reading: Candidate) {
+        if let model, Registry.model(named: model) == nil { throw MappingError.unknownModel(model) }
+        let identification = identify(reader, model: model, convention: convention)
+        guard let reading = identification.best, !reading.matched.isEmpty else {
+            let wanted = [model, convention?.rawValue].compactMap { $0 }.joined(separator: " in ")
+            throw MappingError.unidentified(file: reader.path, reason: "no tensor matches \(wanted.isEmpty ? "any registry model" : wanted)")
+        }
+        return (identification, reading)
+    }
+
     private struct Pair: Hashable {
         let layout: Int
         let prefix: String
+    }
+
+    /// A pair's votes: names whose shapes fit, then all names, in that order of importance.
+    private struct Votes: Comparable {
+        var fitting = 0
+        var named = 0
+
+        mutating func count(fitting fits: Bool) {
+            named += 1
+            if fits { fitting += 1 }
+        }
+
+        static func < (a: Votes, b: Votes) -> Bool { (a.fitting, a.named) < (b.fitting, b.named) }
     }
 
     private static func allowed(_ layout: ConventionLayout, _ model: String?, _ convention: Convention?) -> Bool {
@@ -94,12 +136,8 @@ public enum Identifier {
             }
             used.insert(prefix + tensor.name)
             let found = info.shape.dims
-            var expected = tensor.shape
-            if let axis = tensor.classAxis, found.count == expected.count {
-                expected[axis] = found[axis]
-                classes = found[axis]
-            }
-            if found == expected { matched.append(tensor.name) } else { misshaped.append(.init(name: tensor.name, expected: tensor.shape, found: found)) }
+            if let axis = tensor.classAxis, found.count == tensor.shape.count { classes = found[axis] }
+            if tensor.accepts(found) { matched.append(tensor.name) } else { misshaped.append(.init(name: tensor.name, expected: tensor.shape, found: found)) }
         }
         // A classifier half present is missing, not a headless file.
         if classifierMissing > 0 && classifierMissing < classifierCount {

@@ -25,7 +25,7 @@ public struct Verification: Sendable {
     /// Nothing missing, mis-shaped, of the wrong dtype or unaccounted for, and (when compared)
     /// the same outputs as the other checkpoint.
     public var passes: Bool {
-        reading.missing.isEmpty && reading.misshaped.isEmpty && reading.unexpected.isEmpty && wrongDType.isEmpty
+        reading.isComplete && reading.unexpected.isEmpty && wrongDType.isEmpty
             && (against?.isEquivalent ?? true)
     }
 }
@@ -44,11 +44,7 @@ public enum Verifier {
         _ reader: CheckpointReader, model: String? = nil, convention: Convention? = nil,
         checkOutputs: Bool = false, against: CheckpointReader? = nil
     ) throws -> Verification {
-        if let model, Registry.model(named: model) == nil { throw MappingError.unknownModel(model) }
-        let identification = Identifier.identify(reader, model: model, convention: convention)
-        guard let reading = identification.best, !reading.matched.isEmpty else {
-            throw MappingError.unidentified(file: reader.path, reason: "no tensor matches \([model, convention?.rawValue].compactMap { $0 }.joined(separator: " in ").nonEmpty ?? "any registry model")")
-        }
+        let (identification, reading) = try Identifier.bestReading(reader, model: model, convention: convention)
         let weights = MappedCheckpoint(reader: reader, layout: reading.layout, prefix: reading.prefix)
         let wrong = reading.layout.tensors.compactMap { tensor -> Verification.WrongDType? in
             guard let info = weights.fileTensor(of: tensor.name) else { return nil }
@@ -58,14 +54,12 @@ public enum Verifier {
         }
         var comparison: OutputComparison?
         var measured: [MeasuredDifference] = []
-        let complete = reading.missing.isEmpty && reading.misshaped.isEmpty && wrong.isEmpty
+        let complete = reading.isComplete && wrong.isEmpty
         if checkOutputs && complete {
             let own = reading.layout.conventionGraph
             if let against {
                 let other = try verify(against, model: reading.model)
-                guard other.reading.missing.isEmpty && other.reading.misshaped.isEmpty else {
-                    throw MappingError.incomplete(file: against.path, missing: other.reading.missing, misshaped: other.reading.misshaped.map(\.name))
-                }
+                try other.reading.requireComplete(file: against.path)
                 let otherWeights = MappedCheckpoint(reader: against, layout: other.reading.layout, prefix: other.reading.prefix)
                 comparison = try OutputComparison.compare(
                     reference: (other.reading.layout.conventionGraph, otherWeights), candidate: (own, weights))
@@ -86,8 +80,4 @@ public enum Verifier {
                 effect: try OutputComparison.compare(reference: (layout.graph, weights), candidate: (layout.graph.applying(set), weights)))
         }
     }
-}
-
-extension String {
-    var nonEmpty: String? { isEmpty ? nil : self }
 }
