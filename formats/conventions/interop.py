@@ -24,7 +24,6 @@ real files from assets/ (`make assets`). Exits 1 if a check fails.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -39,7 +38,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ASSETS = os.path.join(ROOT, "assets")
 sys.path.insert(0, os.path.dirname(HERE))
-from fixturelib import Checker  # noqa: E402 - formats/fixturelib.py, found through the path above
+from fixturelib import Checker, load_generator, max_abs, zoo_output, zoo_tensors  # noqa: E402 - formats/fixturelib.py, found through the path above
 
 torch.set_num_threads(2)
 CHECKER = None  # the run's Checker, made in main
@@ -50,10 +49,7 @@ def check(ok, what):
 
 
 def zoo(*arguments):
-    result = subprocess.run([ZOO, *arguments], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"zoo {' '.join(arguments)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    return result.stdout
+    return zoo_output(ZOO, *arguments)
 
 
 def imagenet_input(size=224, crop=224):
@@ -65,10 +61,6 @@ def imagenet_input(size=224, crop=224):
         transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
     ])
     return pipeline(image).unsqueeze(0)
-
-
-def max_abs(a, b):
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
 
 def top5(logits):
@@ -95,7 +87,7 @@ def part_efficientnet(work):
 def same_tensors(a, b, ignore=()):
     """Every tensor of `a` but those named in `ignore` is in `b` with the same name, dtype, shape
     and CRC-32, and `b` has nothing else."""
-    listing = lambda path: json.loads(zoo("inspect", path, "--checksum", "--json"))[0]["tensors"]
+    listing = lambda path: zoo_tensors(ZOO, path, "--checksum")
     key = lambda t: (t["name"], t["dtype"], tuple(t["shape"]), t["crc32"])
     return sorted(k for k in map(key, listing(a)) if k[0] not in ignore) == sorted(map(key, listing(b)))
 
@@ -117,11 +109,8 @@ def part_minilm_tf1(work):
 
 
 def part_tf1_adam(work):
-    import importlib.util
-    from transformers import BertConfig, BertModel
-    spec = importlib.util.spec_from_file_location("encoders", os.path.join(HERE, "encoders", "generate.py"))
-    encoders = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(encoders)
+    from transformers import BertModel
+    encoders = load_generator("conventions/encoders")
     prefix = os.path.join(work, "tf1", "model.ckpt")
     encoders.write_tf1_checkpoint(prefix, "bert_tiny_uncased")
     folder = os.path.join(work, "tf1_hf")
