@@ -59,6 +59,19 @@ import TestSupport
         #expect(best.unexpected == ["stray.weight"])
     }
 
+    @Test("a headless model's names are the headed ones less the head, but in the conventions that name a backbone apart")
+    func headlessNamesAreTheHeadedOnesLessTheHead() {
+        for model in Registry.models {
+            let headed = model.build(model.publishedClasses ?? 2), headless = model.build(nil)
+            for convention in Convention.allCases {
+                guard let bare = convention.layout(of: model, graph: headless) else { continue }
+                let names = Set(convention.layout(of: model, graph: headed)?.tensors.map(\.name) ?? [])
+                #expect(Set(bare.tensors.map(\.name)).isSubset(of: names) != convention.namesBackboneApart,
+                        "\(model.name) in \(convention): Identifier must \(convention.namesBackboneApart ? "not " : "")flag it")
+            }
+        }
+    }
+
     @Test func casedAndUncasedEncodersAreToldApartByShape() throws {
         let uncased = Registry.model(named: "bert_tiny_uncased")!.build(nil).parameters
         let path = try Checkpoints.write(

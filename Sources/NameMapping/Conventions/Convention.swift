@@ -50,6 +50,11 @@ public enum Convention: String, CaseIterable, Sendable, Codable, CustomStringCon
         }
     }
 
+    /// Whether a headless model's names differ from the headed model's beyond the head: KerasHub
+    /// saves a backbone alone as `layers/…` but nests it under a task model
+    /// (`layers/bert_backbone/layers/…`), and names a DistilBERT backbone only headless.
+    var namesBackboneApart: Bool { self == .kerasHub }
+
     /// How files in this convention name `model`'s graph `graph`, or nil when the convention
     /// has no name for it (Keras applications have no EfficientNet-Lite, timm no BERT).
     public func layout(of model: RegisteredModel, graph: ModelGraph) -> ConventionLayout? {

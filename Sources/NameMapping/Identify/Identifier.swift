@@ -7,10 +7,14 @@ import Tensors
 /// and the leading pairs are then scored tensor by tensor.
 public enum Identifier {
     /// Every registry model (with its published head, or a 2-way head for encoders) in every
-    /// convention that names it.
+    /// convention that names it; and headless in the conventions that name a backbone apart
+    /// (`Convention.namesBackboneApart`), since there a headless file's names are not the headed
+    /// ones less the head.
     static let layouts: [ConventionLayout] = Registry.models.flatMap { model in
         let graph = model.build(model.publishedClasses ?? 2)
-        return Convention.allCases.compactMap { $0.layout(of: model, graph: graph) }
+        let headed = Convention.allCases.compactMap { $0.layout(of: model, graph: graph) }
+        let headless = Convention.allCases.filter(\.namesBackboneApart).compactMap { $0.layout(of: model, graph: model.build(nil)) }
+        return headed + headless
     }
 
     /// Convention name → (layout, tensor) pairs that use it.
