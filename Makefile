@@ -100,17 +100,20 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
-# torchvision, timm, transformers and the lukemelas EfficientNet-Lite package): ~3 GB.
-$(VENV)/.interop-packages-2: $(VENV)/bin/python
+# torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): ~3 GB. KerasHub without
+# its dependencies: they would replace tensorflow-cpu by the full tensorflow wheel; what it imports comes with
+# keras and transformers.
+$(VENV)/.interop-packages-3: $(VENV)/bin/python
 	$(VENV)/bin/pip install -q torch torchvision timm transformers h5py tensorflow-cpu keras pillow
 	$(VENV)/bin/pip install -q --no-deps efficientnet-lite-pytorch==0.1.0
+	$(VENV)/bin/pip install -q --no-deps keras-hub==0.32.0
 	touch $@
 
 ## interop: the real libraries read back what zoo writes, and read what zoo reads (fixture generators'
 ## --readback mode): safetensors, NumPy, torch.load(weights_only=True), h5py + Keras load_weights, TensorFlow;
-## then the real checkpoints converted between conventions load and compute in timm, transformers and Keras
-## (formats/conventions/interop.py).
-interop: build assets $(VENV)/.interop-packages-2
+## then the real checkpoints converted between conventions load and compute in timm, transformers, Keras and
+## KerasHub (formats/conventions/interop.py).
+interop: build assets $(VENV)/.interop-packages-3
 	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/pytorch/generate.py --readback .build/debug/zoo

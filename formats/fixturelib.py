@@ -1,9 +1,12 @@
-"""What the fixture generators formats/{safetensors,numpy,pytorch}/generate.py share:
-the expected.json record of an array, the malformed corpus with its cases.json, the readback
-checks against the zoo CLI, and the command line (no arguments: write; --readback ZOO: check).
+"""What the fixture generators under formats/ share: the expected.json record of an array, the
+malformed corpus with its cases.json, the checks (against the zoo CLI in readback runs), zoo's
+tensor listing, loading another generator as a module, and the command line (no arguments: write;
+--readback ZOO: check).
 """
 
 import contextlib
+import functools
+import importlib.util
 import json
 import math
 import os
@@ -14,6 +17,8 @@ import tempfile
 import zlib
 
 import numpy as np
+
+FORMATS = os.path.dirname(os.path.abspath(__file__))
 
 
 def le_bytes(a):
@@ -93,19 +98,58 @@ def scratch_copy(folder, names):
         yield tmp
 
 
-class Checker:
-    """One readback run: runs zoo in `cwd`, prints one line per check and counts the failures."""
+@functools.cache
+def load_generator(folder):
+    """formats/<folder>/generate.py as a module (once per process), for the helpers and
+    constants another generator reuses."""
+    spec = importlib.util.spec_from_file_location(os.path.basename(folder) + "_generate",
+                                                  os.path.join(FORMATS, folder, "generate.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
-    def __init__(self, zoo, cwd):
-        self.zoo = os.path.abspath(zoo)
+
+def max_abs(a, b):
+    """The largest absolute difference between two arrays, computed in float64."""
+    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+
+
+def zoo_output(zoo, *arguments):
+    """zoo's standard output for `arguments`; a non-zero exit stops the script with what zoo said."""
+    result = subprocess.run([zoo, *arguments], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise SystemExit(f"zoo {' '.join(arguments)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def zoo_tensors(zoo, path, *options):
+    """The tensors of `zoo inspect PATH --json OPTIONS` (dicts with name, shape, dtype, role, ...),
+    in the order zoo's reader lists the file."""
+    return json.loads(zoo_output(zoo, "inspect", path, "--json", *options))[0]["tensors"]
+
+
+class Checker:
+    """One run's checks: prints one line per check and counts the failures; a readback run also
+    runs zoo (`zoo`, optional otherwise) in `cwd`."""
+
+    def __init__(self, zoo=None, cwd=None):
+        self.zoo = os.path.abspath(zoo) if zoo else None
         self.cwd = cwd
         self.failures = 0
 
     def check(self, ok, what):
-        print(f"{'ok  ' if ok else 'FAIL'} {what}")
+        print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
         if not ok:
             self.failures += 1
         return ok
+
+    def small_folder(self, folder, limit):
+        """Checks that the files below `folder`, Python's __pycache__ left out, take fewer than
+        `limit` bytes (fixtures are kept small)."""
+        size = sum(os.path.getsize(os.path.join(path, f)) for path, _, files in os.walk(folder)
+                   if "__pycache__" not in path for f in files)
+        name = os.path.relpath(folder, os.path.dirname(FORMATS))
+        return self.check(size < limit, f"{name} is {size / 1e3:.0f} KB (limit {limit / 1e3:.0f} KB)")
 
     def info(self, what):
         print(f"info {what}")

@@ -48,6 +48,18 @@ struct EncoderConventionTests {
         }
     }
 
+    @Test("zoo identifies each file from its names and shapes: model, convention, head", arguments: fixtures)
+    func identified(_ fixture: String) throws {
+        let record = try Fixtures.json("conventions", fixture + ".json") as! [String: Any]
+        let result = Identifier.identify(try Listing(record["tensors"] as! [[String: Any]]))
+        let best = try #require(result.best, "\(fixture): not identified")
+        #expect(best.model == record["model"] as! String && best.convention.rawValue == record["convention"] as! String
+                    && best.classes == record["classes"] as? Int,
+                "\(fixture): read as \(best.model) in \(best.convention.rawValue), head \(String(describing: best.classes))")
+        #expect(best.missing.isEmpty && best.misshaped.isEmpty && best.unexpected.isEmpty && !result.isAmbiguous,
+                "\(fixture): \(best.missing.count) missing, \(best.misshaped.count) mis-shaped, \(best.unexpected.count) unexpected")
+    }
+
     @Test("TF1 BERT computes transformers' tanh-GELU BERT; the erf graph does not")
     func tf1Function() throws {
         let (convention, erfGraph) = try Self.run(.tf1BERT, "bert_tiny_uncased", reference: "encoders/tf1_bert_tiny_uncased.npz")
@@ -137,4 +149,26 @@ struct EncoderConventionTests {
         precondition(a.count == b.count, "\(a.count) values against \(b.count)")
         return zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1)) }
     }
+}
+
+/// A file's tensor list as a fixture records it (name, shape, dtype, role as zoo lists them):
+/// all that identification reads, without the file.
+final class Listing: CheckpointReader {
+    let path = "listing"
+    let format = CheckpointFormat.hdf5
+    let tensors: [TensorInfo]
+    let metadata: [String: String] = [:]
+    let warnings: [String] = []
+    let roles: [String: TensorRole]
+
+    init(_ entries: [[String: Any]]) throws {
+        tensors = try entries.map { entry in
+            TensorInfo(name: entry["name"] as! String, dtype: DType(rawValue: entry["dtype"] as! String)!,
+                       shape: try Shape((entry["shape"] as! [NSNumber]).map(\.intValue)))
+        }
+        roles = Dictionary(uniqueKeysWithValues: entries.map { ($0["name"] as! String, TensorRole(rawValue: $0["role"] as! String)!) })
+    }
+
+    func tensor(named name: String) throws -> Tensor { preconditionFailure("a listing holds no tensor data") }
+    func role(of name: String) -> TensorRole { roles[name]! }
 }

@@ -3,16 +3,22 @@ frameworks and compute what zoo says they compute.
 
     VENV/bin/python formats/conventions/interop.py ZOO [PART ...]
 
-PART is any of `efficientnet minilm-tf1 tf1-adam mobilenet-keras keras-model minilm-torch-nn` (default:
-all). Needs torch, torchvision, timm, transformers, keras (TensorFlow backend), tensorflow, PIL and
-efficientnet_lite_pytorch (`pip install --no-deps efficientnet-lite-pytorch==0.1.0`); reads the
-real files from assets/ (`make assets`). Exits 1 if a check fails.
+PART is any of `efficientnet minilm-tf1 minilm-keras-hub tf1-adam mobilenet-keras keras-model
+minilm-torch-nn` (default: all). Needs torch, torchvision, timm, transformers, keras (TensorFlow
+backend), tensorflow, PIL, efficientnet_lite_pytorch (`pip install --no-deps
+efficientnet-lite-pytorch==0.1.0`) and keras-hub (`pip install --no-deps keras-hub==0.32.0`); reads
+the real files from assets/ (`make assets`). Exits 1 if a check fails.
 
   efficientnet     the real lukemelas EfficientNet-Lite0 → timm names (.pth); loads in
                    timm.create_model("tf_efficientnet_lite0") with strict=True and gives the
                    lukemelas package's logits on flower.jpg.
   minilm-tf1       the real all-MiniLM-L6-v2 → Google's TF1-BERT names as .npz → Hugging Face
                    folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder.
+  minilm-keras-hub the real all-MiniLM-L6-v2 → KerasHub .weights.h5: keras_hub.models.BertBackbone
+                   (built by encoders/generate.py) loads it and, on formats/engine's five MiniLM
+                   sentences, gives transformers' BertModel outputs on the original folder with
+                   the tanh GELU zoo names (sequence_output and pooled_output within 1e-4; the
+                   source's erf GELU differs by more); → Hugging Face folder: every tensor bit-exact.
   tf1-adam         a TF1-BERT checkpoint (bert_tiny, tf.compat.v1 Saver, with Adam slots and
                    global_step) → Hugging Face folder with --drop-optimizer: from_pretrained
                    reports no missing or unexpected keys, and the folder's config keeps Google's
@@ -34,7 +40,6 @@ real files from assets/ (`make assets`). Exits 1 if a check fails.
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -49,7 +54,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 ASSETS = os.path.join(ROOT, "assets")
 sys.path.insert(0, os.path.dirname(HERE))
-from fixturelib import Checker  # noqa: E402 - formats/fixturelib.py, found through the path above
+from fixturelib import Checker, load_generator, max_abs, zoo_output, zoo_tensors  # noqa: E402 - formats/fixturelib.py, found through the path above
 
 torch.set_num_threads(2)
 CHECKER = None  # the run's Checker, made in main
@@ -60,10 +65,7 @@ def check(ok, what):
 
 
 def zoo(*arguments):
-    result = subprocess.run([ZOO, *arguments], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"zoo {' '.join(arguments)} failed ({result.returncode}):\n{result.stdout}{result.stderr}")
-    return result.stdout
+    return zoo_output(ZOO, *arguments)
 
 
 def imagenet_input(size=224, crop=224):
@@ -75,10 +77,6 @@ def imagenet_input(size=224, crop=224):
         transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
     ])
     return pipeline(image).unsqueeze(0)
-
-
-def max_abs(a, b):
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
 
 
 def top5(logits):
@@ -105,7 +103,7 @@ def part_efficientnet(work):
 def same_tensors(a, b, ignore=()):
     """Every tensor of `a` but those named in `ignore` is in `b` with the same name, dtype, shape
     and CRC-32, and `b` has nothing else."""
-    listing = lambda path: json.loads(zoo("inspect", path, "--checksum", "--json"))[0]["tensors"]
+    listing = lambda path: zoo_tensors(ZOO, path, "--checksum")
     key = lambda t: (t["name"], t["dtype"], tuple(t["shape"]), t["crc32"])
     return sorted(k for k in map(key, listing(a)) if k[0] not in ignore) == sorted(map(key, listing(b)))
 
@@ -126,12 +124,51 @@ def part_minilm_tf1(work):
     check(not info["missing_keys"] and not info["unexpected_keys"], f"BertModel.from_pretrained loads the folder ({info})")
 
 
+def part_minilm_keras_hub(work):
+    from transformers import BertModel, BertTokenizer
+    encoders = load_generator("conventions/encoders")  # imports TensorFlow and KerasHub (after torch, above)
+    folder = os.path.join(ASSETS, "all-MiniLM-L6-v2")
+    source = os.path.join(folder, "model.safetensors")
+    target = os.path.join(work, "minilm.weights.h5")
+    report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json"))
+    print(f"     zoo: {report['targetDifferences']}; outputs max |Δ| {report['outputs']['maxAbsoluteDifference']:.2e} on its fixed input")
+    check(not report["sameFunction"] and any("tanh" in d for d in report["targetDifferences"]),
+          "zoo says KerasHub's BERT computes a different function: its GELU is the tanh approximation")
+    backbone, _ = encoders.keras_hub_model("minilm_l6_h384")
+    config = json.load(open(os.path.join(folder, "config.json")))
+    built = backbone.get_config()
+    check([built[k] for k in ("vocabulary_size", "num_layers", "num_heads", "hidden_dim", "intermediate_dim", "max_sequence_length", "num_segments")]
+          == [config[k] for k in ("vocab_size", "num_hidden_layers", "num_attention_heads", "hidden_size", "intermediate_size",
+                                  "max_position_embeddings", "type_vocab_size")],
+          "keras_hub.models.BertBackbone built with the real file's config.json")
+    backbone.load_weights(target)
+    tokenizer = BertTokenizer(tokenizer_file=os.path.join(folder, "tokenizer.json"))
+    batch = tokenizer(load_generator("engine").MINILM_SENTENCES, padding="longest", return_tensors="np")
+    outputs = backbone({"token_ids": batch["input_ids"].astype(np.int32), "padding_mask": batch["attention_mask"].astype(np.int32),
+                        "segment_ids": batch["token_type_ids"].astype(np.int32)})
+    real = batch["attention_mask"].astype(bool)  # the tokens; padding's outputs are nobody's
+    keras_sequence, keras_pooled = np.asarray(outputs["sequence_output"])[real], np.asarray(outputs["pooled_output"])
+    distances = {}
+    for act in ("gelu_new", "gelu"):
+        model = BertModel.from_pretrained(folder, hidden_act=act).eval()
+        with torch.no_grad():
+            reference = model(**{k: torch.from_numpy(v) for k, v in batch.items()})
+        distances[act] = (max_abs(keras_sequence, reference.last_hidden_state.numpy()[real]),
+                          max_abs(keras_pooled, reference.pooler_output.numpy()))
+        print(f"     KerasHub on zoo's file vs transformers' BertModel on the original folder, hidden_act={act!r}: max |Δ| "
+              f"sequence_output {distances[act][0]:.2e}, pooled_output {distances[act][1]:.2e} ({len(real)} sentences, {int(real.sum())} tokens)")
+    check(max(distances["gelu_new"]) <= 1e-4, "BertBackbone.load_weights reads zoo's .weights.h5 and computes transformers' BERT with the tanh "
+                                             f"GELU zoo names within 1e-4 (sequence {distances['gelu_new'][0]:.1e}, pooled {distances['gelu_new'][1]:.1e})")
+    check(max(distances["gelu"]) > 1e-4, f"… and differs from the source's own erf-GELU function, as zoo says ({max(distances['gelu']):.1e})")
+    back = os.path.join(work, "minilm_back")
+    print(zoo("convert", target, back, "--to", "huggingface"), end="")
+    check(same_tensors(source, os.path.join(back, "model.safetensors"), ignore=("embeddings.position_ids",)),
+          "MiniLM → KerasHub .weights.h5 → Hugging Face: every tensor bit-exact")
+
+
 def part_tf1_adam(work):
-    import importlib.util
-    from transformers import BertConfig, BertModel
-    spec = importlib.util.spec_from_file_location("encoders", os.path.join(HERE, "encoders", "generate.py"))
-    encoders = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(encoders)
+    from transformers import BertModel
+    encoders = load_generator("conventions/encoders")
     prefix = os.path.join(work, "tf1", "model.ckpt")
     encoders.write_tf1_checkpoint(prefix, "bert_tiny_uncased")
     folder = os.path.join(work, "tf1_hf")
@@ -239,11 +276,8 @@ def part_keras_model(work):
 
 
 def part_minilm_torch_nn(work):
-    import importlib.util
     from transformers import BertModel, BertTokenizer
-    spec = importlib.util.spec_from_file_location("pytorch_transformer", os.path.join(HERE, "pytorch-transformer", "generate.py"))
-    generator = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(generator)
+    generator = load_generator("conventions/pytorch-transformer")
     folder = os.path.join(ASSETS, "all-MiniLM-L6-v2")
     source = os.path.join(folder, "model.safetensors")
     target = os.path.join(work, "minilm_torch_nn.pth")
@@ -275,8 +309,8 @@ def part_minilm_torch_nn(work):
           "MiniLM → pytorch-transformer .pth → Hugging Face: every tensor bit-exact")
 
 
-PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "tf1-adam": part_tf1_adam, "mobilenet-keras": part_mobilenet_keras,
-         "keras-model": part_keras_model, "minilm-torch-nn": part_minilm_torch_nn}
+PARTS = {"efficientnet": part_efficientnet, "minilm-tf1": part_minilm_tf1, "minilm-keras-hub": part_minilm_keras_hub, "tf1-adam": part_tf1_adam,
+         "mobilenet-keras": part_mobilenet_keras, "keras-model": part_keras_model, "minilm-torch-nn": part_minilm_torch_nn}
 
 if __name__ == "__main__":
     ZOO = os.path.abspath(sys.argv[1])

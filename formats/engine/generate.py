@@ -36,7 +36,6 @@ import bz2
 import copy
 import csv
 import hashlib
-import importlib.util
 import io
 import json
 import math
@@ -55,18 +54,11 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 OUTPUTS = os.path.join(HERE, "outputs")
 CACHE = "/tmp/zoo-engine-fixtures"
 sys.path.insert(0, os.path.dirname(HERE))
-import fixturelib  # noqa: E402 - formats/fixturelib.py, found through the path above
-from fixturelib import describe, dump_json, le_bytes  # noqa: E402
+from fixturelib import Checker, describe, dump_json, le_bytes, load_generator  # noqa: E402 - formats/fixturelib.py, found through the path above
 
 torch.set_num_threads(2)
-FAILURES = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
+CHECKER = Checker()
+check = CHECKER.check
 
 
 # ---------------------------------------------------------------------------------------------
@@ -215,15 +207,8 @@ def f32_bits(v):
 # ---------------------------------------------------------------------------------------------
 # Models and inputs.
 
-def architectures_module():
-    spec = importlib.util.spec_from_file_location("architectures_generate", os.path.join(ROOT, "formats", "architectures", "generate.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def all_models():
-    arch = architectures_module()
+    arch = load_generator("architectures")
     for family in (arch.torchvision_models, arch.timm_models, arch.transformers_models):
         for name, model, library, _ in family():
             yield name, model, library, family is arch.transformers_models
@@ -1094,15 +1079,6 @@ PARTS = {"vectors": part_vectors, "synthetic": part_synthetic, "photos": part_ph
          "tokenizers": part_tokenizers}
 
 
-def folder_size():
-    total = 0
-    for folder, _, files in os.walk(HERE):
-        if "__pycache__" in folder:
-            continue
-        total += sum(os.path.getsize(os.path.join(folder, f)) for f in files)
-    return total
-
-
 def main():
     parts = sys.argv[1:] or list(PARTS)
     unknown = [p for p in parts if p not in PARTS]
@@ -1112,10 +1088,8 @@ def main():
     for part in parts:
         print(f"== {part}", flush=True)
         PARTS[part]()
-    size = folder_size()
-    check(size < 2.5e6, f"formats/engine is {size / 1e6:.2f} MB")
-    print(f"{len(FAILURES)} failed check(s)" if FAILURES else "all checks passed")
-    return 1 if FAILURES else 0
+    CHECKER.small_folder(HERE, 2.5e6)
+    return CHECKER.summary()
 
 
 if __name__ == "__main__":

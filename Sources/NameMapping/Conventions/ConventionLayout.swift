@@ -49,6 +49,7 @@ struct LayoutBuilder {
     private let parameters: [String: GraphParameter]
     private let classifier: Int?
     private var tensors: [MappedTensor] = []
+    private var names: Set<String> = []
     private var imports: [String: TensorExpression] = [:]
 
     init(_ convention: Convention, _ model: RegisteredModel, _ graph: ModelGraph) {
@@ -111,7 +112,7 @@ struct LayoutBuilder {
     }
 
     private mutating func append(_ tensor: MappedTensor) {
-        precondition(!tensors.contains { $0.name == tensor.name }, "\(convention) names two tensors '\(tensor.name)' in \(graph.name)")
+        precondition(names.insert(tensor.name).inserted, "\(convention) names two tensors '\(tensor.name)' in \(graph.name)")
         tensors.append(tensor)
     }
 

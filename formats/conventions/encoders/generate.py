@@ -25,11 +25,8 @@ Files (README.md says more):
 import argparse
 import ast
 import copy
-import importlib.util
-import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import zipfile
@@ -42,27 +39,15 @@ import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
+sys.path.insert(0, os.path.join(ROOT, "formats"))
+from fixturelib import Checker, describe, dump_json, load_generator, zoo_tensors  # noqa: E402 - formats/fixturelib.py, found through the path above
 
-
-def load(path, name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-engine = load("formats/engine/generate.py", "engine_generate")
-engine.architectures_module()  # timm, torchvision, transformers: before TensorFlow, whose LLVM (triton's) clashes otherwise
+engine = load_generator("engine")
+load_generator("architectures")  # timm, torchvision, transformers: before TensorFlow, whose LLVM (triton's) clashes otherwise
 import tensorflow as tf  # noqa: E402
 import keras_hub  # noqa: E402
-describe, dump_json = engine.describe, engine.dump_json
-FAILURES = []
-
-
-def check(ok, what):
-    print(("ok    " if ok else "FAIL  ") + what)
-    if not ok:
-        FAILURES.append(what)
+CHECKER = Checker()
+check = CHECKER.check
 
 
 # ---------------------------------------------------------------------------------------------
@@ -75,7 +60,7 @@ def hf_model(name, **overrides):
     """The transformers model of registry model `name` (formats/architectures' constructor), built
     again from its configuration with fields `overrides`."""
     if not CONFIGS:
-        for model_name, model, _, _ in engine.architectures_module().transformers_models():
+        for model_name, model, _, _ in load_generator("architectures").transformers_models():
             CONFIGS[model_name] = (type(model), model.config)
     cls, config = CONFIGS[name]
     config = copy.deepcopy(config)
@@ -97,8 +82,7 @@ def canonical_weights(name, classes=None):
 
 def zoo_listing(zoo, path):
     """[{name, shape, dtype, role}] in the order zoo's reader lists the file."""
-    out = subprocess.run([zoo, "inspect", path, "--json"], check=True, capture_output=True, text=True).stdout
-    return [{k: t[k] for k in ("name", "shape", "dtype", "role")} for t in json.loads(out)[0]["tensors"]]
+    return [{k: t[k] for k in ("name", "shape", "dtype", "role")} for t in zoo_tensors(zoo, path)]
 
 
 def with_records(listing, read):
@@ -351,9 +335,8 @@ def main():
         keras_hub_fixture(args.zoo, "minilm_l12_h384", None, outputs=False)
         keras_hub_fixture(args.zoo, "distilbert_base_uncased", None, outputs=True)
         print(f"tanh vs erf GELU, transformers bert_tiny_uncased: max |Δ| = {gap:.4g}")
-        size = sum(os.path.getsize(os.path.join(HERE, f)) for f in os.listdir(HERE))
-        check(size < 400_000, f"folder is small ({size} bytes)")
-    sys.exit(1 if FAILURES else 0)
+        CHECKER.small_folder(HERE, 400e3)
+    sys.exit(CHECKER.summary())
 
 
 if __name__ == "__main__":

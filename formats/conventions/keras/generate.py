@@ -20,10 +20,8 @@ from a model hub. README.md describes the files.
    difference from PyTorch's logits (formats/engine/outputs/<model>.npz, which the script first
    reproduces) that Keras's different function (batch-norm epsilon, padding, ResNet v1) causes.
 """
-import importlib.util
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -39,7 +37,11 @@ import keras  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 ENGINE = os.path.join(ROOT, "formats", "engine")
-FAILURES = []
+sys.path.insert(0, os.path.join(ROOT, "formats"))
+from fixturelib import Checker, load_generator, zoo_tensors  # noqa: E402 - formats/fixturelib.py, found through the path above
+
+CHECKER = Checker()
+check = CHECKER.check
 
 # registry name → keras.applications class
 MODELS = {
@@ -50,20 +52,6 @@ MODELS = {
 }
 # Models whose Keras logits are computed (small enough for the Swift engine test's time budget).
 NUMERIC = ["mobilenet_v2", "mobilenetv1_100", "mobilenet_v3_small", "mobilenet_v3_large", "resnet50"]
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def engine_generator():
-    spec = importlib.util.spec_from_file_location("engine_generate", os.path.join(ENGINE, "generate.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def keras_model(name, **options):
@@ -109,9 +97,9 @@ def keras3_tensors(path):
     return out
 
 
-def zoo_tensors(zoo, path):
-    listing = json.loads(subprocess.run([zoo, "inspect", path, "--json"], check=True, capture_output=True, text=True).stdout)
-    return [[t["name"], t["shape"]] for t in listing[0]["tensors"]]
+def zoo_pairs(zoo, path):
+    """[name, shape] of each tensor, as zoo inspect lists the file."""
+    return [[t["name"], t["shape"]] for t in zoo_tensors(zoo, path)]
 
 
 def dump_listing(path, record):
@@ -141,8 +129,8 @@ def part_listings(zoo):
             count = len(model.weights)
             check(len(record["keras"]) == count and len(record["keras3"]) == count, f"{name}: {count} tensors in both files")
             if zoo:
-                check(zoo_tensors(zoo, legacy) == record["keras"], f"{name}: zoo inspect lists the legacy .h5 the same")
-                check(zoo_tensors(zoo, weights) == record["keras3"], f"{name}: zoo inspect lists the .weights.h5 the same")
+                check(zoo_pairs(zoo, legacy) == record["keras"], f"{name}: zoo inspect lists the legacy .h5 the same")
+                check(zoo_pairs(zoo, weights) == record["keras3"], f"{name}: zoo inspect lists the .weights.h5 the same")
             dump_listing(os.path.join(HERE, f"{name}.json"), record)
             os.remove(legacy)
             os.remove(weights)
@@ -223,7 +211,7 @@ def set_keras_weights(name, model, state):
 
 
 def part_numerics():
-    engine = engine_generator()
+    engine = load_generator("engine")
     expected = json.load(open(os.path.join(ENGINE, "expected.json")))["models"]
     x = engine.image_input(224)
     logits, record = {}, {}
@@ -283,10 +271,8 @@ def main():
     torch.set_num_threads(2)
     part_listings(zoo)
     part_numerics()
-    size = sum(os.path.getsize(os.path.join(HERE, f)) for f in os.listdir(HERE) if os.path.isfile(os.path.join(HERE, f)))
-    check(size < 600e3, f"formats/conventions/keras is {size / 1e3:.0f} KB")
-    print(f"{len(FAILURES)} failed check(s)" if FAILURES else "all checks passed")
-    return 1 if FAILURES else 0
+    CHECKER.small_folder(HERE, 600e3)
+    return CHECKER.summary()
 
 
 if __name__ == "__main__":

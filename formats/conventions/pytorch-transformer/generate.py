@@ -28,7 +28,6 @@ dict with torch.save and checks that zoo identifies it, converts it to Hugging F
 bit (the canonical weights) and back to the very state dict.
 """
 import copy
-import importlib.util
 import json
 import os
 import subprocess
@@ -42,11 +41,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 sys.path.insert(0, os.path.join(ROOT, "formats"))
 import fixturelib  # noqa: E402 - formats/fixturelib.py, found through the path above
-from fixturelib import Checker, describe, dump_json, le_bytes  # noqa: E402
+from fixturelib import Checker, describe, dump_json, le_bytes, load_generator  # noqa: E402
 
-spec = importlib.util.spec_from_file_location("engine_generate", os.path.join(ROOT, "formats", "engine", "generate.py"))
-engine = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(engine)
+engine = load_generator("engine")
 torch.set_num_threads(2)
 
 FIXTURES = [("bert_tiny_uncased", None), ("bert_tiny_uncased", 3), ("distilbert_base_uncased", None), ("roberta_base", None)]

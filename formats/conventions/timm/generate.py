@@ -23,7 +23,6 @@ Files (README.md says more):
 The script checks itself and exits 1 if a check fails.
 """
 import hashlib
-import importlib.util
 import json
 import os
 import sys
@@ -39,25 +38,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 REAL_FILE = os.path.join(ROOT, "assets", "torch", "efficientnet-lite0-57934424.pth")
 PHOTOS = os.path.join(ROOT, "assets", "images")
+sys.path.insert(0, os.path.join(ROOT, "formats"))
+from fixturelib import Checker, load_generator, max_abs  # noqa: E402 - formats/fixturelib.py, found through the path above
+
 torch.set_num_threads(2)
-FAILURES = []
-
-
-def check(ok, what):
-    print(f"{'ok  ' if ok else 'FAIL'} {what}", flush=True)
-    if not ok:
-        FAILURES.append(what)
-    return ok
-
-
-def module(path, name):
-    spec = importlib.util.spec_from_file_location(name, os.path.join(ROOT, path))
-    loaded = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(loaded)
-    return loaded
-
-
-engine = module("formats/engine/generate.py", "engine_generate")
+CHECKER = Checker()
+check = CHECKER.check
+engine = load_generator("engine")
 
 # Registry model → timm's model of the same architecture.
 TIMM_NAMES = {
@@ -123,10 +110,6 @@ def set_epsilon(model, epsilon):
 
 def epsilons(model):
     return sorted({m.eps for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)})
-
-
-def max_abs(a, b):
-    return float(np.abs(a.astype(np.float64) - b).max())
 
 
 def part_names():
@@ -257,6 +240,4 @@ if __name__ == "__main__":
     part_names()
     part_engine()
     part_photos()
-    if FAILURES:
-        print(f"{len(FAILURES)} checks failed")
-        sys.exit(1)
+    sys.exit(CHECKER.summary())
