@@ -68,7 +68,7 @@ _CONFIGS = {}
 def hf_model(name):
     """The transformers model of registry model `name` (formats/architectures), randomly initialised."""
     if not _CONFIGS:
-        arch = engine.architectures_module()
+        arch = load_generator("architectures")
         with torch.device("meta"):
             for model_name, model, _, _ in arch.transformers_models():
                 _CONFIGS[model_name] = (type(model), model.config)
