@@ -61,17 +61,18 @@ def resnet50_torch_shapes():
     return entries
 
 
-def bert_base_shapes():
-    """Hugging Face BertModel (bert-base-uncased): 109,482,240 parameters."""
-    hidden, ffn = 768, 3072
+def bert_shapes(layers, hidden, vocabulary=30522):
+    """Hugging Face BertModel: bert-base-uncased (12, 768) has 109,482,240 parameters,
+    bert-large-uncased (24, 1024) 335,141,888."""
+    ffn = 4 * hidden
     entries = [
-        ("embeddings.word_embeddings.weight", (30522, hidden)),
+        ("embeddings.word_embeddings.weight", (vocabulary, hidden)),
         ("embeddings.position_embeddings.weight", (512, hidden)),
         ("embeddings.token_type_embeddings.weight", (2, hidden)),
         ("embeddings.LayerNorm.weight", (hidden,)),
         ("embeddings.LayerNorm.bias", (hidden,)),
     ]
-    for layer in range(12):
+    for layer in range(layers):
         prefix = f"encoder.layer.{layer}."
         for name in ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"):
             entries += [(prefix + name + ".weight", (hidden, hidden)), (prefix + name + ".bias", (hidden,))]
@@ -157,6 +158,32 @@ def make_torch(path, entries):
     return describe(entries, lambda name: 8 if name.endswith("num_batches_tracked") else 4)
 
 
+def make_training_checkpoint(path, entries):
+    """A fine-tuning run's checkpoint as a training loop saves it with torch.save: {"model":
+    model.state_dict(), "optimizer": torch.optim.Adam(...).state_dict() after one step (per parameter
+    index: step, exp_avg, exp_avg_sq; then param_groups), "epoch": 1}. Three f32 copies of the model."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    parameters = {name: torch.nn.Parameter(torch.randn(shape, generator=generator) * 0.05) for name, shape in entries}
+    optimizer = torch.optim.Adam(parameters.values(), lr=2e-5)
+    for parameter in parameters.values():
+        parameter.grad = parameter.detach() * 1e-3  # any gradient will do: the step fills Adam's moments
+    optimizer.step()
+    model = {name: parameter.detach() for name, parameter in parameters.items()}
+    parameters.clear()
+    checkpoint = {"model": model, "optimizer": optimizer.state_dict(), "epoch": 1}
+    torch.save(checkpoint, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    tensors = [("model." + name, tensor) for name, tensor in model.items()]
+    tensors += [(f"optimizer.state.{index}.{slot}", tensor)
+                for index, slots in checkpoint["optimizer"]["state"].items() for slot, tensor in slots.items()]
+    itemsizes = {name: tensor.element_size() for name, tensor in tensors}
+    meta = describe([(name, tuple(tensor.shape)) for name, tensor in tensors], itemsizes.__getitem__)
+    meta["parameters"] = sum(tensor.numel() for tensor in model.values())
+    return meta
+
+
 def make_keras_h5(path, layers):
     import h5py
     import numpy as np
@@ -178,8 +205,9 @@ def make_keras_h5(path, layers):
 
 FILES = {
     "resnet50.pth": lambda path: make_torch(path, resnet50_torch_shapes()),
-    "bert-base.pth": lambda path: make_torch(path, bert_base_shapes()),
+    "bert-base.pth": lambda path: make_torch(path, bert_shapes(12, 768)),
     "resnet50.h5": lambda path: make_keras_h5(path, resnet50_keras_layers()),
+    "bert-large-training.pth": lambda path: make_training_checkpoint(path, bert_shapes(24, 1024)),
 }
 
 
