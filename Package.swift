@@ -40,7 +40,6 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CMalloc"),
         .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: alwaysOptimized),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim", "CHDF5"]),
         .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
@@ -51,7 +50,7 @@ let package = Package(
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ModelZoo", "CMalloc", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(
             name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -61,7 +61,8 @@ extension Tensor {
                 for start in stride(from: 0, to: count, by: part) {
                     let range = start..<min(count, start + part)
                     if dtype == .f32 {
-                        (output.baseAddress! + start * 4).copyMemory(from: input.baseAddress! + start * 4, byteCount: range.count * 4)
+                        let width = MemoryLayout<Float>.stride
+                        (output.baseAddress! + start * width).copyMemory(from: input.baseAddress! + start * width, byteCount: range.count * width)
                     } else {
                         parallelChunks(count: range.count) { chunk in kernel.run(input, output, chunk.lowerBound + start..<chunk.upperBound + start) }
                     }
