@@ -86,11 +86,13 @@ $(VENV)/.bench-packages: $(VENV)/bin/python
 	$(VENV)/bin/pip install -q torch h5py torchvision transformers
 	touch $@
 
-## bench: zoo against Python (safetensors, torch, h5py) on generated files (~1.7 GB in .build/bench), and zoo's
-## engine against PyTorch CPU forward passes (ResNet-50, MobileNetV2, BERT-base); writes BENCHMARKS.md = header +
-## the safetensors-read section + the checkpoint convert/read section + the engine section. About 4.5 minutes on
-## 2 cores (the engine part about 3), plus about 1 minute the first time, to generate the files. Run it on an idle
-## machine: a build beside it slows the forward passes several-fold.
+## bench: zoo against Python (safetensors, torch, h5py) on generated files (~5.7 GB in .build/bench, among them a
+## 4 GB BERT-large training checkpoint for `convert --to huggingface`), and zoo's engine against PyTorch CPU forward
+## passes (ResNet-50, MobileNetV2, BERT-base); writes BENCHMARKS.md = header + the safetensors-read section + the
+## checkpoint convert/read section + the engine section. About 6.5 minutes on 2 cores (the engine part about 3, the
+## training checkpoint about 2), plus about 2 minutes the first time, to generate the files; the peer side of the
+## training checkpoint needs ~6 GB of RAM. Run it on an idle machine: a build beside it slows the forward passes
+## several-fold.
 bench: release $(VENV)/.bench-packages
 	@mkdir -p .build/bench
 	started=$$(date +%s) && \

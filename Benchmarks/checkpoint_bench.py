@@ -9,15 +9,22 @@ the input in the page cache):
   (d) read every tensor of a Keras legacy `.h5` (ResNet-50) and take its CRC-32:
       `zoo inspect FILE --checksum --json` against h5py's ds[()] + zlib.crc32 for every dataset;
       the CRCs are compared once.
+  (e) a 4 GB training checkpoint (torch.save of {"model": BERT-large, "optimizer": its Adam state,
+      "epoch"}) to a Hugging Face folder: `zoo convert IN OUT --to huggingface --drop-optimizer`,
+      with its forward check and with --skip-output-check, against torch.load(weights_only=True)
+      + safetensors.torch.save_file of checkpoint["model"]; both zoo outputs are compared once
+      with the peer's. --big-runs runs (3) instead of --runs: about 2 minutes on 2 cores, plus about
+      1 minute the first time, to generate the file.
 For each: median wall time of the whole process, the peer's median work time (after its imports),
 the ratio peer / zoo (above 1: zoo is faster), and median peak RSS (ru_maxrss of the finished
 process), read against the file's largest tensor.
 
-Usage: checkpoint_bench.py --zoo PATH --section-out FILE [--runs N] [--dir DIR]
+Usage: checkpoint_bench.py --zoo PATH --section-out FILE [--runs N] [--big-runs N] [--workloads cde] [--dir DIR]
 """
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -26,7 +33,10 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.join(HERE, "checkpoint_peer.py")
 GENERATOR_VERSION = 1  # bump when the generated files change, so old ones are rebuilt
-SMALL_CONSTANT_MIB = 32  # "bounded by the largest tensor plus a small constant": the constant
+# "Bounded by the largest tensor plus a small constant": the constant, which must not grow with the
+# file. It holds identification's index of every registry model's names (~19 MiB) and, with the
+# forward check, its activations and the weight arrays glibc keeps for reuse (~31 MiB).
+SMALL_CONSTANT_MIB = 64
 MiB = 1 << 20
 
 # The driver imports nothing heavy: a child's peak RSS starts from the image it was forked from.
@@ -61,17 +71,18 @@ def resnet50_torch_shapes():
     return entries
 
 
-def bert_base_shapes():
-    """Hugging Face BertModel (bert-base-uncased): 109,482,240 parameters."""
-    hidden, ffn = 768, 3072
+def bert_shapes(layers, hidden, vocabulary=30522):
+    """Hugging Face BertModel: bert-base-uncased (12, 768) has 109,482,240 parameters,
+    bert-large-uncased (24, 1024) 335,141,888."""
+    ffn = 4 * hidden
     entries = [
-        ("embeddings.word_embeddings.weight", (30522, hidden)),
+        ("embeddings.word_embeddings.weight", (vocabulary, hidden)),
         ("embeddings.position_embeddings.weight", (512, hidden)),
         ("embeddings.token_type_embeddings.weight", (2, hidden)),
         ("embeddings.LayerNorm.weight", (hidden,)),
         ("embeddings.LayerNorm.bias", (hidden,)),
     ]
-    for layer in range(12):
+    for layer in range(layers):
         prefix = f"encoder.layer.{layer}."
         for name in ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"):
             entries += [(prefix + name + ".weight", (hidden, hidden)), (prefix + name + ".bias", (hidden,))]
@@ -157,6 +168,32 @@ def make_torch(path, entries):
     return describe(entries, lambda name: 8 if name.endswith("num_batches_tracked") else 4)
 
 
+def make_training_checkpoint(path, entries):
+    """A fine-tuning run's checkpoint as a training loop saves it with torch.save: {"model":
+    model.state_dict(), "optimizer": torch.optim.Adam(...).state_dict() after one step (per parameter
+    index: step, exp_avg, exp_avg_sq; then param_groups), "epoch": 1}. Three f32 copies of the model."""
+    import torch
+
+    generator = torch.Generator().manual_seed(0)
+    parameters = {name: torch.nn.Parameter(torch.randn(shape, generator=generator) * 0.05) for name, shape in entries}
+    optimizer = torch.optim.Adam(parameters.values(), lr=2e-5)
+    for parameter in parameters.values():
+        parameter.grad = parameter.detach() * 1e-3  # any gradient will do: the step fills Adam's moments
+    optimizer.step()
+    model = {name: parameter.detach() for name, parameter in parameters.items()}
+    parameters.clear()
+    checkpoint = {"model": model, "optimizer": optimizer.state_dict(), "epoch": 1}
+    torch.save(checkpoint, path + ".tmp")
+    os.replace(path + ".tmp", path)
+    tensors = [("model." + name, tensor) for name, tensor in model.items()]
+    tensors += [(f"optimizer.state.{index}.{slot}", tensor)
+                for index, slots in checkpoint["optimizer"]["state"].items() for slot, tensor in slots.items()]
+    itemsizes = {name: tensor.element_size() for name, tensor in tensors}
+    meta = describe([(name, tuple(tensor.shape)) for name, tensor in tensors], itemsizes.__getitem__)
+    meta["parameters"] = sum(tensor.numel() for tensor in model.values())
+    return meta
+
+
 def make_keras_h5(path, layers):
     import h5py
     import numpy as np
@@ -178,9 +215,13 @@ def make_keras_h5(path, layers):
 
 FILES = {
     "resnet50.pth": lambda path: make_torch(path, resnet50_torch_shapes()),
-    "bert-base.pth": lambda path: make_torch(path, bert_base_shapes()),
+    "bert-base.pth": lambda path: make_torch(path, bert_shapes(12, 768)),
     "resnet50.h5": lambda path: make_keras_h5(path, resnet50_keras_layers()),
+    "bert-large-training.pth": lambda path: make_training_checkpoint(path, bert_shapes(24, 1024)),
 }
+
+
+WORKLOAD_FILES = {"c": ["resnet50.pth", "bert-base.pth"], "d": ["resnet50.h5"], "e": ["bert-large-training.pth"]}
 
 
 def make_file(path):
@@ -219,35 +260,39 @@ def run(command, stdout=subprocess.PIPE):
 
 
 def flush_and_remove(path):
-    """fsyncs a finished process's output (outside its timing) and deletes it; returns the fsync's
-    seconds: what it would have cost the process to make its output durable, as zoo convert does."""
+    """fsyncs a finished process's output, a file or each file of a folder (outside its timing), and
+    deletes it; returns the fsyncs' seconds: what it would have cost the process to make its output
+    durable, as zoo convert does."""
     if not os.path.exists(path):
         return 0.0
+    folder = os.path.isdir(path)
+    files = [os.path.join(path, name) for name in sorted(os.listdir(path))] if folder else [path]
     start = time.perf_counter()
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+    for file in files:
+        descriptor = os.open(file, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
     seconds = time.perf_counter() - start
-    os.remove(path)
+    shutil.rmtree(path) if folder else os.remove(path)
     return seconds
 
 
-def compare(zoo, peer, runs, verify, outputs=None, zoo_stdout=subprocess.PIPE):
-    """One warm-up each, `verify()` on the warm-ups' results, then `runs` alternating pairs. When
-    the sides write files (`outputs`: side -> path), each is fsynced and deleted after its process
-    ends. The peer prints its work seconds last."""
-    commands = {"zoo": zoo, "peer": peer}
-    stdout = {"zoo": zoo_stdout, "peer": subprocess.PIPE}
+def compare(commands, runs, verify, outputs=None, stdouts=None):
+    """`commands`: side -> command, zoo's sides and "peer", which prints its work seconds last. One
+    warm-up each, `verify()` on the warm-ups' results, then `runs` rounds of every side in turn. When
+    the sides write files or folders (`outputs`: side -> path), each is fsynced and deleted after its
+    process ends. `stdouts`: side -> where its output goes (a pipe by default)."""
+    stdout = {side: (stdouts or {}).get(side, subprocess.PIPE) for side in commands}
     outputs = outputs or {}
     for side in commands:
         run(commands[side], stdout[side])
     verify()
     for path in outputs.values():
         flush_and_remove(path)
-    rows = {"zoo": [], "peer": []}
-    flushes = {"zoo": [], "peer": []}
+    rows = {side: [] for side in commands}
+    flushes = {side: [] for side in commands}
     for _ in range(runs):
         for side in commands:
             rows[side].append(run(commands[side], stdout[side]))
@@ -277,12 +322,59 @@ def mib(n):
     return f"{n / MiB:.1f} MiB"
 
 
+def read_h5_workload(zoo, python, path, runs):
+    """(d): a row (label, file name, summary)."""
+    zoo_json = path + ".zoo-checksum.json"
+
+    def verify():
+        with open(zoo_json, "w") as out:
+            run([zoo, "inspect", path, "--checksum", "--json"], stdout=out)
+        print(run([python, PEER, "h5-verify", path, zoo_json])[0].strip(), flush=True)
+
+    summary = compare({"zoo": [zoo, "inspect", path, "--checksum", "--json"], "peer": [python, PEER, "h5-crc", path]}, runs,
+                      verify, stdouts={"zoo": subprocess.DEVNULL})
+    label = "(d) ResNet-50 Keras `.h5`: read every tensor + CRC-32"
+    print(label, summary, flush=True)
+    return label, os.path.basename(path), summary
+
+
+def training_checkpoint_workload(zoo, python, path, directory, runs):
+    """(e): two rows, zoo with and without its forward check, against the same peer runs."""
+    name = os.path.basename(path)
+    outputs = {"zoo": os.path.join(directory, name + ".zoo-hf"), "zoo-unchecked": os.path.join(directory, name + ".zoo-hf-unchecked"),
+               "peer": os.path.join(directory, name + ".peer.safetensors")}
+
+    def to_huggingface(output, *flags):
+        return [zoo, "convert", path, output, "--to", "huggingface", "--drop-optimizer", *flags]
+
+    commands = {"zoo": to_huggingface(outputs["zoo"]), "zoo-unchecked": to_huggingface(outputs["zoo-unchecked"], "--skip-output-check"),
+                "peer": [python, PEER, "convert", path, outputs["peer"], "model"]}
+
+    def verify():
+        for side in ("zoo", "zoo-unchecked"):
+            print(run([python, PEER, "same-safetensors", os.path.join(outputs[side], "model.safetensors"), outputs["peer"]])[0].strip(), flush=True)
+
+    summary = compare(commands, runs, verify, outputs=outputs)
+    identify_rss = floor([zoo, "identify", path], runs)[1]
+    print("(e)", summary, "identify RSS", identify_rss, flush=True)
+    label = "(e) BERT-large training checkpoint → Hugging Face folder"
+    check = summary["zoo"]["rss"] - summary["zoo-unchecked"]["rss"]
+    return [(label, name, {"zoo": summary["zoo"], "peer": summary["peer"],
+                           "note": f"The forward check adds {check:.0f} MiB to the run without it: the activations of its"
+                                   " 2 × 128-token passes, freed weight arrays glibc keeps for reuse, and the file pages in flight."}),
+            (label + ", `--skip-output-check`", name, {"zoo": summary["zoo-unchecked"], "peer": summary["peer"],
+             "note": f"Identifying the file is part of the constant: `zoo identify` alone peaks at {identify_rss:.0f} MiB,"
+                     " most of the rest over start-up being zoo's index of every registry model's names."})]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--make-file", help=argparse.SUPPRESS)
     parser.add_argument("--zoo", default=".build/release/zoo")
     parser.add_argument("--section-out", required=False)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--big-runs", type=int, default=3, help="runs of (e), the multi-GB workload")
+    parser.add_argument("--workloads", default="cde", help="which of (c), (d), (e) to run (all by default)")
     parser.add_argument("--dir", default=".build/bench")
     args = parser.parse_args()
     if args.make_file:
@@ -297,7 +389,7 @@ def main():
         [python, "-c", "import sys, torch, safetensors, h5py, numpy; print(sys.version.split()[0], torch.__version__, "
          "safetensors.__version__, h5py.__version__, h5py.version.hdf5_version, numpy.__version__)"],
         check=True, stdout=subprocess.PIPE).stdout.decode().split()
-    files = {name: ensure_file(args.dir, name) for name in FILES}
+    files = {name: ensure_file(args.dir, name) for workload in args.workloads for name in WORKLOAD_FILES[workload]}
 
     floors = {
         "true": floor(["/bin/true"]),
@@ -308,6 +400,8 @@ def main():
 
     rows = []
     for label, name in (("(c) ResNet-50 `.pth` → `.safetensors`", "resnet50.pth"), ("(c) BERT-base `.pth` → `.safetensors`", "bert-base.pth")):
+        if name not in files:
+            continue
         path, meta = files[name]
         out_zoo = os.path.join(args.dir, name + ".zoo.safetensors")
         out_peer = os.path.join(args.dir, name + ".peer.safetensors")
@@ -315,24 +409,15 @@ def main():
         def verify(out_zoo=out_zoo, out_peer=out_peer):
             print(run([python, PEER, "same-safetensors", out_zoo, out_peer])[0].strip(), flush=True)
 
-        summary = compare([zoo, "convert", path, out_zoo], [python, PEER, "convert", path, out_peer], args.runs,
+        summary = compare({"zoo": [zoo, "convert", path, out_zoo], "peer": [python, PEER, "convert", path, out_peer]}, args.runs,
                           verify, outputs={"zoo": out_zoo, "peer": out_peer})
         rows.append((label, name, summary))
         print(label, summary, flush=True)
 
-    path, meta = files["resnet50.h5"]
-    zoo_json = path + ".zoo-checksum.json"
-
-    def verify_h5():
-        with open(zoo_json, "w") as out:
-            run([zoo, "inspect", path, "--checksum", "--json"], stdout=out)
-        print(run([python, PEER, "h5-verify", path, zoo_json])[0].strip(), flush=True)
-
-    summary = compare([zoo, "inspect", path, "--checksum", "--json"], [python, PEER, "h5-crc", path], args.runs,
-                      verify_h5, zoo_stdout=subprocess.DEVNULL)
-    label = "(d) ResNet-50 Keras `.h5`: read every tensor + CRC-32"
-    rows.append((label, "resnet50.h5", summary))
-    print(label, summary, flush=True)
+    if "resnet50.h5" in files:
+        rows.append(read_h5_workload(zoo, python, files["resnet50.h5"][0], args.runs))
+    if "bert-large-training.pth" in files:
+        rows += training_checkpoint_workload(zoo, python, files["bert-large-training.pth"][0], args.dir, args.big_runs)
 
     py, torch_version, safetensors_version, h5py_version, hdf5_version, numpy_version = versions
     lines = [
@@ -347,13 +432,22 @@ def main():
         "  and writes OUT in place, without fsync. After every run the driver fsyncs the output (outside the process's",
         "  timing) and deletes it; \"peer work + fsync\" adds that fsync to the peer's work time, the like-for-like figure",
         "  against zoo's durable write (a lower bound: writeback may start before it). The same fsync after zoo finds little",
-        "  left to write: median " + ", ".join(f"{s['zoo']['fsync'] * 1e3:.1f} ms ({name})" for _, name, s in rows
+        "  left to write: median " + ", ".join(f"{s['zoo']['fsync'] * 1e3:.1f} ms ({label.split(' ', 1)[1]})" for label, _, s in rows
                                            if s["zoo"]["fsync"] is not None) + ".",
         "  Once, after the warm-ups, both outputs were checked to hold the same tensors (names, dtypes, shapes and bytes).",
         "- (d) `zoo inspect FILE.h5 --checksum --json > /dev/null` (reads every tensor, CRC-32 with zlib) against a Python",
         "  process that opens the file with h5py and, for every dataset, reads it (`ds[()]`) and takes `zlib.crc32` of it.",
         "  Once, after the warm-ups, zoo's CRCs were checked against Python's, tensor by tensor.",
-        f"- {args.runs} runs of each after a warm-up, zoo and peer alternating; medians. Inputs are in the page cache; outputs",
+        "- (e) A fine-tuning checkpoint as a training loop saves it — `torch.save({\"model\": …, \"optimizer\": …, \"epoch\": 1})`,",
+        "  BERT-large's weights and its Adam state after one step, 4 GB — to a Hugging Face folder:",
+        "  `zoo convert IN OUT --to huggingface --drop-optimizer` identifies the model under `model.`, maps and streams its",
+        "  391 tensors to a staging folder (the 1,173 optimizer tensors dropped; config.json written), re-reads the staged",
+        "  file to check every tensor's CRC-32, runs the source and the written model forward on a fixed batch (2 × 128",
+        "  tokens) to check they compute the same function, then renames the folder into place. With `--skip-output-check`",
+        "  it does all but the forward passes. The peer does `save_file(torch.load(IN, map_location=\"cpu\",",
+        "  weights_only=True)[\"model\"], OUT)`: it reads the whole file, optimizer state included, and has no check.",
+        "  Outputs and fsyncs as in (c); both zoo outputs were checked once against the peer's, tensor by tensor.",
+        f"- {args.runs} runs of each after a warm-up ({args.big_runs} for (e)), zoo and peer alternating; medians. Inputs are in the page cache; outputs",
         f"  go to the same disk ({args.dir}). \"Peer work\" is the Python process's time after its imports, as it reports it;",
         "  zoo's start-up is small enough (below) that its whole-process time is its work time.",
         f"- Start-up floors, measured the same way: `zoo --version` {floors['zoo'][0] * 1e3:.1f} ms, {floors['zoo'][1]:.0f} MiB; "
@@ -361,13 +455,15 @@ def main():
         f"`python -c \"import h5py, zlib\"` {floors['h5py'][0] * 1e3:.0f} ms, {floors['h5py'][1]:.0f} MiB; `/bin/true` {floors['true'][1]:.0f} MiB.",
         "",
         "Files (generated, deterministic values; names and shapes as torchvision's `resnet50()`, Hugging Face's",
-        "`BertModel` for bert-base-uncased, and Keras 2's `ResNet50().save_weights('x.h5')`):",
+        "`BertModel` for bert-base-uncased and bert-large-uncased, and Keras 2's `ResNet50().save_weights('x.h5')`;",
+        "parameters are the model's, tensors all the file holds):",
         "",
         "| file | format | tensors | parameters | file size | largest tensor |",
         "|---|---|---|---|---|---|",
     ]
     formats = {"resnet50.pth": "torch.save (zip), f32 + int64 `num_batches_tracked`", "bert-base.pth": "torch.save (zip), f32",
-               "resnet50.h5": "Keras legacy HDF5, contiguous f32 datasets"}
+               "resnet50.h5": "Keras legacy HDF5, contiguous f32 datasets",
+               "bert-large-training.pth": "torch.save (zip) of model, Adam state (`exp_avg`, `exp_avg_sq`, `step`), epoch; f32"}
     for name, (path, meta) in files.items():
         largest_name, largest_bytes = meta["largest"]
         lines.append(f"| {name} | {formats[name]} | {meta['tensors']} | {meta['parameters']:,} | {mib(os.path.getsize(path))} | "
@@ -389,7 +485,7 @@ def main():
             + f"{z['rss']:.0f} MiB | {p['rss']:.0f} MiB | {largest:.1f} MiB / {mib(os.path.getsize(path))} |")
         excess = z["rss"] - floors["zoo"][1] - largest
         follows_file = z["rss"] - floors["zoo"][1] >= 0.8 * os.path.getsize(path) / MiB
-        verdicts.append((label, z["rss"], largest, excess, excess <= SMALL_CONSTANT_MIB, follows_file))
+        verdicts.append((label, z["rss"], largest, excess, excess <= SMALL_CONSTANT_MIB, follows_file, s.get("note")))
     lines += [
         "",
         "Ratios are peer / zoo, each against zoo's whole process: above 1 means zoo is faster. The whole-process ratio",
@@ -401,13 +497,14 @@ def main():
         f"above zoo's own start-up RSS of {floors['zoo'][1]:.0f} MiB plus the largest tensor).",
         "",
     ]
-    for label, rss, largest, excess, met, follows_file in verdicts:
+    for label, rss, largest, excess, met, follows_file, note in verdicts:
         lines.append(f"- {label}: {rss:.0f} MiB = start-up {floors['zoo'][1]:.0f} + largest tensor {largest:.1f} "
                      f"{'+' if excess >= 0 else '−'} {abs(excess):.1f} MiB: "
                      + ("**meets the goal**." if met else f"**misses the goal** by {excess - SMALL_CONSTANT_MIB:.1f} MiB.")
                      + (" Its RSS above start-up is close to the whole file: the pages of the file it has read stay in its"
                         " resident set (counted in RSS though clean and reclaimable) instead of being dropped tensor by tensor."
-                        if follows_file and not met else ""))
+                        if follows_file and not met else "")
+                     + (" " + note if note else ""))
     lines += ["", f"This part of the bench took {time.perf_counter() - began:.0f} s (file generation included when it ran).", ""]
     with open(args.section_out, "w") as out:
         out.write("\n".join(lines))

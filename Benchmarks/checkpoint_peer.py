@@ -2,7 +2,9 @@
 `zoo inspect --checksum` with the usual Python libraries, printing the seconds the work took after
 the imports (so the driver can separate interpreter start-up from work).
 
-    convert IN.pth OUT.safetensors   torch.load(weights_only=True), then safetensors.torch.save_file
+    convert IN.pth OUT.safetensors [KEY]
+                                     torch.load(weights_only=True), then safetensors.torch.save_file of
+                                     the state dict (of checkpoint[KEY] when given: a training checkpoint's model)
     h5-crc FILE.h5                   read every dataset with h5py (ds[()]) and take its zlib.crc32
 
 Checks, run once by the driver outside the timings (each exits non-zero on a mismatch):
@@ -33,8 +35,10 @@ def work_seconds():
     return "%.6f" % (time.perf_counter() - START)
 
 
-def convert(source, target):
+def convert(source, target, key=None):
     state = torch.load(source, map_location="cpu", weights_only=True)
+    if key is not None:
+        state = state[key]
     safetensors.torch.save_file(state, target)
     print(len(state), work_seconds())
 
@@ -106,8 +110,8 @@ def same_safetensors(a, b):
 
 
 def main(argv):
-    if len(argv) == 4 and MODE == "convert":
-        convert(argv[2], argv[3])
+    if len(argv) in (4, 5) and MODE == "convert":
+        convert(*argv[2:])
     elif len(argv) == 3 and MODE == "h5-crc":
         h5_crc(argv[2])
     elif len(argv) == 4 and MODE == "h5-verify":

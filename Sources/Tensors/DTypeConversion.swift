@@ -47,6 +47,33 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The elements as float32 (a copy; f64, f16 and bf16 converted as `converted(to:)` does),
+    /// made a few MiB at a time, dropping a mapped tensor's pages as they are copied: the resident
+    /// set grows by the copy alone, not by the file's pages as well.
+    public func floats() throws(DTypeConversionError) -> [Float] {
+        guard let source = dtype.floatFormat else { throw DTypeConversionError(from: dtype, to: .f32) }
+        let kernel = FloatKernel(from: dtype, to: .f32, source: source, destination: .f32)
+        let count = elementCount, part = 1 << 20
+        return withExtendedLifetime(storage) {
+            [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+                let input = bytes, output = UnsafeMutableRawBufferPointer(buffer)
+                for start in stride(from: 0, to: count, by: part) {
+                    let range = start..<min(count, start + part)
+                    if dtype == .f32 {
+                        let width = MemoryLayout<Float>.stride
+                        (output.baseAddress! + start * width).copyMemory(from: input.baseAddress! + start * width, byteCount: range.count * width)
+                    } else {
+                        parallelChunks(count: range.count) { chunk in kernel.run(input, output, chunk.lowerBound + start..<chunk.upperBound + start) }
+                    }
+                    storage.releaseMappedPages(0..<range.upperBound * dtype.size)
+                }
+                initialized = count
+            }
+        }
+    }
+}
+
 /// One element-wise float conversion, specialised per (source, target) pair so the inner loops
 /// are monomorphic.
 private struct FloatKernel {

@@ -37,12 +37,12 @@ public final class TensorStorage: @unchecked Sendable {
         return UnsafeMutableRawBufferPointer(mutating: bytes)
     }
 
-    /// For storage mapped from a file, drops its resident pages (see `MappedFile.releasePages`);
-    /// the bytes stay readable. Does nothing for owned storage.
-    public func releaseMappedPages() {
+    /// For storage mapped from a file, drops the resident pages of `range` (all its bytes by
+    /// default; see `MappedFile.releasePages`); the bytes stay readable. Does nothing for owned storage.
+    public func releaseMappedPages(_ range: Range<Int>? = nil) {
         guard case .mapped(let file) = root, let base = bytes.baseAddress, let fileBase = file.bytes.baseAddress else { return }
-        let offset = base - fileBase
-        file.releasePages(offset..<offset + bytes.count)
+        let offset = base - fileBase, range = range ?? 0..<bytes.count
+        file.releasePages(offset + range.lowerBound..<offset + range.upperBound)
     }
 
     /// The backing at the bottom of a chain of slices.

@@ -55,6 +55,23 @@ import Testing
         #expect(try copy.tensors.allSatisfy { try copy.tensor(named: $0.name).storage.isMapped })
     }
 
+    /// Opening reads every member's local header, scattered over the file; the pages that walk
+    /// faulted in must not stay in the resident set (each fault maps up to 16 cached pages).
+    @Test func openingManyMembersLeavesLittleOfTheFileResident() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("many.pth")
+        let tensors = (0..<2_000).map { TensorInfo(name: "t\($0)", dtype: .f32, shape: [2_048]) }  // 8 KiB each, 16 MB
+        let writer = try PyTorchWriter(path: path, tensors: tensors)
+        for _ in tensors { try writer.append(Tensor(zeros: .f32, shape: [2_048])) }
+        _ = try writer.commit()
+        let file = try MappedFile(path: path)
+        let archive = try ZipArchive(file: file)
+        #expect(archive.entries.count > 2_000)
+        guard let resident = residentBytes(ofMapping: file.bytes) else { return }
+        // Kept, the walk's pages would be the whole file (4 MB even without fault-around).
+        #expect(resident < 2 << 20, "\(resident) bytes of \(file.count) resident after opening")
+    }
+
     @Test func writerRefusesDtypesTorchCannotHold() throws {
         let folder = try TemporaryFolder()
         let tensors = [TensorInfo(name: "x", dtype: .f8e4m3, shape: [2])]

@@ -78,6 +78,30 @@ struct ForwardPlanTests {
         }
     }
 
+    @Test("a plan that keeps no weights computes the same outputs, reading every weight again on each pass")
+    func withoutKeptWeights() throws {
+        final class Reads { var count = 0 }
+        let reads = Reads()
+        let counted = ComputedWeights { name, shape in
+            reads.count += 1
+            return try Self.weights.values(of: name, shape: shape)
+        }
+        let count = 5
+        let images = NameKeyedWeights.image(batch: count, size: 7).scalars(as: Float.self)
+        let kept = try ForwardPlan(graph: Self.graph(), weights: Self.weights, batch: 2, outputs: ["fc", "pool"])
+        let streamed = try ForwardPlan(graph: Self.graph(), weights: counted, batch: 2, outputs: ["fc", "pool"], keepingWeights: false)
+        let perCompile = reads.count
+        #expect(perCompile == 9)  // conv's weight and bias, batch-norm's four, the depthwise weight, fc's weight and bias
+        #expect(try streamed.run(images: images, count: count) == kept.run(images: images, count: count))
+        #expect(reads.count == perCompile * 4, "planned once, then compiled for each of the 3 passes")
+
+        let encoder = Registry.model(named: "bert_tiny_uncased")!.graph
+        let text = try ForwardPlan(graph: encoder, weights: EngineReference.weights(gain: 0.5), input: .tokens(length: 3), keepingWeights: false)
+        #expect(throws: EngineError.tokenOutOfRange(node: "embeddings.word_embeddings", sample: 0, position: 1, id: 30_522, tableSize: 30_522)) {
+            _ = try text.run(tokens: TokenBatch(ids: [[101, 30_522, 102]]))
+        }
+    }
+
     @Test("a checkpoint without the graph's first weight is refused, naming the tensor and the file")
     func missingWeight() throws {
         let path = Fixtures.path("safetensors", "all_dtypes.safetensors")

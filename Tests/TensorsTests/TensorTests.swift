@@ -1,3 +1,4 @@
+import Foundation
 import Tensors
 import TestSupport
 import Testing
@@ -75,5 +76,33 @@ import Testing
                 #expect(c[i * n + j] == expected)
             }
         }
+    }
+}
+
+/// `floats()`, the float32 copy weights are loaded with: the same values as `converted(to: .f32)`
+/// across the parts it copies in, and a mapped tensor's pages dropped once copied.
+@Suite struct FloatsTests {
+    static let count = (1 << 20) * 5 / 2  // two and a half parts
+    static let source = PatternedTensors.tensor("floats", shape: [count], dtype: .f32)
+
+    @Test(arguments: [DType.f64, .f32, .f16, .bf16])
+    func equalsTheConversion(_ dtype: DType) throws {
+        let tensor = try Self.source.converted(to: dtype)
+        #expect(try tensor.floats() == tensor.converted(to: .f32).scalars(as: Float.self))
+    }
+
+    @Test func refusesIntegers() throws {
+        #expect(throws: DTypeConversionError(from: .i32, to: .f32)) { try Tensor([Int32(1)], dtype: .i32, shape: [1]).floats() }
+    }
+
+    @Test func dropsTheMappedPagesItCopied() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("floats.bin")
+        #expect(FileManager.default.createFile(atPath: path, contents: Self.source.withUnsafeBytes { Data($0) }))
+        let file = try MappedFile(path: path)
+        let mapped = try Tensor(dtype: .f32, shape: [Self.count], storage: TensorStorage(file: file, range: 0..<file.count))
+        #expect(try mapped.floats() == Self.source.scalars(as: Float.self))
+        guard let resident = residentBytes(ofMapping: file.bytes) else { return }
+        #expect(resident < 256 << 10, "\(resident) of \(file.count) bytes still resident")
     }
 }

@@ -23,7 +23,7 @@ public final class ZipArchive: Sendable {
     public init(file: MappedFile) throws {
         path = file.path
         self.file = file
-        entries = try ZipDirectory(bytes: file.bytes, path: path).entries()
+        entries = try ZipDirectory(file: file, path: path).entries()
     }
 
     public func entry(named name: String) -> ZipEntry? { entries.first { $0.name == name } }
@@ -62,8 +62,9 @@ public final class ZipArchive: Sendable {
 
 /// Parses the end-of-central-directory records and the central directory itself.
 private struct ZipDirectory {
-    let bytes: UnsafeRawBufferPointer
+    let file: MappedFile
     let path: String
+    var bytes: UnsafeRawBufferPointer { file.bytes }
 
     func fail(_ problem: ZipProblem, at offset: Int?) -> ZipError { ZipError(file: path, offset: offset, problem) }
 
@@ -87,7 +88,13 @@ private struct ZipDirectory {
         var directory = ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[directoryOffset..<directoryOffset + directorySize]), base: directoryOffset)
         var entries: [ZipEntry] = []
         entries.reserveCapacity(count)
-        for _ in 0..<count { entries.append(try centralEntry(&directory)) }
+        for index in 0..<count {
+            entries.append(try centralEntry(&directory))
+            // Each member's local header sits before its data, all over the file, and reading one
+            // faults in its page and up to 15 cached neighbours (~30 MiB for 1,500 members): drop
+            // them every 64 members, so the walk's resident set stays small however many there are.
+            if index % 64 == 63 || index == count - 1 { file.releasePages(0..<directoryOffset) }
+        }
         if directory.remaining >= 4, directory.read(UInt32.self) == 0x0201_4B50 {
             throw fail(.badCentralDirectory("the directory holds more entries than the \(count) its end record declares"), at: directory.absolutePosition - 4)
         }

@@ -5,7 +5,9 @@ import Tensors
 /// A model ready to run on the CPU: a `ModelGraph` compiled once for one input shape, its
 /// weights prepared (batch-norms folded, layouts changed for the kernels) and every activation
 /// buffer allocated once, then reused by each run. Batches larger than `batch` run in slices.
-/// One run at a time: concurrent calls wait for each other.
+/// One run at a time: concurrent calls wait for each other. A plan that does not keep its
+/// weights compiles each node just before running it instead, for a one-off run whose memory
+/// should stay near the largest weight rather than the model (a conversion's output check).
 public final class ForwardPlan: @unchecked Sendable {
     public let graph: ModelGraph
     public let input: InputSpec
@@ -14,7 +16,9 @@ public final class ForwardPlan: @unchecked Sendable {
     /// The nodes `run` returns, in the order asked for.
     public let outputs: [Int]
 
-    private let kernels: [any Kernel]
+    /// The compiled kernels; nil when the plan keeps no weights and compiles them for each pass.
+    private let kernels: [any Kernel]?
+    private let weights: WeightSource
     private let workspace: Workspace
     private let imageInput: Int?
     private let outputValues: [Int]
@@ -27,10 +31,15 @@ public final class ForwardPlan: @unchecked Sendable {
 
     /// Compiles `graph` for `input` (the graph's default when nil), reading every weight from
     /// `weights` by canonical name. `outputs` are node names whose values `run` returns (the
-    /// last node when nil).
-    public init(graph: ModelGraph, weights: WeightSource, input: InputSpec? = nil, batch: Int = 1, outputs: [String]? = nil) throws {
+    /// last node when nil). With `keepingWeights: false` each node's weights are read again, and
+    /// dropped, on every pass: memory holds one node's weights at a time, at the cost of reading
+    /// them once more per pass (for one pass of BERT-large, no measurable time).
+    public init(
+        graph: ModelGraph, weights: WeightSource, input: InputSpec? = nil, batch: Int = 1, outputs: [String]? = nil, keepingWeights: Bool = true
+    ) throws {
         let input = input ?? graph.input
         self.graph = graph
+        self.weights = weights
         self.input = input
         self.batch = max(1, batch)
         let wanted = outputs ?? [graph.nodes[graph.nodes.count - 1].name]
@@ -55,8 +64,12 @@ public final class ForwardPlan: @unchecked Sendable {
         }
         BLAS.threads = workerThreadCount
         var compiler = PlanCompiler(graph: graph, input: input, weights: weights, kept: Set(self.outputs))
-        try compiler.compile()
-        kernels = compiler.kernels
+        if keepingWeights {
+            kernels = try compiler.compile()
+        } else {
+            while try compiler.nextKernels() != nil {}  // for the buffer plan only
+            kernels = nil
+        }
         imageInput = compiler.imageInput
         outputValues = self.outputs.map { compiler.valueOf[$0]! }
         let samples = self.batch
@@ -102,7 +115,6 @@ public final class ForwardPlan: @unchecked Sendable {
             workspace.tokenIDs = ids
             workspace.tokenTypes = types
             workspace.attentionMask = mask.map(Float.init)
-            for case let lookup as EmbeddingLookup in kernels { try lookup.validate(workspace) }
         }
     }
 
@@ -120,18 +132,24 @@ public final class ForwardPlan: @unchecked Sendable {
             let range = start..<min(count, start + batch)
             workspace.batch = range.count
             try load(range)
-            if profiling {
-                for kernel in kernels {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    kernel.run(workspace)
-                    profile[String(describing: type(of: kernel)), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                }
-            } else {
-                for kernel in kernels { kernel.run(workspace) }
+            try forEachKernel { kernel in
+                if let lookup = kernel as? EmbeddingLookup { try lookup.validate(workspace) }
+                guard profiling else { return kernel.run(workspace) }
+                let start = DispatchTime.now().uptimeNanoseconds
+                kernel.run(workspace)
+                profile[String(describing: type(of: kernel)), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             }
             for k in outputs.indices { results[k] += output(k, samples: range.count) }
         }
         return results
+    }
+
+    /// Hands `body` every kernel in run order: the plan's, or each node's compiled just before
+    /// and dropped after when the plan keeps no weights.
+    private func forEachKernel(_ body: (any Kernel) throws -> Void) throws {
+        if let kernels { return try kernels.forEach(body) }
+        var compiler = PlanCompiler(graph: graph, input: input, weights: weights, kept: Set(outputs))
+        while let next = try compiler.nextKernels() { try next.forEach(body) }
     }
 
     /// Output `k` of the current pass in PyTorch's layout (image maps back to channel-first).

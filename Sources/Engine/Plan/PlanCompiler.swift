@@ -11,7 +11,11 @@ struct PlanCompiler {
     /// Nodes whose values the caller wants back (never fused away, never overwritten).
     let kept: Set<Int>
 
-    private(set) var kernels: [any Kernel] = []
+    /// Kernels compiled so far: the clock that values' lifetimes are measured in.
+    private(set) var steps = 0
+    /// Kernels compiled since the caller last took them.
+    private var compiled: [any Kernel] = []
+    private var nextNode = 0
     /// Per virtual value: floats per sample, the step that writes it, the last step that reads it.
     private(set) var values: [(perSample: Int, defined: Int, lastRead: Int)] = []
     /// The virtual value each node's result lives in (absorbed nodes share their kernel's).
@@ -34,25 +38,41 @@ struct PlanCompiler {
         self.consumers = consumers
     }
 
-    mutating func compile() throws {
-        var index = 0
-        while index < graph.nodes.count {
-            index = try compile(node: index) + 1
+    /// Every node's kernels, in run order.
+    mutating func compile() throws -> [any Kernel] {
+        var kernels: [any Kernel] = []
+        while let next = try nextKernels() { kernels += next }
+        return kernels
+    }
+
+    /// The next node's kernels (with whatever it absorbs), in run order; nil once every node is
+    /// compiled. A caller that runs and drops each node's kernels holds one node's weights at a time.
+    mutating func nextKernels() throws -> [any Kernel]? {
+        guard nextNode < graph.nodes.count else {
+            for node in kept { if let value = valueOf[node] { values[value].lastRead = Int.max } }
+            return nil
         }
-        for node in kept { if let value = valueOf[node] { values[value].lastRead = Int.max } }
+        nextNode = try compile(node: nextNode) + 1
+        defer { compiled = [] }
+        return compiled
+    }
+
+    private mutating func emit(_ kernel: any Kernel) {
+        compiled.append(kernel)
+        steps += 1
     }
 
     // MARK: - Values
 
     private mutating func newValue(_ perSample: Int) -> Int {
-        values.append((perSample, kernels.count, kernels.count))
+        values.append((perSample, steps, steps))
         return values.count - 1
     }
 
     /// The value of `node`, marked as read by the step about to be appended.
     private mutating func read(_ node: Int) -> Int {
         let value = valueOf[node]!
-        values[value].lastRead = kernels.count
+        values[value].lastRead = steps
         return value
     }
 
@@ -85,9 +105,9 @@ struct PlanCompiler {
             guard case .image(let channels, let size) = input else { return index }
             let raw = newValue(perSample)
             imageInput = raw
-            values[raw].lastRead = kernels.count
+            values[raw].lastRead = steps
             let value = newValue(perSample)
-            kernels.append(ChannelTranspose(input: raw, output: value, channels: channels, pixels: size * size, direction: .toChannelsLast))
+            emit(ChannelTranspose(input: raw, output: value, channels: channels, pixels: size * size, direction: .toChannelsLast))
             valueOf[index] = value
             return index
 
@@ -99,13 +119,13 @@ struct PlanCompiler {
             let source = read(node.inputs[0])
             let fused = activationAfter(index)
             let value = newValue(perSample)
-            kernels.append(ChannelAffine(input: source, output: value, channels: channels, perSample: perSample, scale: scale, epilogue: Epilogue(bias: shift, activation: fused?.activation)))
+            emit(ChannelAffine(input: source, output: value, channels: channels, perSample: perSample, scale: scale, epilogue: Epilogue(bias: shift, activation: fused?.activation)))
             return finish(value, from: index, through: fused?.node)
 
         case .activation(let activation):
             let source = read(node.inputs[0])
             let value = newValue(perSample)
-            kernels.append(Activate(input: source, output: value, perSample: perSample, epilogue: Epilogue(bias: nil, activation: activation)))
+            emit(Activate(input: source, output: value, perSample: perSample, epilogue: Epilogue(bias: nil, activation: activation)))
             return finish(value, from: index)
 
         case .maxPool(let kernel, let stride, let padding):
@@ -113,7 +133,7 @@ struct PlanCompiler {
             let source = read(node.inputs[0])
             let value = newValue(perSample)
             let window = Window(inHeight: inShape[1], inWidth: inShape[2], outHeight: shape[1], outWidth: shape[2], kernel: kernel, stride: stride, padTop: padding, padLeft: padding)
-            kernels.append(MaxPool(input: source, output: value, window: window, channels: shape[0]))
+            emit(MaxPool(input: source, output: value, window: window, channels: shape[0]))
             return finish(value, from: index)
 
         case .adaptiveAvgPool(let size):
@@ -121,7 +141,7 @@ struct PlanCompiler {
             if inShape[1] == size && inShape[2] == size { return alias(index) }
             let source = read(node.inputs[0])
             let value = newValue(perSample)
-            kernels.append(AdaptiveAveragePool(input: source, output: value, inHeight: inShape[1], inWidth: inShape[2], size: size, channels: shape[0]))
+            emit(AdaptiveAveragePool(input: source, output: value, inHeight: inShape[1], inWidth: inShape[2], size: size, channels: shape[0]))
             return finish(value, from: index)
 
         case .flatten:
@@ -129,7 +149,7 @@ struct PlanCompiler {
             guard inShape.count == 3, inShape[1] * inShape[2] > 1 else { return alias(index) }
             let source = read(node.inputs[0])
             let value = newValue(perSample)
-            kernels.append(ChannelTranspose(input: source, output: value, channels: inShape[0], pixels: inShape[1] * inShape[2], direction: .toChannelsFirst))
+            emit(ChannelTranspose(input: source, output: value, channels: inShape[0], pixels: inShape[1] * inShape[2], direction: .toChannelsFirst))
             return finish(value, from: index)
 
         case .dropout:
@@ -141,7 +161,7 @@ struct PlanCompiler {
             let source = read(node.inputs[0])
             let fused = activationAfter(index)
             let value = newValue(perSample)
-            kernels.append(Linear(
+            emit(Linear(
                 input: source, output: value, rowsPerSample: perSample / outFeatures, inFeatures: inFeatures, outFeatures: outFeatures,
                 weights: w, epilogue: Epilogue(bias: bias, activation: fused?.activation)))
             return finish(value, from: index, through: fused?.node)
@@ -153,7 +173,7 @@ struct PlanCompiler {
             let sources = node.inputs.map { read($0) }
             let fused = activationAfter(index)
             let value = newValue(perSample)
-            kernels.append(Sum(inputs: sources, output: value, perSample: perSample, activation: Epilogue(bias: nil, activation: fused?.activation)))
+            emit(Sum(inputs: sources, output: value, perSample: perSample, activation: Epilogue(bias: nil, activation: fused?.activation)))
             return finish(value, from: index, through: fused?.node)
 
         case .multiply:
@@ -163,20 +183,20 @@ struct PlanCompiler {
             }
             let source = read(x), scale = read(gate)
             let value = newValue(perSample)
-            kernels.append(ChannelScale(input: source, gate: scale, output: value, pixels: shape[1] * shape[2], channels: shape[0]))
+            emit(ChannelScale(input: source, gate: scale, output: value, pixels: shape[1] * shape[2], channels: shape[0]))
             return finish(value, from: index)
 
         case .embedding(let count, let dimension, let embeddingIndex):
             let table = try parameter(index, "weight")
             let value = newValue(perSample)
-            kernels.append(EmbeddingLookup(output: value, node: node.name, length: shape[0], dimension: dimension, rowCount: count, index: embeddingIndex, table: table))
+            emit(EmbeddingLookup(output: value, node: node.name, length: shape[0], dimension: dimension, rowCount: count, index: embeddingIndex, table: table))
             return finish(value, from: index)
 
         case .layerNorm(let dimension, let epsilon):
             let gamma = try parameter(index, "weight"), beta = try parameter(index, "bias")
             let source = read(node.inputs[0])
             let value = newValue(perSample)
-            kernels.append(LayerNorm(input: source, output: value, rowsPerSample: perSample / dimension, dimension: dimension, epsilon: epsilon, gamma: gamma, beta: beta))
+            emit(LayerNorm(input: source, output: value, rowsPerSample: perSample / dimension, dimension: dimension, epsilon: epsilon, gamma: gamma, beta: beta))
             return finish(value, from: index)
 
         case .attention(let heads):
@@ -184,14 +204,14 @@ struct PlanCompiler {
             let value = newValue(perSample)
             let attention = Attention(query: q, key: k, value: v, output: value, length: shape[0], hidden: shape[1], heads: heads)
             scratchNeeded = max(scratchNeeded, attention.scratchNeeded)
-            kernels.append(attention)
+            emit(attention)
             return finish(value, from: index)
 
         case .firstToken:
             let inShape = shapes[node.inputs[0]]
             let source = read(node.inputs[0])
             let value = newValue(perSample)
-            kernels.append(FirstToken(input: source, output: value, length: inShape[0], dimension: inShape[1]))
+            emit(FirstToken(input: source, output: value, length: inShape[0], dimension: inShape[1]))
             return finish(value, from: index)
         }
     }
@@ -251,7 +271,7 @@ struct PlanCompiler {
             // [C, 1, k, k] → [k·k, C]
             var taps = [Float](repeating: 0, count: w.count)
             for channel in 0..<conv.outChannels { for tap in 0..<k * k { taps[tap * conv.outChannels + channel] = w[channel * k * k + tap] } }
-            kernels.append(DepthwiseConvolution(
+            emit(DepthwiseConvolution(
                 input: source, output: value, window: window, channels: conv.outChannels, weights: taps, bias: bias,
                 epilogue: Epilogue(bias: nil, activation: fused?.activation)))
         } else {
@@ -266,7 +286,7 @@ struct PlanCompiler {
                 input: source, output: value, window: window, inChannels: i, outChannels: conv.outChannels, weights: reordered,
                 epilogue: Epilogue(bias: bias, activation: fused?.activation), tileRows: Convolution.tileRows(depth: depth))
             scratchNeeded = max(scratchNeeded, kernel.scratchNeeded)
-            kernels.append(kernel)
+            emit(kernel)
         }
         return finish(value, from: index, through: fused?.node ?? (last == index ? nil : last))
     }

@@ -8,7 +8,8 @@ public protocol WeightSource {
 }
 
 /// Weights read from any checkpoint the formats module opens, converted to float32 one tensor
-/// at a time (so memory holds the plan's prepared weights, not a second copy of the file).
+/// at a time, the file's pages dropped as they are copied (so memory holds the plan's prepared
+/// weights, not a second copy of the file).
 public struct CheckpointWeights: WeightSource {
     public let reader: CheckpointReader
     private let shapes: [String: [Int]]
@@ -23,7 +24,7 @@ public struct CheckpointWeights: WeightSource {
         guard found == shape else { throw EngineError.wrongShape(name: name, expected: shape, found: found, source: reader.path) }
         let tensor = try reader.tensor(named: name)
         do {
-            return try tensor.converted(to: .f32).scalars(as: Float.self)
+            return try tensor.floats()
         } catch {
             throw EngineError.unreadableWeight(name: name, source: reader.path, reason: "\(error)")
         }

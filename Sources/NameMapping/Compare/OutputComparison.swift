@@ -49,7 +49,8 @@ enum FixedInput {
     /// The graph's final output for the fixed batch: logits, or the features of a headless graph.
     static func run(_ graph: ModelGraph, _ weights: WeightSource) throws -> (name: String, values: [Float]) {
         let output = graph.nodes[graph.nodes.count - 1].name
-        let plan = try ForwardPlan(graph: graph, weights: weights, batch: batch, outputs: [output])
+        // One run: compiling node by node keeps one node's weights in memory, not the model's.
+        let plan = try ForwardPlan(graph: graph, weights: weights, batch: batch, outputs: [output], keepingWeights: false)
         let name = graph.classifier != nil ? "logits" : "features (\(output))"
         var random = SplitMix64(seed: 0x5EED_0F_2009)
         switch graph.input {

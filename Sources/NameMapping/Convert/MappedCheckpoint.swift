@@ -49,7 +49,7 @@ public struct MappedCheckpoint: WeightSource {
             throw EngineError.missingWeight(name: "\(name) (\(error))", source: reader.path)
         }
         guard tensor.shape.dims == shape else { throw EngineError.wrongShape(name: name, expected: shape, found: tensor.shape.dims, source: reader.path) }
-        return try tensor.converted(to: .f32).scalars(as: Float.self)
+        return try tensor.floats()
     }
 }
 
