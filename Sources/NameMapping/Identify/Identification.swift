@@ -53,8 +53,12 @@ public struct Identification: Sendable {
 
     /// The best candidate's score; a close runner-up makes the identification ambiguous.
     public var confidence: Double { best?.score ?? 0 }
+    /// A runner-up within 0.02 that fits the file as well: one whose tensors are missing or
+    /// mis-shaped where the best's are not (BERT base read as RoBERTa: other embedding sizes) is
+    /// ruled out by the shapes, however close its score.
     public var isAmbiguous: Bool {
         guard let best, let runnerUp else { return false }
-        return best.score - runnerUp.score < 0.02
+        let misfits = { (candidate: Candidate) in candidate.missing.count + candidate.misshaped.count }
+        return best.score - runnerUp.score < 0.02 && misfits(runnerUp) <= misfits(best)
     }
 }
