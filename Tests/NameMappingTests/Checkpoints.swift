@@ -7,9 +7,11 @@ import TestSupport
 /// Small checkpoints written for the tests: a registry model's canonical weights (name-keyed, so
 /// forward passes are meaningful) under any names, with extra tensors if asked.
 enum Checkpoints {
+    /// This test process's folder (gigabytes by the end of a run), removed when the process exits.
     static let folder: String = {
         let path = NSTemporaryDirectory() + "zoo-namemapping-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(atPath: Checkpoints.folder) }
         return path
     }()
 

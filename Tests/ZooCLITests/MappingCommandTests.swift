@@ -5,11 +5,9 @@ import Testing
 /// `zoo identify`, `zoo verify` and `zoo convert --to` as a user runs them: exit codes, JSON,
 /// and what an interrupted conversion leaves behind.
 @Suite struct MappingCommandTests {
-    let folder: String = {
-        let path = NSTemporaryDirectory() + "zoo-mapping-cli-\(UUID().uuidString.prefix(8))"
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }()
+    /// Each test's own folder, removed when the test ends.
+    let scratch = try! TemporaryFolder()
+    var folder: String { scratch.path }
 
     @Test func identifyVerifyConvertTheRealMobileNetV2() throws {
         guard RealAssets.haveMobileNetV2AndPhotos else {
