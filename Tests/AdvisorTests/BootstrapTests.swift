@@ -30,10 +30,11 @@ struct BootstrapTests {
         #expect(first.low < first.score && first.score < first.high)
     }
 
-    @Test("percentiles interpolate between sorted resamples")
-    func percentiles() {
-        let summary = BootstrapScore(score: 5, resampled: Array(stride(from: 40.0, through: 0, by: -1)))
-        #expect(summary.low == 1 && summary.high == 39 && summary.mean == 20)
+    @Test("the interval is the full score ∓ 1.96 standard deviations of the resamples")
+    func interval() {
+        let summary = BootstrapScore(score: 5, resampled: [1, 2, 3, 4, 5])
+        #expect(summary.mean == 3 && abs(summary.standardDeviation - 2.5.squareRoot()) < 1e-15)
+        #expect(abs(summary.low - (5 - 1.96 * 2.5.squareRoot())) < 1e-12 && abs(summary.high - (5 + 1.96 * 2.5.squareRoot())) < 1e-12)
     }
 
     @Test("informative features rank first on their own; two equally good feature sets tie")
