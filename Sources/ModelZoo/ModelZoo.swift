@@ -6,3 +6,4 @@
 @_exported import Engine
 @_exported import Preprocessing
 @_exported import NameMapping
+@_exported import Advisor

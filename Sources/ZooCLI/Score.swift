@@ -1,0 +1,152 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+/// `zoo score`: ranks candidate models for a task by LogME on a labelled sample of the user's data.
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rank candidate models by LogME on a labelled sample of your data, with the score's spread.",
+        discussion: """
+            Each --model is a checkpoint, as MODEL=PATH (MODEL restricts the identification to that registry \
+            model) or PATH (identified as `zoo run` does); zoo reads local files only. The engine computes each \
+            model's penultimate features (images) or mean-pooled sentence embeddings (text) on up to --sample \
+            examples of --data, balanced across classes:
+              - an image folder: one subfolder per class, holding .jpg, .jpeg or .png files (class = subfolder name);
+              - a text file: one example per line, `label<TAB>text` (UTF-8; blank lines skipped).
+            Or score features computed elsewhere: --features F.npy ([samples, features], float) and --labels \
+            y.npy ([samples], integer classes 0, 1, …); repeat --features to compare several.
+
+            LogME (You et al., ICML 2021) is the log evidence per sample of a Bayesian linear model from the \
+            features to the one-hot labels: higher fits the task better; only differences between candidates \
+            scored on the same data mean anything. The spread is a 95% bootstrap interval over --resamples \
+            resamples of the examples (the same resamples for every candidate); candidates whose intervals \
+            overlap share a rank and are marked as ties: the sample cannot tell them apart. Prefer a few \
+            hundred examples, and more examples than features.
+
+            \(ExitStatus.summary)
+            """)
+
+    @Option(name: .customLong("model"), help: "A candidate checkpoint: MODEL=PATH or PATH (repeat for each candidate).")
+    var models: [String] = []
+
+    @Option(help: "The labelled sample: an image folder with one subfolder per class, or a label<TAB>text file.")
+    var data: String?
+
+    @Option(help: "Use at most this many examples of --data, balanced across classes.")
+    var sample = 500
+
+    @Option(name: .customLong("features"), help: "Precomputed features: a .npy of shape [samples, features] (repeat to compare).")
+    var featureFiles: [String] = []
+
+    @Option(help: "The class of each sample for --features: a .npy of integers, shape [samples].")
+    var labels: String?
+
+    @Option(help: "Bootstrap resamples for the spread (0: no spread, no ties).")
+    var resamples = 100
+
+    @Option(help: "Seed for choosing the sample and drawing the resamples.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Inputs per forward pass.")
+    var batch = 8
+
+    @Option(help: "The folder with the tokenizer's files for text models (default: each checkpoint's folder).")
+    var tokenizer: String?
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        let fromModels = !models.isEmpty || data != nil, fromFeatures = !featureFiles.isEmpty || labels != nil
+        guard fromModels != fromFeatures else { throw ValidationError("give either --model … --data PATH, or --features … --labels PATH") }
+        if fromModels && (models.isEmpty || data == nil) { throw ValidationError("--model needs --data, and --data at least one --model") }
+        if fromFeatures && (featureFiles.isEmpty || labels == nil) { throw ValidationError("--features needs --labels, and --labels at least one --features") }
+        guard sample >= 2, resamples >= 0, batch > 0 else { throw ValidationError("--sample must be at least 2, --resamples not negative, --batch positive") }
+    }
+
+    func run() throws {
+        let (candidates, classes) = featureFiles.isEmpty ? try modelFeatures() : try precomputedFeatures()
+        let scored = try candidates.map { candidate in
+            (candidate.name, try BootstrapScore.logME(features: candidate.features, labels: classes, resamples: resamples, seed: seed))
+        }
+        let report = ScoreReport(
+            samples: classes.count, classes: Set(classes).count, resamples: resamples,
+            features: Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, $0.features.columns) }),
+            ranking: TransferabilityRanking.rank(scored))
+        if json { try printJSON(report) } else { print(report.text) }
+    }
+
+    private typealias Candidate = (name: String, features: FeatureMatrix)
+
+    /// Features from the engine for each --model on the --data sample.
+    private func modelFeatures() throws -> ([Candidate], [Int]) {
+        let labelled = try LabelledSample(path: data!, limit: sample, seed: seed)
+        let candidates = try models.map { spec -> Candidate in
+            let (model, path) = Self.parse(spec)
+            if let model, Registry.model(named: model) == nil {
+                throw ValidationError("unknown model '\(model)' in --model \(spec) (zoo models list shows the registry)")
+            }
+            let runner = try ModelRunner(weights: path, model: model, batch: batch)
+            let name = runner.reading.model
+            switch labelled.inputs {
+            case .images where runner.model.task != "image": throw ValidationError("\(name) (\(path)) takes text, but \(data!) is an image folder")
+            case .texts where runner.model.task != "text": throw ValidationError("\(name) (\(path)) takes images, but \(data!) is a text file")
+            default: break
+            }
+            FileHandle.standardError.write(Data("computing \(name) features of \(labelled.count) examples…\n".utf8))
+            let features = try runner.features(
+                of: labelled.inputs, preprocessing: Run.preprocessing(for: name, weights: path),
+                tokenizer: try tokenizer.map { try runner.tokenizer(in: $0) }, chunk: max(batch, 32))
+            return ("\(name) (\(URL(fileURLWithPath: path).lastPathComponent))", features)
+        }
+        return (candidates, labelled.labels)
+    }
+
+    /// `mobilenet_v2=ckpt.pth` → (mobilenet_v2, ckpt.pth); a path alone, or one whose `=` does not
+    /// follow a registry name, is the whole spec.
+    static func parse(_ spec: String) -> (model: String?, path: String) {
+        guard let equals = spec.firstIndex(of: "="), !spec[..<equals].contains("/") else { return (nil, spec) }
+        return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
+    }
+
+    /// --features files and their --labels.
+    private func precomputedFeatures() throws -> ([Candidate], [Int]) {
+        let classes = try NpyInput.labels(labels!)
+        let candidates = try featureFiles.map { file -> Candidate in
+            let features = try NpyInput.features(file)
+            guard features.rows == classes.count else {
+                throw NpyInput.Problem(file: file, reason: "\(features.rows) samples (rows) but \(labels!) has \(classes.count) labels: they must match")
+            }
+            return (file, features)
+        }
+        return (candidates, classes)
+    }
+}
+
+/// What `zoo score` found: the candidates ranked, ties marked.
+struct ScoreReport: Encodable {
+    let samples: Int
+    let classes: Int
+    let resamples: Int
+    /// Feature width per candidate.
+    let features: [String: Int]
+    let ranking: [TransferabilityRanking.Entry]
+
+    var text: String {
+        let rows = ranking.map { entry -> [String] in
+            let score = entry.score
+            return [
+                "\(entry.rank)\(entry.tied ? "=" : "")", entry.name, "\(features[entry.name] ?? 0)", String(format: "%.4f", score.score),
+                resamples > 0 ? String(format: "±%.4f", score.standardDeviation) : "-",
+                resamples > 0 ? String(format: "[%.4f, %.4f]", score.low, score.high) : "-",
+            ]
+        }
+        let table = Table(header: ["RANK", "CANDIDATE", "FEATURES", "LOGME", "SPREAD", "95% INTERVAL"], rightAligned: [0, 2, 3, 4], rows: rows)
+        var lines = ["LogME on \(samples) examples, \(classes) classes" + (resamples > 0 ? ", \(resamples) bootstrap resamples" : ""), "", table.rendered]
+        if ranking.contains(where: \.tied) { lines += ["", "= tied: the 95% intervals overlap, so this sample cannot order them (score more examples to separate them)."] }
+        if let widest = features.values.max(), widest > samples {
+            lines += ["note: fewer examples (\(samples)) than features (\(widest)): scores are less reliable; prefer N > D."]
+        }
+        return lines.joined(separator: "\n")
+    }
+}
