@@ -23,6 +23,11 @@ public struct FreezePlan: Sendable {
     /// Per sample: weight gradients of trainable nodes, input gradients wherever a gradient must
     /// flow further back (twice the forward products for attention's two matrix products).
     public let backwardMACs: Int
+    /// What the backward pass computes at each node of the graph, in node order: what a cost model
+    /// needs to price the backward pass per operation kind.
+    public let backward: [NodeBackward]
+    /// Per sample, per node: the multiply-accumulates of `backward` (they sum to `backwardMACs`).
+    public let backwardMACsPerNode: [Int]
     /// Floats per sample the backward pass needs stored: the outputs of every node it visits (and
     /// attention's probabilities) and the values it reads from outside the path (the input, or the
     /// frozen prefix's output). An estimate: frameworks that recompute or fuse store less.
@@ -60,16 +65,19 @@ public struct FreezePlan: Sendable {
         // A node is on the backward path when it trains weights or reads a node that is. The
         // path's own outputs, and the off-path values it reads, are what the backward pass needs.
         var onPath = [Bool](repeating: false, count: graph.nodes.count)
-        var backward = 0, stored = 0
+        var nodeBackward = [NodeBackward](repeating: NodeBackward(weightGradient: false, inputGradient: false), count: graph.nodes.count)
+        var nodeMACs = [Int](repeating: 0, count: graph.nodes.count)
+        var stored = 0
         var boundary = Set<Int>()
         for (index, node) in graph.nodes.enumerated() {
             let trainsWeights = node.op.parameters.contains { !$0.isBuffer } && !frozenSet.contains(node.group)
             let gradientFlowsIn = node.inputs.contains { onPath[$0] }
             onPath[index] = trainsWeights || gradientFlowsIn
             guard onPath[index] else { continue }
-            if trainsWeights { backward += macs[index] }
+            nodeBackward[index] = NodeBackward(weightGradient: trainsWeights, inputGradient: gradientFlowsIn)
+            if trainsWeights { nodeMACs[index] += macs[index] }
             if gradientFlowsIn {
-                if case .attention = node.op { backward += 2 * macs[index] } else { backward += macs[index] }
+                if case .attention = node.op { nodeMACs[index] += 2 * macs[index] } else { nodeMACs[index] += macs[index] }
             }
             stored += shapes[index].reduce(1, *)
             // Attention also keeps its softmax probabilities, heads × T × T, for the backward pass.
@@ -77,7 +85,9 @@ public struct FreezePlan: Sendable {
             boundary.formUnion(node.inputs.filter { !onPath[$0] })
         }
         let boundarySize = boundary.reduce(0) { $0 + shapes[$1].reduce(1, *) }
-        backwardMACs = backward
+        backward = nodeBackward
+        backwardMACsPerNode = nodeMACs
+        backwardMACs = nodeMACs.reduce(0, +)
         storedActivationsPerSample = stored + boundarySize
         // With nothing frozen the boundary is the input itself: there is nothing to cache.
         cacheableFeatures = frozenGroups == 0 ? 0 : boundarySize
@@ -88,6 +98,17 @@ public struct FreezePlan: Sendable {
     public func trainingBytes(batch: Int, optimizer: Optimizer) -> (weights: Int, gradients: Int, optimizer: Int, activations: Int) {
         (weightBytes, trainableParameters * 4, trainableParameters * 4 * optimizer.statesPerParameter, storedActivationsPerSample * 4 * batch)
     }
+}
+
+/// The backward pass at one node: a weight gradient when the node trains weights, an input
+/// gradient when the node reads a node on the backward path (the gradient must flow on, through it).
+/// Neither: the node is outside the backward path (the frozen prefix), and costs nothing there.
+public struct NodeBackward: Sendable, Equatable {
+    public let weightGradient: Bool
+    public let inputGradient: Bool
+
+    /// Whether the node is on the backward path (its forward output must be kept for it).
+    public var isOnPath: Bool { weightGradient || inputGradient }
 }
 
 extension ModelGraph {

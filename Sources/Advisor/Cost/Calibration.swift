@@ -1,0 +1,108 @@
+import Architectures
+import Engine
+import Foundation
+import Tensors
+
+/// This machine's speed per operation kind, measured by running real layer shapes through the
+/// CPU engine (`CalibrationProbe.standard`), at the engine's thread count. What the cost model
+/// turns multiply-accumulates into seconds with; cached by `CalibrationCache`.
+public struct Calibration: Sendable, Codable, Equatable {
+    /// Bumped whenever the probes or the way they are timed change: older caches are re-measured.
+    public static let version = 1
+
+    /// What a calibration is valid for: the same probes, processor and thread count.
+    public struct Key: Sendable, Codable, Equatable {
+        public var version: Int
+        public var cpu: String
+        public var threads: Int
+
+        public init(version: Int = Calibration.version, cpu: String, threads: Int) {
+            self.version = version
+            self.cpu = cpu
+            self.threads = threads
+        }
+
+        /// This machine now: the processor's model name (/proc/cpuinfo) and the engine's threads.
+        public static var current: Key { Key(cpu: processorName(), threads: workerThreadCount) }
+    }
+
+    /// One timed probe: its layer, kind, work per pass and measured seconds per pass.
+    public struct Probe: Sendable, Codable, Equatable {
+        public var name: String
+        public var kind: OperationKind
+        public var work: Int
+        public var seconds: Double
+        public var passes: Int
+
+        public init(name: String, kind: OperationKind, work: Int, seconds: Double, passes: Int) {
+            self.name = name
+            self.kind = kind
+            self.work = work
+            self.seconds = seconds
+            self.passes = passes
+        }
+    }
+
+    public var key: Key
+    public var throughput: Throughput
+    public var probes: [Probe]
+    /// Wall-clock seconds the whole calibration took.
+    public var seconds: Double
+
+    public init(key: Key, throughput: Throughput, probes: [Probe], seconds: Double) {
+        self.key = key
+        self.throughput = throughput
+        self.probes = probes
+        self.seconds = seconds
+    }
+
+    /// Runs every probe: one untimed pass, then passes until `secondsPerProbe` have gone by (at
+    /// least 3), profiling the engine's kernels. A kind's throughput is its probes' total work
+    /// over their total seconds. About 5–10 s on 2 cores.
+    public static func measure(secondsPerProbe: Double = 0.5) throws -> Calibration {
+        let started = Date()
+        let probes = try CalibrationProbe.standard.map { try time($0, for: secondsPerProbe) }
+        func rate(_ kind: OperationKind) -> Double {
+            let mine = probes.filter { $0.kind == kind }
+            return mine.reduce(0) { $0 + Double($1.work) } / mine.reduce(0) { $0 + $1.seconds }
+        }
+        let throughput = Throughput(
+            convolution: rate(.convolution), depthwiseConvolution: rate(.depthwiseConvolution), linear: rate(.linear),
+            attention: rate(.attention), memoryBound: rate(.memoryBound))
+        return Calibration(key: .current, throughput: throughput, probes: probes, seconds: Date().timeIntervalSince(started))
+    }
+
+    private static func time(_ probe: CalibrationProbe, for budget: Double) throws -> Probe {
+        let plan = try ForwardPlan(graph: probe.graph, weights: ComputedWeights.forTiming(), batch: probe.batch)
+        let pass: () throws -> Void
+        switch probe.graph.input {
+        case .image(let channels, let size):
+            let images = (0..<probe.batch * channels * size * size).map { Float($0 % 255) / 255 - 0.5 }
+            pass = { _ = try plan.run(images: images, count: probe.batch) }
+        case .tokens(let length):
+            let ids = try TokenBatch(ids: (0..<probe.batch).map { row in (0..<length).map { ($0 * 31 + row * 17) % 1000 } })
+            pass = { _ = try plan.run(tokens: ids) }
+        }
+        try pass()
+        plan.profiling = true
+        let start = Date()
+        var passes = 0
+        while passes < 3 || Date().timeIntervalSince(start) < budget {
+            try pass()
+            passes += 1
+        }
+        let seconds = plan.profile.filter { probe.counts(kernel: $0.key) }.reduce(0) { $0 + $1.value } / Double(passes)
+        return Probe(name: probe.name, kind: probe.kind, work: probe.work, seconds: seconds, passes: passes)
+    }
+
+    /// The processor's model name from /proc/cpuinfo, or the architecture where there is none.
+    static func processorName() -> String {
+        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        for line in info.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") { return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces) }
+        }
+        var system = utsname()
+        uname(&system)
+        return withUnsafeBytes(of: &system.machine) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    }
+}

@@ -1,0 +1,44 @@
+import Architectures
+
+/// Prices fine-tuning a graph with its first freeze groups frozen (`FreezePlan`) on a device:
+/// each node's work (multiply-accumulates, or elements for memory-bound operations) divided by
+/// the device's throughput for the node's `OperationKind` (evidence §4: wall time = work ÷
+/// measured speed per operation type).
+///
+/// Backward, per node on the backward path: a weight gradient (≈ its forward work) when it
+/// trains weights, an input gradient (≈ its forward work; twice for attention's two products)
+/// when the gradient flows on through it; nodes of the frozen prefix cost nothing. Backward
+/// kernels are assumed as fast as the forward ones of the same kind (the engine has no backward
+/// pass to calibrate them on); Epoch AI's backward:forward ≈ 2:1 follows from this rule.
+/// The optimizer step reads and writes each trainable parameter, its gradient and its state
+/// once (memory-bound). Activation memory is FreezePlan's: stored only above the lowest
+/// trainable layer, for the share of the batch on one device.
+public enum CostModel {
+    public static func estimate(
+        _ graph: ModelGraph, frozenGroups: Int, batch: Int, input: InputSpec? = nil,
+        optimizer: FreezePlan.Optimizer = .adamW, device: DeviceClass
+    ) -> CostEstimate {
+        let plan = FreezePlan(graph, frozenGroups: frozenGroups, input: input)
+        let work = graph.work(input: input), speed = device.throughput
+        var forward = 0.0, prefix = 0.0, backward = 0.0
+        for (index, node) in work.enumerated() {
+            guard let kind = node.kind else { continue }
+            let seconds = speed.seconds(kind, work: Double(node.amount))
+            forward += seconds
+            let passes = plan.backward[index]
+            if !passes.isOnPath { prefix += seconds }
+            backward += kind.countsMultiplyAccumulates
+                ? speed.seconds(kind, work: Double(plan.backwardMACsPerNode[index]))
+                : seconds * Double((passes.weightGradient ? 1 : 0) + (passes.inputGradient ? 1 : 0))
+        }
+        let perDevice = (batch + device.count - 1) / device.count
+        let bytes = plan.trainingBytes(batch: perDevice, optimizer: optimizer)
+        // Parameter and gradient read, parameter written; each optimizer state read and written.
+        let updatedElements = 3 * plan.trainableParameters + 2 * bytes.optimizer / 4
+        let scale = Double(batch) / device.parallelSpeedup
+        return CostEstimate(
+            batch: batch, forwardSeconds: forward * scale, prefixForwardSeconds: prefix * scale, backwardSeconds: backward * scale,
+            optimizerSeconds: speed.seconds(.memoryBound, work: Double(updatedElements)),
+            memory: bytes, deviceMemoryBytes: device.memoryBytes, uncertaintyFactor: device.uncertaintyFactor)
+    }
+}
