@@ -31,7 +31,7 @@ def main():
     header = [
         "# Benchmarks",
         "",
-        "Written by `make bench`: Benchmarks/safetensors_bench.py, checkpoint_bench.py, engine_bench.py and logme_bench.py each write a",
+        "Written by `make bench`: Benchmarks/safetensors_bench.py, checkpoint_bench.py, engine_bench.py, logme_bench.py and cost_bench.py each write a",
         "section below, Benchmarks/assemble.py this header. Every figure comes from one run of it, zoo and its peer measured side",
         "by side, alternating, on the same machine. Ratios are peer time / zoo time: above 1 means zoo is faster.",
         "",

@@ -1,3 +1,4 @@
+import Advisor
 import ArgumentParser
 import Architectures
 import Engine
@@ -16,6 +17,8 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Timed passes.") var iterations = 5
     @Flag(help: "Add the seconds per kernel kind over the timed passes (\"profile\").") var profile = false
     @Option(help: "Worker threads (the engine reads ZOO_THREADS; this must agree with it).") var threads: Int?
+    @Flag(help: "Add the cost model's forward seconds per pass (\"predicted_seconds\") from the cached calibration (run `zoo calibrate` first).")
+    var predict = false
 
     func run() throws {
         guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model \(model)") }
@@ -51,6 +54,14 @@ struct EngineBench: ParsableCommand {
             "seconds": seconds, "plan_seconds": planSeconds,
         ]
         if profile { result["profile"] = plan.profile }
+        if predict {
+            guard let calibration = CalibrationCache.load() else {
+                throw ValidationError("no calibration for this machine in \(CalibrationCache.defaultFolder): run `zoo calibrate` first")
+            }
+            let estimate = CostModel.estimate(graph, frozenGroups: 0, batch: batch, input: input, device: .cpu(calibration))
+            result["predicted_seconds"] = estimate.forwardSeconds
+            result["uncertainty_factor"] = estimate.uncertaintyFactor
+        }
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
 }

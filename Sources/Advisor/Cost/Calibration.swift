@@ -57,8 +57,9 @@ public struct Calibration: Sendable, Codable, Equatable {
     }
 
     /// Runs every probe: one untimed pass, then passes until `secondsPerProbe` have gone by (at
-    /// least 3), profiling the engine's kernels. A kind's throughput is its probes' total work
-    /// over their total seconds. About 5–10 s on 2 cores.
+    /// least 3), profiling the engine's kernels; a probe's seconds are the median pass's (robust
+    /// to other work on the machine). A kind's throughput is its probes' total work over their
+    /// total seconds. About 5–10 s on 2 cores.
     public static func measure(secondsPerProbe: Double = 0.5) throws -> Calibration {
         let started = Date()
         let probes = try CalibrationProbe.standard.map { try time($0, for: secondsPerProbe) }
@@ -85,14 +86,15 @@ public struct Calibration: Sendable, Codable, Equatable {
         }
         try pass()
         plan.profiling = true
+        func counted() -> Double { plan.profile.filter { probe.counts(kernel: $0.key) }.reduce(0) { $0 + $1.value } }
         let start = Date()
-        var passes = 0
-        while passes < 3 || Date().timeIntervalSince(start) < budget {
+        var seconds: [Double] = []
+        while seconds.count < 3 || Date().timeIntervalSince(start) < budget {
+            let before = counted()
             try pass()
-            passes += 1
+            seconds.append(counted() - before)
         }
-        let seconds = plan.profile.filter { probe.counts(kernel: $0.key) }.reduce(0) { $0 + $1.value } / Double(passes)
-        return Probe(name: probe.name, kind: probe.kind, work: probe.work, seconds: seconds, passes: passes)
+        return Probe(name: probe.name, kind: probe.kind, work: probe.work, seconds: seconds.sorted()[seconds.count / 2], passes: seconds.count)
     }
 
     /// The processor's model name from /proc/cpuinfo, or the architecture where there is none.

@@ -8,12 +8,15 @@ struct CalibrationProbe {
     let graph: ModelGraph
     let batch: Int
 
-    /// Real layers of ResNet-50, MobileNetV2 and BERT-base, at batch 8: two convolution shapes
-    /// (3×3 and 1×1), two depthwise shapes, BERT's feed-forward pair, its attention (12 heads,
+    /// Real layers of ResNet-50, MobileNetV2 and BERT-base, at batch 8: three convolution shapes
+    /// (3×3 at two resolutions, 1×1), two depthwise shapes, BERT's feed-forward pair, its attention (12 heads,
     /// 128 tokens), and a batch-norm + ReLU + residual add + max-pool chain for the memory-bound kind.
     static let standard: [CalibrationProbe] = [
         image("resnet50 layer1 conv 3x3 64→64 @56", .convolution, channels: 64, size: 56) { b in
             b.add("conv", .conv2d(.init(64, 64, kernel: 3, padding: 1)))
+        },
+        image("resnet50 layer3 conv 3x3 256→256 @14", .convolution, channels: 256, size: 14) { b in
+            b.add("conv", .conv2d(.init(256, 256, kernel: 3, padding: 1)))
         },
         image("resnet50 layer3 conv 1x1 256→1024 @14", .convolution, channels: 256, size: 14) { b in
             b.add("conv", .conv2d(.init(256, 1024, kernel: 1)))
