@@ -48,7 +48,9 @@ let package = Package(
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
         .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
         .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
-        .target(name: "Advisor", dependencies: ["Tensors", "COpenBLAS"], swiftSettings: alwaysOptimized),
+        .target(
+            name: "Advisor", dependencies: ["Tensors", "COpenBLAS", "Architectures", "CheckpointFormats", .product(name: "Yams", package: "Yams")],
+            swiftSettings: alwaysOptimized),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor"]),
         .executableTarget(
             name: "ZooCLI",
@@ -68,7 +70,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "Preprocessing", "TestSupport"]),
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
-        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors"]),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "TestSupport"]),
     ] + fuzzTargets
