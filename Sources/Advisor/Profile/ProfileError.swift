@@ -1,5 +1,6 @@
-/// Why a task profile, budget, preferences or plan was refused: the field (as the task file and
-/// the flags name it) and what is wrong with its value.
+/// Why a task request (profile, budget, preferences) or a plan was refused: the field, named as
+/// the task file and the flags name it (`max_latency_ms`) or by its JSON path in a plan
+/// (`optimizer.head_learning_rate`), and what is wrong with its value.
 public struct ProfileError: Error, Equatable, CustomStringConvertible {
     public let field: String
     public let reason: String

@@ -29,6 +29,13 @@ public struct TaskProfile: Codable, Equatable, Sendable {
     public var robustness: Bool
     public var deployment: Deployment
 
+    public init(modality: Modality, kind: Kind, classes: Int, examples: Int, examplesPerClass: [Int]? = nil, classNames: [String]? = nil,
+                shift: DomainShift, robustness: Bool, deployment: Deployment = .init()) {
+        (self.modality, self.kind, self.classes, self.examples) = (modality, kind, classes, examples)
+        (self.examplesPerClass, self.classNames) = (examplesPerClass, classNames)
+        (self.shift, self.robustness, self.deployment) = (shift, robustness, deployment)
+    }
+
     /// What the deployed model must meet.
     public struct Deployment: Codable, Equatable, Sendable {
         /// Milliseconds per example at inference, on the deployment target.
