@@ -1,5 +1,3 @@
-import Architectures
-
 /// One setting of a task request, named the same in a task file (`max_latency_ms:`), on the
 /// command line (`--max-latency-ms`) and in prompts. Each field parses its text form the same way
 /// wherever it comes from.

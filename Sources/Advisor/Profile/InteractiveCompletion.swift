@@ -14,7 +14,8 @@ public final class TerminalDialogue: Dialogue {
     public init() {}
 
     public func ask(_ prompt: String) -> String? {
-        print(prompt, terminator: " ")
+        // Unbuffered, so the prompt shows before the answer is read.
+        FileHandle.standardOutput.write(Data((prompt + " ").utf8))
         return readLine()
     }
 
