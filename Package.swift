@@ -48,7 +48,10 @@ let package = Package(
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
         .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
         .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
-        .target(name: "Advisor", dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats"], swiftSettings: alwaysOptimized),
+        .target(
+            name: "Advisor",
+            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", .product(name: "Yams", package: "Yams")],
+            swiftSettings: alwaysOptimized),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor"]),
         .executableTarget(
             name: "ZooCLI",

@@ -5,7 +5,7 @@
 /// Frozen groups run in inference mode — batch-norm keeps its running statistics fixed — and need
 /// no backward pass, so their output can be computed once and cached (`cacheableFeatures`).
 public struct FreezePlan: Sendable {
-    public enum Optimizer: String, Sendable, CaseIterable {
+    public enum Optimizer: String, Codable, Sendable, CaseIterable {
         /// SGD with momentum: one state tensor per parameter.
         case sgdMomentum = "sgd"
         /// AdamW: two state tensors (first and second moments) per parameter.

@@ -1,0 +1,73 @@
+import Architectures
+
+extension FineTunePlan {
+    /// The base model and the checkpoint to start from.
+    public struct BaseModel: Codable, Equatable, Sendable {
+        /// A registry name (`zoo models list`).
+        public var name: String
+        public var family: String
+        public var checkpoint: Checkpoint
+
+        public init(name: String, family: String, checkpoint: Checkpoint) {
+            self.name = name
+            self.family = family
+            self.checkpoint = checkpoint
+        }
+    }
+
+    /// Which published weights, as the model card names them, and how to read them.
+    public struct Checkpoint: Codable, Equatable, Sendable {
+        /// The card's checkpoint name, such as IMAGENET1K_V2.
+        public var name: String
+        /// The library that publishes it (torchvision, timm, keras, transformers).
+        public var library: String
+        /// The file name (or a local path), when known.
+        public var file: String?
+        /// The parameter-naming convention of the file (a NameMapping `Convention`), such as torchvision.
+        public var convention: String
+        public var sha256Prefix: String?
+
+        public init(name: String, library: String, file: String?, convention: String, sha256Prefix: String?) {
+            self.name = name
+            self.library = library
+            self.file = file
+            self.convention = convention
+            self.sha256Prefix = sha256Prefix
+        }
+    }
+
+    /// The input preprocessing the checkpoint was trained with, copied from its model card.
+    public struct InputPreprocessing: Codable, Equatable, Sendable {
+        public var resize: Int?
+        public var crop: Int?
+        public var interpolation: String?
+        public var mean: [Double]?
+        public var std: [Double]?
+        public var tokenizer: String?
+        public var vocabulary: Int?
+        public var lowercase: Bool?
+        public var maxLength: Int?
+
+        public init(_ card: ModelCard.Preprocessing) {
+            (resize, crop, interpolation, mean, std) = (card.resize, card.crop, card.interpolation, card.mean, card.std)
+            (tokenizer, vocabulary, lowercase, maxLength) = (card.tokenizer, card.vocabulary, card.lowercase, card.maxLength)
+        }
+    }
+
+    /// The new output layer.
+    public struct Head: Codable, Equatable, Sendable {
+        /// The task it serves, which fixes the loss: cross-entropy (single-label, sentence-pair),
+        /// per-label sigmoid (multi-label) or mean squared error (regression).
+        public var kind: TaskProfile.Kind
+        /// Outputs: classes, labels or regression targets.
+        public var classes: Int
+        /// Dropout before the head, as a probability.
+        public var dropout: Double
+
+        public init(kind: TaskProfile.Kind, classes: Int, dropout: Double) {
+            self.kind = kind
+            self.classes = classes
+            self.dropout = dropout
+        }
+    }
+}
