@@ -8,7 +8,7 @@ import Tensors
 /// turns multiply-accumulates into seconds with; cached by `CalibrationCache`.
 public struct Calibration: Sendable, Codable, Equatable {
     /// Bumped whenever the probes or the way they are timed change: older caches are re-measured.
-    public static let version = 1
+    public static let version = 2
 
     /// What a calibration is valid for: the same probes, processor and thread count.
     public struct Key: Sendable, Codable, Equatable {
@@ -56,13 +56,27 @@ public struct Calibration: Sendable, Codable, Equatable {
         self.seconds = seconds
     }
 
-    /// Runs every probe: one untimed pass, then passes until `secondsPerProbe` have gone by (at
-    /// least 3), profiling the engine's kernels; a probe's seconds are the median pass's (robust
-    /// to other work on the machine). A kind's throughput is its probes' total work over their
-    /// total seconds. About 5–10 s on 2 cores.
-    public static func measure(secondsPerProbe: Double = 0.5) throws -> Calibration {
+    /// Runs every probe in three rounds, each on a freshly compiled plan: one untimed pass, then
+    /// passes (at least 3) for a third of `secondsPerProbe`, profiling the engine's kernels. A
+    /// probe's seconds are its fastest pass's: other work on a shared machine (and a slow spell
+    /// of the machine itself, which lasts seconds) only ever slows a pass, and spreading each
+    /// probe over the rounds keeps one spell from taking all of a probe's passes; medians of one
+    /// plan's passes were seen to halve the convolution figure. A kind's throughput is its probes'
+    /// total work over their total seconds. About 6 s on 2 cores.
+    public static func measure(secondsPerProbe: Double = 0.5, rounds: Int = 3) throws -> Calibration {
         let started = Date()
-        let probes = try CalibrationProbe.standard.map { try time($0, for: secondsPerProbe) }
+        let standard = CalibrationProbe.standard
+        var fastest = [Double](repeating: .infinity, count: standard.count), passes = [Int](repeating: 0, count: standard.count)
+        for _ in 0..<rounds {
+            for (index, probe) in standard.enumerated() {
+                let (seconds, count) = try time(probe, for: secondsPerProbe / Double(rounds))
+                fastest[index] = min(fastest[index], seconds)
+                passes[index] += count
+            }
+        }
+        let probes = standard.indices.map {
+            Probe(name: standard[$0].name, kind: standard[$0].kind, work: standard[$0].work, seconds: fastest[$0], passes: passes[$0])
+        }
         func rate(_ kind: OperationKind) -> Double {
             let mine = probes.filter { $0.kind == kind }
             return mine.reduce(0) { $0 + Double($1.work) } / mine.reduce(0) { $0 + $1.seconds }
@@ -73,7 +87,8 @@ public struct Calibration: Sendable, Codable, Equatable {
         return Calibration(key: .current, throughput: throughput, probes: probes, seconds: Date().timeIntervalSince(started))
     }
 
-    private static func time(_ probe: CalibrationProbe, for budget: Double) throws -> Probe {
+    /// The fastest of a fresh plan's passes over `budget` seconds (at least 3), and how many ran.
+    private static func time(_ probe: CalibrationProbe, for budget: Double) throws -> (seconds: Double, passes: Int) {
         let plan = try ForwardPlan(graph: probe.graph, weights: ComputedWeights.forTiming(), batch: probe.batch)
         let pass: () throws -> Void
         switch probe.graph.input {
@@ -88,16 +103,16 @@ public struct Calibration: Sendable, Codable, Equatable {
         plan.profiling = true
         func counted() -> Double { plan.profile.filter { probe.counts(kernel: $0.key) }.reduce(0) { $0 + $1.value } }
         let start = Date()
-        var seconds: [Double] = []
-        while seconds.count < 3 || Date().timeIntervalSince(start) < budget {
+        var fastest = Double.infinity, passes = 0
+        while passes < 3 || Date().timeIntervalSince(start) < budget {
             let before = counted()
             try pass()
-            seconds.append(counted() - before)
+            fastest = min(fastest, counted() - before)
+            passes += 1
         }
-        return Probe(name: probe.name, kind: probe.kind, work: probe.work, seconds: seconds.sorted()[seconds.count / 2], passes: seconds.count)
+        return (fastest, passes)
     }
 
-    /// The processor's model name from /proc/cpuinfo, or the architecture where there is none.
     static func processorName() -> String {
         let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
         for line in info.split(separator: "\n") where line.hasPrefix("model name") {
