@@ -1,7 +1,7 @@
 /// What fine-tuning may use: a device, a wall-clock limit and optionally a memory limit. Written
 /// `DEVICE:DURATION` as in `cpu:2h`, `gpu:a100:30m` or `4xgpu:a100:8h`, with memory apart ("16GB").
 public struct ComputeBudget: Codable, Equatable, Sendable, CustomStringConvertible {
-    public enum Device: Equatable, Sendable, Codable, LosslessStringConvertible {
+    public enum Device: Equatable, Sendable, TextCodable {
         /// This machine's CPU (the one the cost model was calibrated on).
         case cpu
         /// `count` GPUs of a class named like "a100", "h100", "t4", "rtx4090".
@@ -28,18 +28,7 @@ public struct ComputeBudget: Codable, Equatable, Sendable, CustomStringConvertib
             }
         }
 
-        public init(from decoder: any Decoder) throws {
-            let text = try decoder.singleValueContainer().decode(String.self)
-            guard let device = Device(text) else {
-                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a device (cpu, gpu:CLASS or NxGPU:CLASS)"))
-            }
-            self = device
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(description)
-        }
+        public static let accepted = "cpu, gpu:CLASS or NxGPU:CLASS"
     }
 
     public var device: Device

@@ -1,7 +1,7 @@
 /// How the user's data differs from the pre-training data, which decides where fine-tuning should
 /// act (surgical fine-tuning, Lee et al., ICLR 2023): input-level shift → early blocks, label-level
 /// shift → the head and last layers. Written as `none`, `input:KIND`, `label` or `unknown`.
-public enum DomainShift: Equatable, Sendable, Codable, LosslessStringConvertible {
+public enum DomainShift: Equatable, Sendable, TextCodable {
     /// What changed in the inputs.
     public enum InputKind: String, Sendable, CaseIterable {
         case camera, corruption, medical, satellite, other
@@ -37,17 +37,4 @@ public enum DomainShift: Equatable, Sendable, Codable, LosslessStringConvertible
 
     /// The spellings accepted, for error messages and prompts.
     public static let accepted = "none, input:" + InputKind.allCases.map(\.rawValue).joined(separator: "|") + ", label or unknown"
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let shift = DomainShift(text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "'\(text)' is not a domain shift (\(Self.accepted))"))
-        }
-        self = shift
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
