@@ -1,0 +1,32 @@
+import Architectures
+
+/// Which freeze groups to train, whether to cache the frozen prefix's features, and whether to
+/// train a linear probe before fine-tuning (LP-FT), with the reasons.
+public struct FreezeDecision: Equatable, Sendable {
+    /// The model's groups that are frozen, in order from the input.
+    public var frozen: [FreezeGroup]
+    /// The groups that are trained, in order from the input. A new head is always trained, also
+    /// when the graph has none (the registry's encoders end at the pooler).
+    public var trainable: [FreezeGroup]
+    /// Compute the frozen prefix's output once and train the rest on the cache.
+    public var cacheFeatures: Bool
+    /// Train the head alone on frozen features first, then fine-tune the `trainable` groups from
+    /// there (LP-FT, Kumar et al., ICLR 2022).
+    public var linearProbeFirst: Bool
+    /// Lower learning rates for lower trainable groups (layer-wise decay).
+    public var layerwiseDecay: Bool
+    public var reasons: [FineTunePlan.Reason]
+
+    /// The frozen groups below the lowest trainable one: what `FreezePlan` prices and what can be
+    /// cached. Equals `frozen.count` unless the decision is surgical (early groups trained, later ones frozen).
+    public var frozenPrefix: Int {
+        guard let lowest = trainable.first else { return frozen.count }
+        return frozen.prefix { $0 < lowest }.count
+    }
+
+    /// The decision as a plan's `freeze`, when the frozen groups are a prefix (what `zoo.plan/1`
+    /// expresses) over `graph`'s groups; nil for a surgical decision that trains early groups and freezes later ones.
+    public func planFreeze(_ graph: ModelGraph) -> FineTunePlan.Freeze? {
+        frozenPrefix == frozen.count ? FineTunePlan.Freeze(graph, depth: frozen.count) : nil
+    }
+}
