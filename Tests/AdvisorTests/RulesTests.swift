@@ -72,6 +72,13 @@ import Testing
         #expect(Self.cites(training.reasons, "schedule", Evidence.bit))
     }
 
+    @Test func anUnknownShiftIsTakenAsNoneAndTheReasonSaysSo() {
+        let unknown = FreezeDepthRule.decide(Self.image(examples: 10_000, shift: .unknown), graph: Self.resnet)
+        let none = FreezeDepthRule.decide(Self.image(examples: 10_000), graph: Self.resnet)
+        #expect(unknown.frozen == none.frozen && unknown.trainable == none.trainable)
+        #expect(unknown.reasons[0].text.contains("unknown") && !none.reasons[0].text.contains("unknown"))
+    }
+
     @Test func largeOrVeryDifferentImagesFineTuneEverything() {
         let large = FreezeDepthRule.decide(Self.image(examples: 100_000), graph: Self.resnet)
         #expect(large.frozen.isEmpty && Self.names(large.trainable) == Self.names(Self.resnet.freezeGroups))

@@ -31,7 +31,7 @@ public enum FreezeDepthRule {
         case (.label, .small), (.none, .small), (.unknown, .small):
             let labelShift = profile.shift == .label
             return decision(groups, training: [.head], cache: true, reason:
-                (labelShift ? "A new label mapping on familiar inputs with little data" : "Little data (\(profile.smallestClass) examples in the smallest class) similar to the pre-training data")
+                (labelShift ? "A new label mapping on familiar inputs with little data" : "Little data (\(profile.smallestClass) examples in the smallest class) \(similarity(profile))")
                 + ": freeze the whole backbone and train a linear head on its top features, computed once and cached; "
                 + "top-layer features are general enough here and tuning them on so few examples would overfit.",
                 labelShift ? [Evidence.surgical, Evidence.cs231n] : [Evidence.cs231n, Evidence.yosinski])
@@ -42,7 +42,7 @@ public enum FreezeDepthRule {
         case (.none, .medium), (.unknown, .medium):
             let frozen = 1 + min(1, stages.count)
             return decision(groups, training: Array(groups.dropFirst(frozen)), cache: false, reason:
-                "A medium amount of data (\(profile.examples) examples) similar to the pre-training data: freeze the stem and "
+                "A medium amount of data (\(profile.examples) examples) \(similarity(profile)): freeze the stem and "
                 + "the first stage, whose general features need no change, and fine-tune the rest with the backbone at 0.1× the head's learning rate.",
                 [Evidence.yosinski, Evidence.cs231n, Evidence.tllib])
         case (.input, .medium), (_, .large):
@@ -61,7 +61,7 @@ public enum FreezeDepthRule {
         case (.none, .small), (.unknown, .small):
             let top = layers.count - (2 * layers.count + 2) / 3
             return decision(groups, training: layers.suffix(top) + above, cache: true, reason:
-                "Little data similar to the pre-training text: freeze the embeddings and the bottom two thirds of the layers "
+                "Little text \(similarity(profile)): freeze the embeddings and the bottom two thirds of the layers "
                 + "(\(layers.count - top) of \(layers.count)) and tune the top \(top) with the head; tuning only the top layers keeps most "
                 + "of full fine-tuning's quality, while freezing every layer falls to the majority baseline. The frozen layers' "
                 + "outputs are computed once and cached.", [Evidence.elsa, Evidence.frozenRoberta])
@@ -94,6 +94,12 @@ public enum FreezeDepthRule {
             [Evidence.lpft])
         lpft.linearProbeFirst = true
         return lpft
+    }
+
+    /// How the profile's data stands to the pre-training data, in words; an unknown shift is
+    /// taken as none, and the reason says so.
+    private static func similarity(_ profile: TaskProfile) -> String {
+        profile.shift == .unknown ? "whose distance from the pre-training data is unknown (taken as similar)" : "similar to the pre-training data"
     }
 
     /// Trains `training` (in `groups`' order) and freezes the rest.

@@ -15,7 +15,7 @@ public enum HyperparameterRule {
     /// dataset size (warm-up, then ÷10 at three milestones) and its mixup 0.1 from 20k examples.
     private static func cnn(_ profile: TaskProfile, _ freeze: FreezeDecision) -> HyperparameterDecision {
         let (warmup, milestones, steps) = bitSchedule(examples: profile.examples)
-        let batch = 64
+        let batch = min(64, profile.examples)
         let mixup = profile.examples >= 20_000 ? 0.1 : 0
         let augmentation = freeze.cacheFeatures ? [] : ["random-resized-crop", "horizontal-flip"]
         return HyperparameterDecision(
@@ -30,7 +30,7 @@ public enum HyperparameterRule {
                 .init(decision: "learning_rate", text: "Head 0.01 and backbone 0.1× (0.001): the new head must move far, the pre-trained backbone little.", evidence: [Evidence.tllib]),
                 .init(decision: "schedule", text: "BiT-HyperRule by dataset size (\(profile.examples) examples): \(warmup) warm-up steps, learning rate ÷10 at steps \(milestones.map(String.init).joined(separator: ", ")), \(steps) steps in all.", evidence: [Evidence.bit]),
                 .init(decision: "regularisation", text: mixup > 0 ? "Mixup α 0.1 from 20,000 examples up (BiT-HyperRule)." : "No mixup below 20,000 examples (BiT-HyperRule)\(augmentation.isEmpty ? "; no augmentation, so the frozen features can be cached" : "").", evidence: [Evidence.bit]),
-                .init(decision: "batch_size", text: "64 examples per step, to fit CPU and small-GPU memory; BiT used 512, so the schedule passes over fewer examples (not from a source).", evidence: []),
+                .init(decision: "batch_size", text: "\(batch) examples per step (64 at most), to fit CPU and small-GPU memory; BiT used 512, so the schedule passes over fewer examples (not from a source).", evidence: []),
             ])
     }
 
@@ -46,7 +46,7 @@ public enum HyperparameterRule {
     /// with early stopping, several seeds) or Devlin et al.'s (LR 3e-5, batch 32, 3 epochs).
     private static func encoder(_ profile: TaskProfile, _ freeze: FreezeDecision) -> HyperparameterDecision {
         let small = profile.examples < smallTextExamples
-        let batch = small ? 16 : 32
+        let batch = min(small ? 16 : 32, profile.examples)
         let rate = small ? 2e-5 : 3e-5
         let epochCount = small ? 20 : 3
         let stepsPerEpoch = (profile.examples + batch - 1) / batch
