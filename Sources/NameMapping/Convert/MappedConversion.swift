@@ -85,15 +85,18 @@ public enum MappedConversion {
         let model = Registry.model(named: source.model)!
         let graph = model.build(options.head == .drop ? nil : source.classes)
         let format = options.format ?? options.target.defaultFormat
-        let unsupported = MappingError.unsupportedConvention(convention: options.target.rawValue, model: model.name, supported: Convention.supporting(model).map(\.rawValue))
+        // Listing the conventions that do name the model builds every layout: only on the way out.
+        func unsupported() -> MappingError {
+            .unsupportedConvention(convention: options.target.rawValue, model: model.name, supported: Convention.supporting(model).map(\.rawValue))
+        }
         let target: ConventionLayout, kerasModel: KerasFunctionalModel?
         if format == .kerasModel {
             // A whole-model file's layers compute the source's function, whichever framework's it is.
             guard options.target == .keras3 else { throw MappingError.wholeModelTarget(convention: options.target.rawValue) }
-            guard let archive = try KerasFunctionalModel.archive(of: model, graph: graph, differences: source.layout.differences) else { throw unsupported }
+            guard let archive = try KerasFunctionalModel.archive(of: model, graph: graph, differences: source.layout.differences) else { throw unsupported() }
             (target, kerasModel) = (archive.layout, archive.model)
         } else {
-            guard let layout = options.target.layout(of: model, graph: graph) else { throw unsupported }
+            guard let layout = options.target.layout(of: model, graph: graph) else { throw unsupported() }
             (target, kerasModel) = (layout, nil)
         }
         let weights = MappedCheckpoint(reader: reader, layout: source.layout, prefix: source.prefix)

@@ -44,11 +44,14 @@ struct KerasFunctionalModel {
             let inputs = node.inputs.map { produced[$0] }
             let inputShape = node.inputs.first.map { Self.channelsLast(shapes[$0]) } ?? shape
             let plain = node.name.replacingOccurrences(of: ".", with: "_")
-            func add(_ className: String, _ arguments: [String: Any], named layerName: String? = nil, on inbound: [String]? = nil, shape layerShape: [Int]? = nil) {
-                let layer = Layer(
-                    name: layerName ?? unique(plain), className: className, arguments: arguments, inbound: inbound ?? inputs,
-                    shape: layerShape ?? shape, weighted: layerName.flatMap { name in byNode[node.name].flatMap { $0.name == name ? $0 : nil } })
-                layers.append(layer)
+            // A layer named `layerName`, or `holding` a weighted layer (and named as it), or named after the node.
+            func add(
+                _ className: String, _ arguments: [String: Any], named layerName: String? = nil, holding weighted: KerasLayer? = nil,
+                on inbound: [String]? = nil, shape layerShape: [Int]? = nil
+            ) {
+                layers.append(Layer(
+                    name: layerName ?? weighted?.name ?? unique(plain), className: className, arguments: arguments, inbound: inbound ?? inputs,
+                    shape: layerShape ?? shape, weighted: weighted))
             }
             // The input of a weighted layer, padded explicitly where Keras's own padding differs.
             func padded(_ padding: Int, to weightedName: String) -> [String] {
@@ -69,11 +72,11 @@ struct KerasFunctionalModel {
                     "use_bias": keras.weights.count > 1,
                 ]
                 if keras.kind == .depthwiseConv2D { arguments["depth_multiplier"] = 1 } else { arguments["filters"] = conv.outChannels }
-                add(keras.kind == .depthwiseConv2D ? "DepthwiseConv2D" : "Conv2D", arguments, named: keras.name, on: padded(explicit, to: keras.name))
+                add(keras.kind == .depthwiseConv2D ? "DepthwiseConv2D" : "Conv2D", arguments, holding: keras, on: padded(explicit, to: keras.name))
             case .batchNorm(_, let epsilon):
                 guard let keras = byNode[node.name] else { throw Self.unsupported(node, "a batch-norm keras.applications has no layer for") }
                 // Keras's momentum weighs the running value, PyTorch's (0.1) the batch's.
-                add("BatchNormalization", ["axis": -1, "epsilon": epsilon, "momentum": 0.9], named: keras.name)
+                add("BatchNormalization", ["axis": -1, "epsilon": epsilon, "momentum": 0.9], holding: keras)
             case .linear(let inFeatures, let outFeatures, _):
                 guard let keras = byNode[node.name] else { throw Self.unsupported(node, "a linear layer keras.applications has no layer for") }
                 if keras.kind == .conv2D {
@@ -81,10 +84,10 @@ struct KerasFunctionalModel {
                     let pixel = unique(keras.name + "_pixel")
                     add("Reshape", ["target_shape": [1, 1, inFeatures]], named: pixel, shape: [1, 1, inFeatures])
                     add("Conv2D", ["filters": outFeatures, "kernel_size": [1, 1], "padding": "valid", "use_bias": keras.weights.count > 1],
-                        named: keras.name, on: [pixel], shape: [1, 1, outFeatures])
+                        holding: keras, on: [pixel], shape: [1, 1, outFeatures])
                     add("Reshape", ["target_shape": [outFeatures]], named: unique(keras.name + "_vector"), on: [keras.name])
                 } else {
-                    add("Dense", ["units": outFeatures, "use_bias": keras.weights.count > 1], named: keras.name)
+                    add("Dense", ["units": outFeatures, "use_bias": keras.weights.count > 1], holding: keras)
                 }
             case .activation(let activation):
                 switch activation {
