@@ -19,12 +19,16 @@ enum ExitStatus: Int32 {
     /// The checkpoint does not match the model: a tensor missing, mis-shaped, of the wrong dtype or
     /// unaccounted for, or outputs that differ from the reference.
     case mismatch = 6
+    /// `zoo advise`: nothing fits the budget and deployment constraints; the plan written is the
+    /// nearest candidate, and its warnings say what would make it fit.
+    case infeasible = 7
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
         3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data) · \
         5 refused (a pickle that would run code; nothing ran) · \
-        6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs)
+        6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs) · \
+        7 infeasible (zoo advise: nothing fits the budget and constraints; the plan written is the nearest, see its warnings)
         """
 
     init(for error: Error) {
@@ -47,6 +51,9 @@ enum ExitStatus: Int32 {
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch
+        case is ProfileError: self = .usage
+        case is TaskFileError: self = .badInput
+        case is NothingFits: self = .infeasible
         case let error as MappingError:
             switch error {
             case .unknownModel, .unsupportedConvention, .wholeModelTarget: self = .usage

@@ -1,4 +1,5 @@
 import Foundation
+import ModelZoo
 
 /// Plain-text tables for people: aligned columns, a rule under the header, an optional total row.
 struct Table {
@@ -43,15 +44,7 @@ enum Format {
     }
 
     /// 90_900_000 → "86.7 MiB".
-    static func bytes(_ value: Int) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var size = Double(value), unit = 0
-        while size >= 1024 && unit < units.count - 1 {
-            size /= 1024
-            unit += 1
-        }
-        return unit == 0 ? "\(value) B" : String(format: "%.1f %@", size, units[unit])
-    }
+    static func bytes(_ value: Int) -> String { Quantities.text(bytes: value) }
 
     /// Parses "25M", "1.5B", "300K" or "4000000" into a count.
     static func parseCount(_ text: String) -> Int? {

@@ -80,33 +80,8 @@ struct Score: ParsableCommand {
 
     /// Features from the engine for each --model on the --data sample.
     private func modelFeatures() throws -> ([Candidate], [Int]) {
-        let labelled = try LabelledSample(path: data!, limit: sample, seed: seed)
-        let candidates = try models.map { spec -> Candidate in
-            let (model, path) = Self.parse(spec)
-            if let model, Registry.model(named: model) == nil {
-                throw ValidationError("unknown model '\(model)' in --model \(spec) (zoo models list shows the registry)")
-            }
-            let runner = try ModelRunner(weights: path, model: model, batch: batch)
-            let name = runner.reading.model
-            switch labelled.inputs {
-            case .images where runner.model.task != "image": throw ValidationError("\(name) (\(path)) takes text, but \(data!) is an image folder")
-            case .texts where runner.model.task != "text": throw ValidationError("\(name) (\(path)) takes images, but \(data!) is a text file")
-            default: break
-            }
-            FileHandle.standardError.write(Data("computing \(name) features of \(labelled.count) examples…\n".utf8))
-            let features = try runner.features(
-                of: labelled.inputs, preprocessing: Run.preprocessing(for: name, weights: path),
-                tokenizer: try tokenizer.map { try runner.tokenizer(in: $0) }, chunk: max(batch, 32))
-            return ("\(name) (\(URL(fileURLWithPath: path).lastPathComponent))", features)
-        }
-        return (candidates, labelled.labels)
-    }
-
-    /// `mobilenet_v2=ckpt.pth` → (mobilenet_v2, ckpt.pth); a path alone, or one whose `=` does not
-    /// follow a registry name, is the whole spec.
-    static func parse(_ spec: String) -> (model: String?, path: String) {
-        guard let equals = spec.firstIndex(of: "="), !spec[..<equals].contains("/") else { return (nil, spec) }
-        return (String(spec[..<equals]), String(spec[spec.index(after: equals)...]))
+        let computed = try CheckpointFeatures(checkpoints: models, data: data!, sample: sample, seed: seed, batch: batch, tokenizer: tokenizer)
+        return (computed.entries.map { ("\($0.model) (\(URL(fileURLWithPath: $0.path).lastPathComponent))", $0.features) }, computed.labels)
     }
 
     /// --features files and their --labels.

@@ -9,7 +9,7 @@ struct Zoo: ParsableCommand {
         abstract: "A model zoo for people who fine-tune: inspect and convert checkpoints, browse architectures.",
         discussion: ExitStatus.summary,
         version: version,
-        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self])
+        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self])
 }
 
 extension Zoo {

@@ -83,11 +83,11 @@ import TestSupport
     @Test func cachingBeatsRecomputationAfterTheFirstEpoch() throws {
         let graph = try #require(Registry.model(named: "mobilenet_v2")).graph
         let estimate = CostModel.estimate(graph, frozenGroups: 3, batch: 32, device: Self.unitCPU)
-        let once = estimate.trainingSeconds(examples: 1000, epochs: 1, cachingFeatures: true)
-        #expect(abs(once - estimate.trainingSeconds(examples: 1000, epochs: 1, cachingFeatures: false)) <= 1e-9 * once)
+        let once = estimate.trainingSeconds(steps: 32, examples: 1000, cachingFeatures: true)
+        #expect(abs(once - estimate.trainingSeconds(steps: 32, examples: 1000, cachingFeatures: false)) <= 1e-9 * once)
         for epochs in [2, 5, 30] {
-            let cached = estimate.trainingSeconds(examples: 1000, epochs: epochs, cachingFeatures: true)
-            let recomputed = estimate.trainingSeconds(examples: 1000, epochs: epochs, cachingFeatures: false)
+            let cached = estimate.trainingSeconds(steps: 32 * epochs, examples: 1000, cachingFeatures: true)
+            let recomputed = estimate.trainingSeconds(steps: 32 * epochs, examples: 1000, cachingFeatures: false)
             #expect(cached < recomputed)
             // 32 steps (1000 / 32, rounded up): the prefix once, then suffix-only steps.
             let expected = 32 * estimate.prefixForwardSeconds + Double(epochs) * 32 * estimate.cachedStepSeconds

@@ -37,7 +37,7 @@ import TestSupport
     @Test func aWrittenPlanReadsBackEqualAndNoTemporaryFileIsLeft() throws {
         var plan = try FineTunePlan(path: Self.examplePath)
         plan.model = .init(name: "bert_base_uncased", family: "bert", checkpoint: .init(name: "google", library: "transformers", file: nil, convention: "huggingface", sha256Prefix: nil))
-        plan.freeze = .init(Registry.model(named: "bert_base_uncased")!.graph, depth: 9)
+        plan.freeze = .init(Registry.model(named: "bert_base_uncased")!.build(plan.head.classes), depth: 9)
         plan.profile.modality = .text
         plan.profile.kind = .sentencePair
         plan.head.kind = .sentencePair
@@ -83,10 +83,29 @@ import TestSupport
         #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "profile.shift" }
     }
 
+    @Test func surgicalFreezingAndALinearProbePhaseAreExpressed() throws {
+        var object = try Self.exampleJSON()
+        object["freeze"] = ["frozen": ["stage2", "stage3", "stage4"], "trainable": ["stem", "stage1", "head"]]
+        object["linear_probe"] = ["learning_rate": 0.01, "steps": 200, "epochs": 10.0]
+        let plan = try Self.decode(object)
+        #expect(plan.freeze.trainable == ["stem", "stage1", "head"] && plan.linearProbe == .init(learningRate: 0.01, steps: 200, epochs: 10))
+        #expect(try FineTunePlan(json: plan.json()) == plan)
+    }
+
     @Test func aPlanATrainerCouldNotFollowIsRefused() throws {
         var object = try Self.exampleJSON()
-        object["freeze"] = ["frozen": ["stage1"], "trainable": ["stem", "stage2", "stage3", "stage4", "head"]]
-        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "freeze" }
+        for freeze in [["frozen": ["stage1", "stem"], "trainable": ["stage2", "stage3", "stage4", "head"]],
+                       ["frozen": ["stem", "stage1"], "trainable": ["stage1", "stage2", "stage3", "stage4", "head"]],
+                       ["frozen": ["stem"], "trainable": ["stage2", "stage3", "stage4", "head"]]] {
+            object["freeze"] = freeze
+            #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "freeze" }
+        }
+        object["freeze"] = ["frozen": ["stem", "stage1", "stage2", "stage3", "stage4", "head"], "trainable": [String]()]
+        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "freeze.trainable" }
+
+        object = try Self.exampleJSON()
+        object["linear_probe"] = ["learning_rate": 0.01, "steps": 0, "epochs": 0.0]
+        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "linear_probe" }
 
         object = try Self.exampleJSON()
         object["head"] = ["classes": 10, "dropout": 0, "kind": "single-label"]

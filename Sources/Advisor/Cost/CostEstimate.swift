@@ -29,14 +29,13 @@ public struct CostEstimate: Sendable, Equatable {
     public var peakBytes: Int { memory.weights + memory.gradients + memory.optimizer + memory.activations }
     public var fitsInMemory: Bool { peakBytes <= deviceMemoryBytes }
 
-    /// Seconds to train on `examples` for `epochs`: every step recomputing the prefix, or with
-    /// `cachingFeatures` one prefix pass over the examples then epochs of suffix-only steps
-    /// (N·F_prefix once + epochs·N·(F_suffix + B), evidence §4). Valid only without
+    /// Seconds for `steps` training steps over `examples`: every step recomputing the prefix, or
+    /// with `cachingFeatures` one prefix pass over the examples, then suffix-only steps
+    /// (N·F_prefix once + steps·(F_suffix + B), evidence §4). Caching is valid only without
     /// augmentation: augmented inputs change each epoch and cannot be cached.
-    public func trainingSeconds(examples: Int, epochs: Int, cachingFeatures: Bool) -> Double {
-        let steps = Double((examples + batch - 1) / batch)
-        guard cachingFeatures else { return Double(epochs) * steps * stepSeconds }
-        return steps * prefixForwardSeconds + Double(epochs) * steps * cachedStepSeconds
+    public func trainingSeconds(steps: Int, examples: Int, cachingFeatures: Bool) -> Double {
+        guard cachingFeatures else { return Double(steps) * stepSeconds }
+        return Double((examples + batch - 1) / batch) * prefixForwardSeconds + Double(steps) * cachedStepSeconds
     }
 
     public static func == (lhs: CostEstimate, rhs: CostEstimate) -> Bool {

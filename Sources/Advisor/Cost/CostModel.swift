@@ -1,6 +1,6 @@
 import Architectures
 
-/// Prices fine-tuning a graph with its first freeze groups frozen (`FreezePlan`) on a device:
+/// Prices fine-tuning a graph with some freeze groups frozen (`FreezePlan`) on a device:
 /// each node's work (multiply-accumulates, or elements for memory-bound operations) divided by
 /// the device's throughput for the node's `OperationKind` (evidence §4: wall time = work ÷
 /// measured speed per operation type).
@@ -14,11 +14,20 @@ import Architectures
 /// once (memory-bound). Activation memory is FreezePlan's: stored only above the lowest
 /// trainable layer, for the share of the batch on one device.
 public enum CostModel {
+    /// With the first `frozenGroups` groups frozen.
     public static func estimate(
         _ graph: ModelGraph, frozenGroups: Int, batch: Int, input: InputSpec? = nil,
         optimizer: FreezePlan.Optimizer = .adamW, device: DeviceClass
     ) -> CostEstimate {
-        let plan = FreezePlan(graph, frozenGroups: frozenGroups, input: input)
+        estimate(graph, frozen: Array(graph.freezeGroups.prefix(frozenGroups)), batch: batch, input: input, optimizer: optimizer, device: device)
+    }
+
+    /// With any of the graph's groups frozen (surgical fine-tuning included).
+    public static func estimate(
+        _ graph: ModelGraph, frozen: [FreezeGroup], batch: Int, input: InputSpec? = nil,
+        optimizer: FreezePlan.Optimizer = .adamW, device: DeviceClass
+    ) -> CostEstimate {
+        let plan = FreezePlan(graph, frozen: frozen, input: input)
         let work = graph.work(input: input), speed = device.throughput
         var forward = 0.0, prefix = 0.0, backward = 0.0
         for (index, node) in work.enumerated() {

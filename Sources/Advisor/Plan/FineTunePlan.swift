@@ -15,6 +15,8 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
     public var preprocessing: InputPreprocessing
     public var head: Head
     public var freeze: Freeze
+    /// A head-only phase before the main run (LP-FT), when robustness to distribution shift matters.
+    public var linearProbe: LinearProbe?
     public var optimizer: OptimizerSettings
     public var schedule: Schedule
     /// Examples per optimizer step.
@@ -33,8 +35,8 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
     public var budget: ComputeBudget
     public var preferences: Preferences
 
-    /// Checks what a trainer relies on: the model is in the registry, the freeze groups are its
-    /// groups in order with the frozen ones first, the head matches the task, the numbers are in range.
+    /// Checks what a trainer relies on: the model is in the registry, the freeze groups split its
+    /// groups (with the task's head) between frozen and trained, the head matches the task, the numbers are in range.
     public func validate(models: [RegisteredModel] = Registry.models) throws(ProfileError) {
         guard schema == Self.currentSchema else { throw ProfileError("schema", "'\(schema)' is not \(Self.currentSchema)") }
         guard let registered = models.first(where: { $0.name == model.name }) else {
@@ -43,9 +45,11 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
         guard registered.family == model.family else {
             throw ProfileError("model.family", "'\(model.name)' is in family '\(registered.family)', not '\(model.family)'")
         }
-        let groups = registered.graph.freezeGroups.map(\.description)
-        guard freeze.frozen + freeze.trainable == groups else {
-            throw ProfileError("freeze", "frozen + trainable must list \(model.name)'s groups in order, frozen first: \(groups.joined(separator: ", "))")
+        try freeze.validate(groups: registered.build(head.classes).freezeGroups.map(\.description), model: model.name)
+        if let linearProbe {
+            guard linearProbe.steps >= 1, linearProbe.learningRate > 0 else {
+                throw ProfileError("linear_probe", "needs at least 1 step and a positive learning rate")
+            }
         }
         guard head.classes == profile.classes, head.kind == profile.kind else {
             throw ProfileError("head", "a \(head.kind.rawValue) head with \(head.classes) outputs does not fit the profile's \(profile.kind.rawValue) task with \(profile.classes)")

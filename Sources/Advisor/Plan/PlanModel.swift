@@ -27,6 +27,12 @@ extension FineTunePlan {
         public var convention: String
         public var sha256Prefix: String?
 
+        /// A card's checkpoint, read in the naming convention of the library that publishes it.
+        public init(_ card: ModelCard.Checkpoint) {
+            let conventions = ["torchvision": "torchvision", "timm": "timm", "transformers": "huggingface", "sentence-transformers": "huggingface"]
+            self.init(name: card.name, library: card.library, file: card.file, convention: conventions[card.library] ?? card.library, sha256Prefix: card.sha256Prefix)
+        }
+
         public init(name: String, library: String, file: String?, convention: String, sha256Prefix: String?) {
             self.name = name
             self.library = library
@@ -48,9 +54,10 @@ extension FineTunePlan {
         public var lowercase: Bool?
         public var maxLength: Int?
 
-        public init(_ card: ModelCard.Preprocessing) {
-            (resize, crop, interpolation, mean, std) = (card.resize, card.crop, card.interpolation, card.mean, card.std)
-            (tokenizer, vocabulary, lowercase, maxLength) = (card.tokenizer, card.vocabulary, card.lowercase, card.maxLength)
+        /// The card's preprocessing; every field absent when the card states none.
+        public init(_ card: ModelCard.Preprocessing?) {
+            (resize, crop, interpolation, mean, std) = (card?.resize, card?.crop, card?.interpolation, card?.mean, card?.std)
+            (tokenizer, vocabulary, lowercase, maxLength) = (card?.tokenizer, card?.vocabulary, card?.lowercase, card?.maxLength)
         }
     }
 

@@ -1,17 +1,49 @@
 import Architectures
 
 extension FineTunePlan {
-    /// The freeze depth in the model's named freeze groups (`ModelGraph.freezeGroups`): the
-    /// frozen ones first, in order from the input. Frozen batch-norm layers run in inference mode.
+    /// What to freeze, in the model's named freeze groups (`ModelGraph.freezeGroups` of the model
+    /// built with the task's head): usually a prefix from the input; for surgical fine-tuning
+    /// (Lee et al., ICLR 2023) early groups train while later ones stay frozen, passing the
+    /// gradient down. The new head always trains. Frozen batch-norm layers run in inference mode.
     public struct Freeze: Codable, Equatable, Sendable {
+        /// In order from the input.
         public var frozen: [String]
+        /// In order from the input.
         public var trainable: [String]
 
         /// The first `depth` groups of `graph` frozen.
         public init(_ graph: ModelGraph, depth: Int) {
-            let groups = graph.freezeGroups.map(\.description)
-            frozen = Array(groups.prefix(depth))
-            trainable = Array(groups.dropFirst(depth))
+            self.init(graph, frozen: Array(graph.freezeGroups.prefix(depth)))
+        }
+
+        /// `frozen` groups of `graph` frozen, the rest trained.
+        public init(_ graph: ModelGraph, frozen: [FreezeGroup]) {
+            let frozenSet = Set(frozen)
+            self.frozen = graph.freezeGroups.filter(frozenSet.contains).map(\.description)
+            trainable = graph.freezeGroups.filter { !frozenSet.contains($0) }.map(\.description)
+        }
+
+        /// Checks that `frozen` and `trainable` split `groups` (in order) between them, with the head trained.
+        func validate(groups: [String], model: String) throws(ProfileError) {
+            let frozenSet = Set(frozen), trainableSet = Set(trainable)
+            guard groups.filter(frozenSet.contains) == frozen, groups.filter(trainableSet.contains) == trainable,
+                  frozen.count + trainable.count == groups.count, frozenSet.isDisjoint(with: trainableSet) else {
+                throw ProfileError("freeze", "frozen and trainable must split \(model)'s groups between them, each in order from the input: \(groups.joined(separator: ", "))")
+            }
+            guard trainableSet.contains("head") else { throw ProfileError("freeze.trainable", "the new head must train") }
+        }
+    }
+
+    /// A first phase that trains the new head alone on the frozen backbone's features (computed
+    /// once and cached) before the main run fine-tunes from it: LP-FT (Kumar et al., ICLR 2022).
+    public struct LinearProbe: Codable, Equatable, Sendable {
+        public var learningRate: Double
+        public var steps: Int
+        /// Passes over the training data that `steps` make at the plan's batch size.
+        public var epochs: Double
+
+        public init(learningRate: Double, steps: Int, epochs: Double) {
+            (self.learningRate, self.steps, self.epochs) = (learningRate, steps, epochs)
         }
     }
 

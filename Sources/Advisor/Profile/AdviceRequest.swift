@@ -43,7 +43,7 @@ extension TaskDraft {
         }
         let profile = TaskProfile(
             modality: modality!, kind: self[.task].flatMap(TaskProfile.Kind.init(rawValue:)) ?? .singleLabel,
-            classes: classes!, examples: examples!, examplesPerClass: perClass, classNames: classNames,
+            classes: classes!, examples: examples!, examplesPerClass: perClass, classNames: classNames, dataset: self[.dataset],
             shift: self[.shift].flatMap(DomainShift.init) ?? .unknown, robustness: self[.robustness] == "yes",
             deployment: .init(maxLatencyMs: self[.maxLatencyMs].flatMap { Double($0) }, maxParameters: self[.maxParameters].flatMap { Int($0) },
                               cpuOnly: self[.cpuOnly] == "yes"))

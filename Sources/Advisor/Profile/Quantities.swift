@@ -48,4 +48,33 @@ public enum Quantities {
         guard count >= 1, count < 1e15, count == count.rounded() else { return nil }
         return Int(count)
     }
+
+    /// 5400 → "1h30m", 95 → "1m35s", 0.25 → "0.25s": a duration as `seconds(_:)` reads it back.
+    public static func text(seconds: Double) -> String {
+        guard seconds >= 60 else { return seconds >= 10 ? "\(Int(seconds.rounded()))s" : String(format: "%.2gs", seconds) }
+        let total = Int(seconds.rounded())
+        let (days, hours, minutes, rest) = (total / 86400, total % 86400 / 3600, total % 3600 / 60, total % 60)
+        let parts = [(days, "d"), (hours, "h"), (minutes, "m"), (rest, "s")].drop { $0.0 == 0 }
+        // Two units are precise enough for an estimate.
+        return parts.prefix(2).filter { $0.0 > 0 }.map { "\($0.0)\($0.1)" }.joined()
+    }
+
+    /// 90_900_000 → "86.7 MiB": binary units.
+    public static func text(bytes: Int) -> String {
+        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        var size = Double(bytes), unit = 0
+        while size >= 1024 && unit < units.count - 1 {
+            size /= 1024
+            unit += 1
+        }
+        return unit == 0 ? "\(bytes) B" : String(format: "%.1f %@", size, units[unit])
+    }
+
+    /// 9408 → "9.4k", 25_557_032 → "25.6M", 512 → "512": a count as `count(_:)` reads it back (about).
+    public static func text(count: Int) -> String {
+        for (scale, suffix) in [(1e9, "B"), (1e6, "M"), (1e3, "k")] where Double(count) >= scale {
+            return String(format: "%.1f", Double(count) / scale) + suffix
+        }
+        return String(count)
+    }
 }

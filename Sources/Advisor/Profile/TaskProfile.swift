@@ -23,6 +23,8 @@ public struct TaskProfile: Codable, Equatable, Sendable {
     public var examplesPerClass: [Int]?
     /// Class names, when counted from a dataset.
     public var classNames: [String]?
+    /// The dataset the counts were taken from, when given: where a trainer finds the examples.
+    public var dataset: String?
     public var shift: DomainShift
     /// Whether the fine-tuned model must stay accurate under distribution shift (out-of-distribution
     /// robustness), which favours LP-FT over full fine-tuning (Kumar et al., ICLR 2022).
@@ -30,9 +32,9 @@ public struct TaskProfile: Codable, Equatable, Sendable {
     public var deployment: Deployment
 
     public init(modality: Modality, kind: Kind, classes: Int, examples: Int, examplesPerClass: [Int]? = nil, classNames: [String]? = nil,
-                shift: DomainShift, robustness: Bool, deployment: Deployment = .init()) {
+                dataset: String? = nil, shift: DomainShift, robustness: Bool, deployment: Deployment = .init()) {
         (self.modality, self.kind, self.classes, self.examples) = (modality, kind, classes, examples)
-        (self.examplesPerClass, self.classNames) = (examplesPerClass, classNames)
+        (self.examplesPerClass, self.classNames, self.dataset) = (examplesPerClass, classNames, dataset)
         (self.shift, self.robustness, self.deployment) = (shift, robustness, deployment)
     }
 

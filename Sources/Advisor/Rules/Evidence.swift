@@ -13,4 +13,10 @@ public enum Evidence {
     public static let tllib = "Transfer-Learning-Library (head LR 0.01, backbone 0.1×)"
     public static let autogluon = "AutoGluon AutoMM default.yaml (layer-wise decay 0.9)"
     public static let featureCache = "TF-Hub retrain.py (cached bottleneck features)"
+    public static let kornblith = "Kornblith, Shlens & Le, CVPR 2019 (do better ImageNet models transfer better?)"
+    public static let fang = "Fang et al., arXiv 2301.04644 (ImageNet gains on real-world data)"
+    public static let tableA = "Transfer-Learning-Library model-selection benchmark (fine-tuned top-1, evidence Table A)"
+    public static let dataCurves = "Transfer-Learning-Library image_classification.rst (ResNet-50 accuracy against data size)"
+    public static let logME = "You et al., ICML 2021 (LogME)"
+    public static let howard = "Howard et al., ICCV 2019 (MobileNetV3)"
 }

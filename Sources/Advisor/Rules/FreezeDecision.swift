@@ -5,8 +5,8 @@ import Architectures
 public struct FreezeDecision: Equatable, Sendable {
     /// The model's groups that are frozen, in order from the input.
     public var frozen: [FreezeGroup]
-    /// The groups that are trained, in order from the input. A new head is always trained, also
-    /// when the graph has none (the registry's encoders end at the pooler).
+    /// The groups that are trained, in order from the input; the head among them when the graph
+    /// was built with the task's head (as the advisor builds it).
     public var trainable: [FreezeGroup]
     /// Compute the frozen prefix's output once and train the rest on the cache.
     public var cacheFeatures: Bool
@@ -17,16 +17,13 @@ public struct FreezeDecision: Equatable, Sendable {
     public var layerwiseDecay: Bool
     public var reasons: [FineTunePlan.Reason]
 
-    /// The frozen groups below the lowest trainable one: what `FreezePlan` prices and what can be
-    /// cached. Equals `frozen.count` unless the decision is surgical (early groups trained, later ones frozen).
+    /// The frozen groups below the lowest trainable one: what can be cached. Equals `frozen.count`
+    /// unless the decision is surgical (early groups trained, later ones frozen).
     public var frozenPrefix: Int {
         guard let lowest = trainable.first else { return frozen.count }
         return frozen.prefix { $0 < lowest }.count
     }
 
-    /// The decision as a plan's `freeze`, when the frozen groups are a prefix (what `zoo.plan/1`
-    /// expresses) over `graph`'s groups; nil for a surgical decision that trains early groups and freezes later ones.
-    public func planFreeze(_ graph: ModelGraph) -> FineTunePlan.Freeze? {
-        frozenPrefix == frozen.count ? FineTunePlan.Freeze(graph, depth: frozen.count) : nil
-    }
+    /// The decision as a plan's `freeze`, over `graph`'s groups.
+    public func planFreeze(_ graph: ModelGraph) -> FineTunePlan.Freeze { FineTunePlan.Freeze(graph, frozen: frozen) }
 }

@@ -1,4 +1,4 @@
-/// What fine-tuning a graph costs when its first freeze groups are frozen: trainable parameters,
+/// What fine-tuning a graph costs when some of its freeze groups are frozen: trainable parameters,
 /// forward and backward multiply-accumulates, and memory for weights, gradients, optimizer state
 /// and stored activations.
 ///
@@ -14,7 +14,8 @@ public struct FreezePlan: Sendable {
         var statesPerParameter: Int { self == .sgdMomentum ? 1 : 2 }
     }
 
-    /// The groups frozen, in order (a prefix of `ModelGraph.freezeGroups`).
+    /// The groups frozen, in order from the input: usually a prefix of `ModelGraph.freezeGroups`;
+    /// any subset for surgical fine-tuning (early groups trained, later ones frozen).
     public let frozen: [FreezeGroup]
     public let trainableParameters: Int
     public let frozenParameters: Int
@@ -45,8 +46,14 @@ public struct FreezePlan: Sendable {
     public init(_ graph: ModelGraph, frozenGroups: Int, input: InputSpec? = nil) {
         let groups = graph.freezeGroups
         precondition((0...groups.count).contains(frozenGroups), "freeze depth outside 0...\(groups.count)")
-        frozen = Array(groups.prefix(frozenGroups))
+        self.init(graph, frozen: Array(groups.prefix(frozenGroups)), input: input)
+    }
+
+    /// Freezes `frozen` (any of `graph`'s groups). A frozen group above a trainable one still
+    /// passes the gradient down (input gradients, no weight gradients) and stores its activations.
+    public init(_ graph: ModelGraph, frozen: [FreezeGroup], input: InputSpec? = nil) {
         let frozenSet = Set(frozen)
+        self.frozen = graph.freezeGroups.filter(frozenSet.contains)
         let shapes = graph.shapes(input: input), macs = graph.multiplyAccumulates(input: input)
 
         var trainable = 0, frozenCount = 0
@@ -84,13 +91,13 @@ public struct FreezePlan: Sendable {
             if case .attention(let heads) = node.op { stored += heads * shapes[index][0] * shapes[index][0] }
             boundary.formUnion(node.inputs.filter { !onPath[$0] })
         }
-        let boundarySize = boundary.reduce(0) { $0 + shapes[$1].reduce(1, *) }
+        let size = { (index: Int) in shapes[index].reduce(1, *) }
         backward = nodeBackward
         backwardMACsPerNode = nodeMACs
         backwardMACs = nodeMACs.reduce(0, +)
-        storedActivationsPerSample = stored + boundarySize
-        // With nothing frozen the boundary is the input itself: there is nothing to cache.
-        cacheableFeatures = frozenGroups == 0 ? 0 : boundarySize
+        storedActivationsPerSample = stored + boundary.reduce(0) { $0 + size($1) }
+        // The graph's input is read, not computed: only a frozen prefix's outputs can be cached.
+        cacheableFeatures = boundary.filter { graph.nodes[$0].op != .input }.reduce(0) { $0 + size($1) }
     }
 
     /// Bytes for training at `batch` with `optimizer`: weights, gradients, optimizer state and
