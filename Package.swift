@@ -73,6 +73,6 @@ let package = Package(
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors", "Architectures", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "TestSupport"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Advisor", "TestSupport"]),
     ] + fuzzTargets
 )

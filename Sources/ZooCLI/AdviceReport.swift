@@ -41,9 +41,10 @@ struct AdviceReport {
         let metric = advice.ranked.first?.prior?.metric ?? "prior"
         var lines = ["Candidates: \(advice.ranked.filter(\.isFeasible).count) fit, \(advice.excluded.count) excluded"
                      + (advice.ranked.count > shown.count ? " (first \(shown.count) shown; --all for every one)" : "")]
-        lines.append(Table(header: ["#", "MODEL", metric.uppercased(), "LOGME", "FIT", "FROZEN", "TRAIN", "PEAK MEM", "MS/EX", "PARAMS", "ACCURACY"],
+        if !rows.isEmpty { lines.append(Table(header: ["#", "MODEL", metric.uppercased(), "LOGME", "FIT", "FROZEN", "TRAIN", "PEAK MEM", "MS/EX", "PARAMS", "ACCURACY"],
                            rightAligned: [0, 2, 3, 4, 6, 7, 8, 9, 10], rows: rows).rendered)
-        lines.append("FIT: published accuracy\(sample != nil ? " blended with LogME" : "") as z-scores across the candidates; MS/EX: one example on this CPU.")
+            lines.append("FIT: published accuracy\(sample != nil ? " blended with LogME" : "") as z-scores across the candidates; MS/EX: one example on this CPU.")
+        }
         if !advice.excluded.isEmpty {
             lines += ["", "Excluded:"]
             for candidate in showAll ? advice.excluded : Array(advice.excluded.prefix(5)) {

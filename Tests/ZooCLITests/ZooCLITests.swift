@@ -21,14 +21,19 @@ struct Zoo {
 
     static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
 
-    static func run(arguments: [String]) throws -> Result {
+    /// Runs zoo with `arguments`, `environment` added to this process's, and `input` on standard input.
+    static func run(arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
-        let out = Pipe(), err = Pipe()
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = stdin
         try process.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try stdin.fileHandleForWriting.close()
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -39,7 +44,7 @@ struct Zoo {
 @Suite struct ZooCLITests {
     let fixture = Fixtures.path("safetensors", "all_dtypes.safetensors")
 
-    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"]])
+    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"], ["advise", "--help"], ["score", "--help"], ["calibrate", "--help"]])
     func everyCommandHasHelp(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = Zoo.executable

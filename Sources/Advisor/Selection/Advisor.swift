@@ -6,7 +6,7 @@ public struct Advice: Sendable {
     public let plan: FineTunePlan
     /// Feasible candidates, best first (the recommendation first, also when the user asked for an infeasible one).
     public let ranked: [ModelCandidate]
-    /// Candidates that cannot be used, with their exclusions.
+    /// Candidates that cannot be used, with their exclusions: fewest problems first, then least time.
     public let excluded: [ModelCandidate]
     /// Whether the plan fits the budget and deployment constraints; when not, it is the nearest
     /// alternative, and its warnings say what would make it fit.
@@ -41,7 +41,7 @@ public enum Advisor {
             throw ProfileError("exclude", "no \(request.profile.modality.rawValue) model with a published checkpoint is left to recommend")
         }
         var ranked = CandidateRanking.rank(all.filter(\.isFeasible), objective: request.preferences.objective)
-        var excluded = all.filter { !$0.isFeasible }
+        var excluded = all.filter { !$0.isFeasible }.sorted { ($0.exclusions.count, $0.minimumSeconds) < ($1.exclusions.count, $1.minimumSeconds) }
         let requested = request.preferences.model.flatMap { name in all.first { $0.name == name } }
         if let requested {
             ranked.removeAll { $0.name == requested.name }
@@ -50,7 +50,7 @@ public enum Advisor {
         }
         let feasible = ranked.first?.isFeasible ?? false
         // Nothing fits: the nearest alternative is the candidate with the fewest problems, then the least time.
-        let chosen = ranked.first ?? excluded.min { ($0.exclusions.count, $0.minimumSeconds) < ($1.exclusions.count, $1.minimumSeconds) }!
+        let chosen = ranked.first ?? excluded[0]
         let alternatives = ranked.filter { $0.name != chosen.name && $0.isFeasible }.prefix(3)
         let plan = FineTunePlan(
             model: .init(name: chosen.name, family: chosen.family, checkpoint: .init(chosen.checkpoint)),

@@ -47,7 +47,9 @@ struct BudgetFit {
         while run.peakBytes > limit, run.training.batchSize > 1 {
             var training = run.training
             let batch = training.batchSize / 2
+            // Twice the steps at half the batch: the same epochs.
             training.schedule = Self.scaled(training.schedule, by: Double(training.batchSize) / Double(batch))
+            training.schedule.epochs = run.training.schedule.epochs
             training.batchSize = batch
             training.earlyStopping?.evaluateEverySteps = (run.examples + batch - 1) / batch
             run = TrainingRun(graph, input: input, freeze: run.freeze, training: training, examples: run.examples, device: device)
