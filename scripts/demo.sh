@@ -3,7 +3,7 @@
 # shown to round-trip bit for bit (every tensor's dtype, shape and CRC-32 equal); the real
 # MobileNetV2 converted between formats and run on two photos; MiniLM embedding sentences (the
 # converted copies give the same outputs); identify / convert / verify between frameworks; then
-# the architecture registry.
+# the architecture registry; then the advisor on the photos and on a text task.
 set -euo pipefail
 zoo=$1
 model=$2
@@ -104,3 +104,15 @@ same_tensors "$model/model.safetensors" "$work/minilm_hf/model.safetensors" "Min
 step "$zoo" models list --sort params
 step "$zoo" models show mobilenet_v2 --batch 64
 step "$zoo" models show minilm_l6_h384 --seq 128 --classes 2 --batch 32
+
+# The advisor: a task counted from a folder of photos (three copies each of two photos, two
+# classes), a CPU budget, and the two real ImageNet checkpoints scored with LogME on it; then a
+# text task with a latency limit. Each prints the candidates, the recommended freeze depth as a
+# bar over the model's groups, the settings with their reasons and sources, and writes plan.json.
+for photo in china flower; do
+    mkdir -p "$work/photos/$photo"
+    for copy in 1 2 3; do cp "$images/$photo.jpg" "$work/photos/$photo/$copy.jpg"; done
+done
+step "$zoo" advise --dataset "$work/photos" --shift none --budget cpu:30m \
+    --weights "mobilenet_v2=$mobilenet" --weights "$torch/efficientnet-lite0-57934424.pth" --output "$work/plan.json"
+step "$zoo" advise --task text-classification --classes 2 --examples 800 --budget cpu:1h --max-latency-ms 20 --output "$work/plan-text.json"

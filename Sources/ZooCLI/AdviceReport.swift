@@ -25,11 +25,12 @@ struct AdviceReport {
     }
 
     private func candidateTable() -> [String] {
-        let shown = showAll ? advice.ranked : Array(advice.ranked.prefix(10))
+        // The first ten, and any further one scored on the sample.
+        let shown = showAll ? advice.ranked : advice.ranked.enumerated().filter { $0.offset < 10 || $0.element.transferability != nil }.map(\.element)
         let fits = CandidateRanking.fits(advice.ranked)
-        let rows = shown.enumerated().map { index, candidate -> [String] in
+        let rows = shown.map { candidate -> [String] in
             [
-                "\(index + 1)", candidate.name, candidate.prior.map { String(format: "%.1f", $0.value) } ?? "-",
+                "\(advice.ranked.firstIndex { $0.name == candidate.name }! + 1)", candidate.name, candidate.prior.map { String(format: "%.1f", $0.value) } ?? "-",
                 candidate.transferability.map { String(format: "%.3f ±%.3f", $0.score, $0.standardDeviation) } ?? "-",
                 fits[candidate.name].map { String(format: "%+.2f", $0) } ?? "-",
                 "\(candidate.freeze.frozen.count)/\(candidate.graph.freezeGroups.count)" + (candidate.freeze.cacheFeatures ? " cached" : ""),
@@ -40,7 +41,7 @@ struct AdviceReport {
         }
         let metric = advice.ranked.first?.prior?.metric ?? "prior"
         var lines = ["Candidates: \(advice.ranked.filter(\.isFeasible).count) fit, \(advice.excluded.count) excluded"
-                     + (advice.ranked.count > shown.count ? " (first \(shown.count) shown; --all for every one)" : "")]
+                     + (advice.ranked.count > shown.count ? " (\(shown.count) shown; --all for every one)" : "")]
         if !rows.isEmpty { lines.append(Table(header: ["#", "MODEL", metric.uppercased(), "LOGME", "FIT", "FROZEN", "TRAIN", "PEAK MEM", "MS/EX", "PARAMS", "ACCURACY"],
                            rightAligned: [0, 2, 3, 4, 6, 7, 8, 9, 10], rows: rows).rendered)
             lines.append("FIT: published accuracy\(sample != nil ? " blended with LogME" : "") as z-scores across the candidates; MS/EX: one example on this CPU.")

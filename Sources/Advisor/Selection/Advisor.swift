@@ -113,8 +113,10 @@ public enum Advisor {
         if let score = chosen.transferability, let sample {
             text += String(format: " LogME on %d examples of your data: %.3f (95%% interval %.3f to %.3f).", sample.examples, score.score, score.low, score.high)
             evidence.append(Evidence.logME)
+        } else if sample != nil {
+            text += " It was not scored on your sample: give its checkpoint with --weights to compare it by LogME."
         } else if request.profile.modality == .image {
-            text += " ImageNet gains do not reliably carry over to real-world data such as camera traps or satellite images: score a sample of your data (--sample) to check."
+            text += " ImageNet gains do not reliably carry over to real-world data such as camera traps or satellite images: score a sample of your data with local checkpoints (--weights) to check."
             evidence.append(Evidence.fang)
         }
         return .init(decision: "model", text: text, evidence: evidence)
@@ -165,7 +167,7 @@ public enum Advisor {
         if let a = alternative.transferability, let c = chosen.transferability {
             parts.append(a.high >= c.low && c.high >= a.low ? "tied by LogME on your sample" : a.score > c.score ? "higher LogME on your sample" : "lower LogME on your sample")
         }
-        if alternative.freeze.frozen != chosen.freeze.frozen {
+        if alternative.freeze.trainable != chosen.freeze.trainable {
             parts.append("trains " + alternative.freeze.trainable.map(\.description).joined(separator: ", "))
         }
         return parts.joined(separator: "; ") + "."
