@@ -44,7 +44,7 @@ struct AdviceReport {
                      + (advice.ranked.count > shown.count ? " (\(shown.count) shown; --all for every one)" : "")]
         if !rows.isEmpty { lines.append(Table(header: ["#", "MODEL", metric.uppercased(), "LOGME", "FIT", "FROZEN", "TRAIN", "PEAK MEM", "MS/EX", "PARAMS", "ACCURACY"],
                            rightAligned: [0, 2, 3, 4, 6, 7, 8, 9, 10], rows: rows).rendered)
-            lines.append("FIT: published accuracy\(sample != nil ? " blended with LogME" : "") as z-scores across the candidates; MS/EX: one example on this CPU.")
+            lines.append("FIT: published accuracy\(sample != nil ? " blended with LogME" : "") as z-scores across the candidates; MS/EX: one example on \(advice.ranked.first?.latencyDevice.name ?? "this CPU").")
         }
         if !advice.excluded.isEmpty {
             lines += ["", "Excluded:"]

@@ -17,8 +17,9 @@ struct Advise: ParsableCommand {
             candidate. Each gets a freeze depth and training settings from the evidence-based rules, fitted into \
             the budget (a smaller batch to fit memory; fewer seeds or steps to fit the time; a linear head on \
             cached features when not even one pass fits), priced by the cost model (this machine's CPU measured \
-            by zoo calibrate, GPUs from datasheets), and checked against --max-latency-ms (one example on this \
-            CPU) and --max-parameters. Feasible candidates are ranked by their published accuracy on the task's \
+            by zoo calibrate, GPUs from datasheets), and checked against --max-parameters and --max-latency-ms \
+            (one example on this CPU; on one GPU of the budget's class when the budget is a GPU and the deployment \
+            is not --cpu-only). Feasible candidates are ranked by their published accuracy on the task's \
             benchmark (ImageNet top-1, SST-2, MNLI or STS-B), blended with LogME on your data for the checkpoints \
             given with --weights; --objective cheapest takes the cheapest within 2 points of the best.
 

@@ -163,6 +163,11 @@ import TestSupport
         #expect(advice.feasible && abs(advice.plan.estimates.trainingSeconds.high / advice.plan.estimates.trainingSeconds.expected - 2.5) < 1e-12)
         #expect(advice.plan.estimates.trainingSeconds.basis.contains("datasheet"))
         #expect(throws: ProfileError.self) { try Self.advise(Self.request(budget: "gpu:voodoo2:1h")) }
+        // Latency is a GPU's unless the deployment is CPU-only: then this machine's CPU, slower.
+        let onGPU = try #require(advice.ranked.first { $0.name == "resnet50" })
+        let onCPU = try #require(Self.advise(Self.request(budget: "4xgpu:a100:1h", deployment: .init(cpuOnly: true))).ranked.first { $0.name == "resnet50" })
+        #expect(onGPU.latencyDevice == .gpu(.a100, count: 1) && onCPU.latencyDevice == .cpu(Self.calibration))
+        #expect(onCPU.latencyMs > 10 * onGPU.latencyMs)
     }
 
     @Test func aRequestedModelIsRecommendedAndOneOfTheWrongModalityIsRefused() throws {

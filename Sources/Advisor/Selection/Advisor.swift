@@ -18,17 +18,24 @@ public struct Advice: Sendable {
 /// by the cost model, checked against the deployment constraints), ranks the feasible ones by
 /// prior and LogME, and writes the best into a `FineTunePlan` with reasons, alternatives and estimates.
 public enum Advisor {
-    /// The assessed candidates, in registry order. `calibration` prices this machine's CPU (the
-    /// training device for a `cpu` budget, and where inference latency is estimated).
+    /// The assessed candidates, in registry order. `calibration` prices this machine's CPU: the
+    /// training device for a `cpu` budget, and where inference latency is estimated unless the
+    /// budget is a GPU and the deployment is not CPU-only (then one GPU of the budget's class).
     public static func candidates(_ request: AdviceRequest, cards: [String: ModelCard], calibration: Calibration,
                                   models: [RegisteredModel] = Registry.models) throws(ProfileError) -> [ModelCandidate] {
         let device = try trainingDevice(request.budget, calibration: calibration)
+        let latencyDevice: DeviceClass
+        if case .gpu(let gpu, _, let precision) = device, !request.profile.deployment.cpuOnly {
+            latencyDevice = .gpu(gpu, count: 1, precision: precision)
+        } else {
+            latencyDevice = .cpu(calibration)
+        }
         let modality = request.profile.modality.rawValue
         if let wanted = request.preferences.model, let model = models.first(where: { $0.name == wanted }), model.task != modality {
             throw ProfileError("model", "\(wanted) takes \(model.task) input, but the task's modality is \(modality)")
         }
         return models.filter { $0.task == modality && !request.preferences.excludedFamilies.contains($0.family) }.compactMap { model in
-            cards[model.name].flatMap { ModelCandidate(model, card: $0, request: request, device: device, cpu: .cpu(calibration)) }
+            cards[model.name].flatMap { ModelCandidate(model, card: $0, request: request, device: device, latencyDevice: latencyDevice) }
         }
     }
 
@@ -158,7 +165,7 @@ public enum Advisor {
         let time = alternative.trainingSeconds / chosen.trainingSeconds
         parts.append(time >= 1 ? String(format: "%.1f× the training time", time) : String(format: "%.1f× faster to train", 1 / time))
         parts.append("\(Quantities.text(count: alternative.parameters)) vs \(Quantities.text(count: chosen.parameters)) parameters")
-        parts.append(String(format: "%.1f vs %.1f ms per example on this CPU", alternative.latencyMs, chosen.latencyMs))
+        parts.append(String(format: "%.1f vs %.1f ms per example on %@", alternative.latencyMs, chosen.latencyMs, chosen.latencyDevice.name))
         if let a = alternative.prior, let c = chosen.prior, a.metric == c.metric {
             parts.append(String(format: "%@ %.1f%% vs %.1f%% (%+.1f points)", a.metric, a.value, c.value, a.value - c.value))
         } else if alternative.prior == nil {

@@ -16,8 +16,11 @@ public struct ModelCandidate: Sendable {
     let run: TrainingRun
     /// Parameters with the task's head.
     public let parameters: Int
-    /// Forward pass of one example on this machine's calibrated CPU, in milliseconds.
+    /// Forward pass of one example on the deployment device, in milliseconds.
     public let latencyMs: Double
+    /// Where latency is estimated: this machine's calibrated CPU when deployment is CPU-only or
+    /// training is on the CPU, else one GPU of the budget's class (from its datasheet).
+    public let latencyDevice: DeviceClass
     public let accuracy: FineTunePlan.Estimate?
     /// Why there is no accuracy estimate, or what it rests on.
     public let accuracyNote: String
@@ -43,8 +46,8 @@ public struct ModelCandidate: Sendable {
     /// Examples assumed per text input (tokens), for pricing encoders when lengths are unknown.
     public static let assumedTokens = 128
 
-    /// Assesses `model` for `request` on `device`, with latency on `cpu`; nil when its card names no checkpoint.
-    init?(_ model: RegisteredModel, card: ModelCard, request: AdviceRequest, device: DeviceClass, cpu: DeviceClass) {
+    /// Assesses `model` for `request`, trained on `device`, with latency on `latencyDevice`; nil when its card names no checkpoint.
+    init?(_ model: RegisteredModel, card: ModelCard, request: AdviceRequest, device: DeviceClass, latencyDevice: DeviceClass) {
         let profile = request.profile
         let graph = model.build(profile.classes)
         let input: InputSpec? = profile.modality == .text ? .tokens(length: Self.assumedTokens) : nil
@@ -54,7 +57,8 @@ public struct ModelCandidate: Sendable {
         (checkpoint, prior, checkpointReason) = (choice.checkpoint, choice.prior, choice.reason)
         preprocessing = choice.checkpoint.preprocessing
         parameters = graph.parameterCount
-        latencyMs = 1000 * CostModel.estimate(graph, frozen: graph.freezeGroups, batch: 1, input: input, device: cpu).forwardSeconds
+        self.latencyDevice = latencyDevice
+        latencyMs = 1000 * CostModel.estimate(graph, frozen: graph.freezeGroups, batch: 1, input: input, device: latencyDevice).forwardSeconds
         (accuracy, accuracyNote) = AccuracyEvidence.estimate(profile, prior: choice.prior, freeze: fit.run.freeze)
         (warnings, compromised) = (fit.warnings, fit.compromised)
         minimumSeconds = fit.minimumSeconds
@@ -68,7 +72,7 @@ public struct ModelCandidate: Sendable {
             exclusions.append("\(parameters) parameters, over the \(maxParameters) allowed")
         }
         if let maxLatency = deployment.maxLatencyMs, latencyMs > maxLatency {
-            exclusions.append(String(format: "%.1f ms per example on this CPU, over the %.1f ms allowed", latencyMs, maxLatency))
+            exclusions.append(String(format: "%.1f ms per example on %@, over the %.1f ms allowed", latencyMs, latencyDevice.name, maxLatency))
         }
         self.exclusions = exclusions
     }
