@@ -101,7 +101,7 @@ public enum Advisor {
         let feasibleCount = ranked.filter(\.isFeasible).count
         let modality = request.profile.modality.rawValue
         var text: String
-        var evidence = [Evidence.kornblith]
+        var evidence = request.profile.modality == .image ? [Evidence.kornblith] : []
         if request.preferences.model == chosen.name {
             text = "\(chosen.name), as asked for."
         } else if !chosen.isFeasible {
@@ -110,13 +110,18 @@ public enum Advisor {
             text = "\(chosen.name) is the cheapest to train of the \(ranked.filter { CandidateRanking.isGoodEnough($0, comparedWith: best) }.count) feasible \(modality) models "
                 + "within \(Int(CandidateRanking.goodEnoughPoints)) points of the best published accuracy" + (best.prior.map { " (\($0.summary))" } ?? "")
                 + (sample != nil ? " and not clearly worse by LogME on your sample" : "") + "."
-        } else {
-            text = "\(chosen.name) ranks first of \(feasibleCount) feasible \(modality) models"
+        } else if request.profile.modality == .image {
+            text = "\(chosen.name) ranks first of \(feasibleCount) feasible image models"
                 + (chosen.prior.map { " by its published \($0.summary)" } ?? "")
                 + (chosen.transferability != nil ? " blended with LogME on your sample" : "")
-                + ": a better \(modality == "image" ? "ImageNet" : "pre-trained") model usually fine-tunes better."
+                + ": a better ImageNet model usually fine-tunes better."
             evidence.append(Evidence.tableA)
+        } else {
+            text = "\(chosen.name) ranks first of \(feasibleCount) feasible text models"
+                + (chosen.prior.map { " by its published fine-tuned \($0.summary), the nearest published evidence of how it fine-tunes on this kind of task" } ?? "")
+                + (chosen.transferability != nil ? ", blended with LogME on your sample" : "") + "."
         }
+        if let source = chosen.prior?.source, !source.isEmpty { evidence.append(source) }
         if let score = chosen.transferability, let sample {
             text += String(format: " LogME on %d examples of your data: %.3f (95%% interval %.3f to %.3f).", sample.examples, score.score, score.low, score.high)
             evidence.append(Evidence.logME)
@@ -159,6 +164,13 @@ public enum Advisor {
         return warnings
     }
 
+    /// The trained groups in words that compare across models: "every group", "the head only", or their names.
+    private static func trained(_ freeze: FreezeDecision) -> String {
+        if freeze.frozen.isEmpty { return "every group" }
+        if freeze.trainable == [.head] { return "the head only" }
+        return freeze.trainable.map(\.description).joined(separator: ", ")
+    }
+
     /// What choosing `alternative` over `chosen` trades, in numbers.
     static func tradeOff(_ alternative: ModelCandidate, against chosen: ModelCandidate) -> String {
         var parts = [String]()
@@ -174,9 +186,7 @@ public enum Advisor {
         if let a = alternative.transferability, let c = chosen.transferability {
             parts.append(a.high >= c.low && c.high >= a.low ? "tied by LogME on your sample" : a.score > c.score ? "higher LogME on your sample" : "lower LogME on your sample")
         }
-        if alternative.freeze.trainable != chosen.freeze.trainable {
-            parts.append("trains " + alternative.freeze.trainable.map(\.description).joined(separator: ", "))
-        }
+        if trained(alternative.freeze) != trained(chosen.freeze) { parts.append("trains " + trained(alternative.freeze)) }
         return parts.joined(separator: "; ") + "."
     }
 }
