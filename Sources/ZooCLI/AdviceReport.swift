@@ -27,12 +27,11 @@ struct AdviceReport {
     private func candidateTable() -> [String] {
         // The first ten, and any further one scored on the sample.
         let shown = showAll ? advice.ranked : advice.ranked.enumerated().filter { $0.offset < 10 || $0.element.transferability != nil }.map(\.element)
-        let fits = CandidateRanking.fits(advice.ranked)
         let rows = shown.map { candidate -> [String] in
             [
                 "\(advice.ranked.firstIndex { $0.name == candidate.name }! + 1)", candidate.name, candidate.prior.map { String(format: "%.1f", $0.value) } ?? "-",
                 candidate.transferability.map { String(format: "%.3f ±%.3f", $0.score, $0.standardDeviation) } ?? "-",
-                fits[candidate.name].map { String(format: "%+.2f", $0) } ?? "-",
+                advice.fits[candidate.name].map { String(format: "%+.2f", $0) } ?? "-",
                 "\(candidate.freeze.frozen.count)/\(candidate.graph.freezeGroups.count)" + (candidate.freeze.cacheFeatures ? " cached" : ""),
                 Quantities.text(seconds: candidate.trainingSeconds), Format.bytes(candidate.peakBytes),
                 String(format: "%.1f", candidate.latencyMs), Quantities.text(count: candidate.parameters),
@@ -79,10 +78,10 @@ struct AdviceReport {
         ]
         if let stopping = plan.earlyStopping { settings.append(["early stopping", "\(stopping.metric), patience \(stopping.patience) evaluations every \(stopping.evaluateEverySteps) steps"]) }
         if let probe = plan.linearProbe { settings.append(["linear probe", "\(probe.steps) steps (\(Int(probe.epochs)) epochs) at \(probe.learningRate), head only"]) }
-        lines += aligned(settings)
+        lines += fieldLines(settings)
         let estimates = plan.estimates
         lines += ["", "Estimates:"]
-        lines += aligned([
+        lines += fieldLines([
             ["training time", "\(Quantities.text(seconds: estimates.trainingSeconds.expected)) (\(Quantities.text(seconds: estimates.trainingSeconds.low)) to \(Quantities.text(seconds: estimates.trainingSeconds.high)))"],
             ["peak memory", "\(Format.bytes(Int(estimates.peakMemoryBytes.expected))) (\(Format.bytes(Int(estimates.peakMemoryBytes.low))) to \(Format.bytes(Int(estimates.peakMemoryBytes.high))))"],
             ["accuracy", estimates.accuracy.map { String(format: "%.0f%% (%.0f%% to %.0f%%)", $0.expected * 100, $0.low * 100, $0.high * 100) } ?? "not estimated (see why)"],
@@ -100,11 +99,6 @@ struct AdviceReport {
             lines += plan.warnings.map { "  ! \($0)" }
         }
         return lines
-    }
-
-    private func aligned(_ fields: [[String]]) -> [String] {
-        let width = fields.map { $0[0].count }.max() ?? 0
-        return fields.map { "  " + $0[0] + String(repeating: " ", count: width - $0[0].count) + "  " + $0[1] }
     }
 
     /// Every candidate with a published accuracy: estimated training time against it.
@@ -144,11 +138,10 @@ struct AdviceReport {
 
         init(_ advice: Advice, output: String) {
             let all = advice.ranked + advice.excluded
-            let fits = CandidateRanking.fits(advice.ranked)
             (feasible, planFile, plan) = (advice.feasible, output, advice.plan)
             candidates = all.map { c in
                 CandidateJSON(
-                    name: c.name, family: c.family, checkpoint: c.checkpoint.name, prior: c.prior, logme: c.transferability, fit: fits[c.name],
+                    name: c.name, family: c.family, checkpoint: c.checkpoint.name, prior: c.prior, logme: c.transferability, fit: advice.fits[c.name],
                     frozen: c.freeze.frozen.map(\.description), trainable: c.freeze.trainable.map(\.description), cacheFeatures: c.freeze.cacheFeatures,
                     trainingSeconds: c.trainingSeconds, peakBytes: c.peakBytes, latencyMs: c.latencyMs, parameters: c.parameters,
                     accuracy: c.accuracy, feasible: c.isFeasible, exclusions: c.exclusions, warnings: c.warnings)

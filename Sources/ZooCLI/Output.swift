@@ -25,10 +25,13 @@ struct Table {
 }
 
 /// `label  value` lines with the values aligned, for one record.
-func printFields(_ fields: [[String]]) {
+func fieldLines(_ fields: [[String]]) -> [String] {
     let width = fields.map { $0[0].count }.max() ?? 0
-    for field in fields { print("  " + field[0] + String(repeating: " ", count: width - field[0].count) + "  " + field[1]) }
+    return fields.map { "  " + $0[0] + String(repeating: " ", count: width - $0[0].count) + "  " + $0[1] }
 }
+
+/// Prints `fieldLines(fields)`.
+func printFields(_ fields: [[String]]) { fieldLines(fields).forEach { print($0) } }
 
 /// Number formatting shared by every command.
 enum Format {

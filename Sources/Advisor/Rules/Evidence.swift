@@ -18,5 +18,4 @@ public enum Evidence {
     public static let tableA = "Transfer-Learning-Library model-selection benchmark (fine-tuned top-1, evidence Table A)"
     public static let dataCurves = "Transfer-Learning-Library image_classification.rst (ResNet-50 accuracy against data size)"
     public static let logME = "You et al., ICML 2021 (LogME)"
-    public static let howard = "Howard et al., ICCV 2019 (MobileNetV3)"
 }

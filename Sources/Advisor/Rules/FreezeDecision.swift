@@ -17,12 +17,8 @@ public struct FreezeDecision: Equatable, Sendable {
     public var layerwiseDecay: Bool
     public var reasons: [FineTunePlan.Reason]
 
-    /// The frozen groups below the lowest trainable one: what can be cached. Equals `frozen.count`
-    /// unless the decision is surgical (early groups trained, later ones frozen).
-    public var frozenPrefix: Int {
-        guard let lowest = trainable.first else { return frozen.count }
-        return frozen.prefix { $0 < lowest }.count
-    }
+    /// Whether only the head (and an encoder's pooler) trains: the backbone's features stay fixed.
+    public var backboneFrozen: Bool { trainable.allSatisfy { $0 == .head || $0 == .pooler } }
 
     /// The decision as a plan's `freeze`, over `graph`'s groups.
     public func planFreeze(_ graph: ModelGraph) -> FineTunePlan.Freeze { FineTunePlan.Freeze(graph, frozen: frozen) }

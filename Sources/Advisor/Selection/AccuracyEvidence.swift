@@ -53,8 +53,7 @@ enum AccuracyEvidence {
         let gap = prior.value - curveModelImageNet
         let shifts = slopes.map { $0 * gap }
         let meanSlope = slopes.reduce(0, +) / Double(slopes.count)
-        let backboneFrozen = freeze.trainable.allSatisfy { $0 == .head || $0 == .pooler }
-        let adjustment = freeze.linearProbeFirst ? 1.0 : backboneFrozen ? -2.0 : 0
+        let adjustment = freeze.linearProbeFirst ? 1.0 : freeze.backboneFrozen ? -2.0 : 0
         let accuracies = values.map(\.1)
         func fraction(_ percent: Double) -> Double { min(max(percent, 0), 100) / 100 }
         let estimate = FineTunePlan.Estimate(

@@ -8,6 +8,8 @@ public struct Advice: Sendable {
     public let ranked: [ModelCandidate]
     /// Candidates that cannot be used, with their exclusions: fewest problems first, then least time.
     public let excluded: [ModelCandidate]
+    /// Each feasible candidate's blended fit, as the ranking used it (`CandidateRanking.fits`).
+    public let fits: [String: Double]
     /// Whether the plan fits the budget and deployment constraints; when not, it is the nearest
     /// alternative, and its warnings say what would make it fit.
     public let feasible: Bool
@@ -47,7 +49,9 @@ public enum Advisor {
         guard !all.isEmpty else {
             throw ProfileError("exclude", "no \(request.profile.modality.rawValue) model with a published checkpoint is left to recommend")
         }
-        var ranked = CandidateRanking.rank(all.filter(\.isFeasible), objective: request.preferences.objective)
+        let usable = all.filter(\.isFeasible)
+        let fits = CandidateRanking.fits(usable)
+        var ranked = CandidateRanking.rank(usable, fits: fits, objective: request.preferences.objective)
         var excluded = all.filter { !$0.isFeasible }.sorted { ($0.exclusions.count, $0.minimumSeconds) < ($1.exclusions.count, $1.minimumSeconds) }
         let requested = request.preferences.model.flatMap { name in all.first { $0.name == name } }
         if let requested {
@@ -76,7 +80,7 @@ public enum Advisor {
             estimates: chosen.estimates,
             warnings: warnings(chosen, feasible: feasible, request: request, excluded: excluded, sample: sample),
             profile: request.profile, budget: request.budget, preferences: request.preferences)
-        return Advice(plan: plan, ranked: ranked, excluded: excluded, feasible: feasible)
+        return Advice(plan: plan, ranked: ranked, excluded: excluded, fits: fits, feasible: feasible)
     }
 
     /// The budget's device: this machine's calibrated CPU, or a GPU class from its datasheet.
@@ -140,7 +144,7 @@ public enum Advisor {
     }
 
     private static func estimateReason(_ chosen: ModelCandidate) -> FineTunePlan.Reason {
-        .init(decision: "estimates", text: chosen.accuracyNote, evidence: chosen.accuracy == nil ? [] : [Evidence.dataCurves, Evidence.tableA] + (chosen.freeze.linearProbeFirst || chosen.freeze.trainable == [.head] ? [Evidence.lpft] : []))
+        .init(decision: "estimates", text: chosen.accuracyNote, evidence: chosen.accuracy == nil ? [] : [Evidence.dataCurves, Evidence.tableA] + (chosen.freeze.linearProbeFirst || chosen.freeze.backboneFrozen ? [Evidence.lpft] : []))
     }
 
     private static func warnings(_ chosen: ModelCandidate, feasible: Bool, request: AdviceRequest, excluded: [ModelCandidate], sample: SampleScores?) -> [String] {

@@ -23,12 +23,11 @@ public enum CandidateRanking {
         return fits
     }
 
-    /// `candidates` best first for `objective`: by fit (cheaper first among equals), or — for the
+    /// `candidates` best first for `objective`: by their `fits(_:)` (cheaper first among equals), or — for the
     /// cheapest good-enough plan — the good-enough ones by training time, then the rest by fit.
     /// Either way, candidates that run their plan in full come before those the budget cut short
     /// (fewer steps or seeds, or only a head): a model's published edge assumes it is trained fully.
-    public static func rank(_ candidates: [ModelCandidate], objective: Preferences.Objective) -> [ModelCandidate] {
-        let fits = fits(candidates)
+    public static func rank(_ candidates: [ModelCandidate], fits: [String: Double], objective: Preferences.Objective) -> [ModelCandidate] {
         let byFit = candidates.sorted { a, b in
             let (fa, fb) = (fits[a.name] ?? -.infinity, fits[b.name] ?? -.infinity)
             if a.compromised != b.compromised { return !a.compromised }

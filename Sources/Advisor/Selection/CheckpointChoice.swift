@@ -13,14 +13,13 @@ struct CheckpointChoice {
     init?(_ card: ModelCard, model: String, profile: TaskProfile, freeze: FreezeDecision) {
         guard let first = card.checkpoints.first else { return nil }
         let priors = TransferPrior.priors(card, for: profile)
-        let backboneFrozen = freeze.trainable.allSatisfy { $0 == .head || $0 == .pooler }
-        let chosen: TransferPrior? = backboneFrozen ? priors.first : priors.max { $0.value < $1.value }
+        let chosen: TransferPrior? = freeze.backboneFrozen ? priors.first : priors.max { $0.value < $1.value }
         let checkpoint = card.checkpoints.first { $0.name == chosen?.checkpoint } ?? first
         (prior, self.checkpoint) = (chosen, checkpoint)
         var text = chosen.map { "\(model) \(checkpoint.name) (\(checkpoint.library)): \($0.summary)." } ?? "\(model) \(checkpoint.name) (\(checkpoint.library)): its card publishes no \(TransferPrior.metrics(for: profile).joined(separator: " or ")), so its prior is unknown."
         var evidence = [Evidence.kornblith]
         if priors.count > 1 {
-            text += backboneFrozen
+            text += freeze.backboneFrozen
                 ? " The backbone stays frozen, so the card's original-recipe checkpoint is used rather than the more accurate one: regularisers that raise ImageNet accuracy hurt fixed penultimate features."
                 : " The most accurate of its \(priors.count) checkpoints: fine-tuned accuracy follows ImageNet accuracy (r = 0.96)."
         }
