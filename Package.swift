@@ -12,10 +12,6 @@ let fuzzTargets: [Target] = fuzzing
         }
     : []
 
-/// Numeric inner loops run 10–100× slower unoptimised, which would make every debug build (and
-/// `make test`, which checks full-size forward passes) crawl: these targets are always optimised.
-let alwaysOptimized: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
-
 let package = Package(
     name: "ModelZoo",
     products: [
@@ -34,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(name: "CZlibShim", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
@@ -41,27 +38,30 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
-        .target(name: "Tensors", dependencies: ["COpenBLAS"], swiftSettings: alwaysOptimized),
+        .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim", "CHDF5"]),
-        .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")], plugins: ["EmbedModelCards"]),
+        .executableTarget(name: "ResourceEmbedder"),
+        .plugin(name: "EmbedModelCards", capability: .buildTool(), dependencies: ["ResourceEmbedder"]),
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         .target(name: "Charts"),
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
-        .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"], swiftSettings: alwaysOptimized),
+        .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"]),
         .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
         .target(
             name: "Advisor",
-            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", .product(name: "Yams", package: "Yams")],
-            swiftSettings: alwaysOptimized),
+            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", .product(name: "Yams", package: "Yams")]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor"]),
         .executableTarget(
             name: "ZooCLI",
-            dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            plugins: ["BuildInfo"]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(
             name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", "Advisor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/EngineBench"),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
-        .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport", swiftSettings: alwaysOptimized),
+        .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "CheckpointFormats", "TestSupport"]),
         .testTarget(
             name: "CheckpointFormatsTests",

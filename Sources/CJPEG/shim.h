@@ -89,3 +89,6 @@ static inline void zoo_jpeg_destroy(zoo_jpeg_decoder *decoder) {
 
 /// Why the last zoo_jpeg_* call failed.
 static inline const char *zoo_jpeg_message(const zoo_jpeg_decoder *decoder) { return decoder->message; }
+
+/// The libjpeg-turbo version zoo was compiled against, as MAJOR*1000000 + MINOR*1000 + PATCH (libjpeg has no run-time query).
+static inline int zoo_jpeg_turbo_version(void) { return LIBJPEG_TURBO_VERSION_NUMBER; }

@@ -77,7 +77,7 @@ struct Advise: ParsableCommand {
     func run() throws {
         let request = try self.request()
         guard !Models.cards.isEmpty else {
-            throw AdviceError("no model cards found: zoo looks for the repository's zoo/ folder next to the executable or the current directory; set ZOO_CARDS to its path")
+            throw AdviceError("no model cards: ZOO_CARDS names a folder without any (unset it to use the cards built into zoo)")
         }
         let (calibration, cached) = try CalibrationCache.current()
         if !cached { FileHandle.standardError.write(Data("calibrated this CPU once (\(String(format: "%.0f", calibration.seconds)) s; cached for next time)\n".utf8)) }

@@ -32,11 +32,10 @@ struct Models: ParsableCommand {
         }
     }
 
-    /// The model cards in zoo/, when they can be found; browsing works without them.
+    /// The model cards (built in, or `$ZOO_CARDS`); browsing works without them.
     static let cards: [String: ModelCard] = {
-        guard let folder = ModelCards.locate() else { return [:] }
         do {
-            return try ModelCards.load(from: folder).mapValues(\.card)
+            return try ModelCards.standard().mapValues(\.card)
         } catch {
             FileHandle.standardError.write(Data("warning: model cards not loaded: \(error)\n".utf8))
             return [:]

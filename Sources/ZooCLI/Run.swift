@@ -102,8 +102,7 @@ struct Run: ParsableCommand {
 
     /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
     static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {
-        let cards = ModelCards.locate().flatMap { try? ModelCards.load(from: $0) }
-        let checkpoints = cards?[model]?.card.checkpoints ?? []
+        let checkpoints = Models.cards[model]?.checkpoints ?? []
         let file = URL(fileURLWithPath: weights).lastPathComponent
         let chosen = checkpoints.first { $0.file == file && $0.preprocessing != nil } ?? checkpoints.first { $0.preprocessing != nil }
         return ImagePreprocessing(card: chosen?.preprocessing)
@@ -117,9 +116,8 @@ struct Run: ParsableCommand {
            let names = object["id2label"] as? [String: String], names.count == count {
             return (0..<count).map { names[String($0)] ?? "class \($0)" }
         }
-        guard count == 1000, let folder = ModelCards.locate(),
-              let text = try? String(contentsOfFile: folder + "/imagenet_classes.txt", encoding: .utf8) else { return nil }
-        let names = text.split(separator: "\n").map(String.init)
+        guard count == 1000 else { return nil }
+        let names = ModelCards.imageNetClassNames()
         return names.count == 1000 ? names : nil
     }
 

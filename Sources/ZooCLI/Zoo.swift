@@ -1,4 +1,5 @@
 import ArgumentParser
+import ModelZoo
 
 /// The `zoo` command: browse, convert and fine-tune pre-trained models.
 struct Zoo: ParsableCommand {
@@ -13,6 +14,16 @@ struct Zoo: ParsableCommand {
 }
 
 extension Zoo {
+    /// What `zoo --version` prints: the version, the commit it was built from and the C libraries in
+    /// use, which is what a bug report needs. Gathered only when asked for (libhdf5 initialises itself).
+    static var versionReport: String {
+        let libraries: [LinkedLibrary] = [.hdf5, .openBLAS, .libjpeg, .libpng, .zlib]
+        let width = libraries.map(\.name.count).max() ?? 0
+        return (["zoo \(version) (commit \(buildCommit))"]
+            + libraries.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.version })
+            .joined(separator: "\n")
+    }
+
     /// Whether `error` came from parsing the command line (ArgumentParser maps those to exit 64).
     static func isArgumentParserError(_ error: Error) -> Bool { exitCode(for: error) == .validationFailure }
 }

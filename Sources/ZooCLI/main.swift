@@ -3,10 +3,12 @@ import Foundation
 import ModelZoo
 
 // Every failure maps to one of zoo's documented exit codes (see ExitStatus) instead of
-// ArgumentParser's defaults; help and version requests print to standard output and exit 0.
+// ArgumentParser's defaults; help and version requests print to standard output and exit 0 (the version
+// with the commit and the C libraries in use).
 func finish(with error: Error) -> Never {
     if Zoo.exitCode(for: error) == .success {
-        print(Zoo.fullMessage(for: error))
+        let message = Zoo.fullMessage(for: error)
+        print(message == Zoo.version ? Zoo.versionReport : message)
         exit(ExitStatus.ok.rawValue)
     }
     let status = ExitStatus(for: error)

@@ -21,12 +21,18 @@ struct Zoo {
 
     static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
 
-    /// Runs zoo with `arguments`, `environment` added to this process's, and `input` on standard input.
-    static func run(arguments: [String], environment: [String: String] = [:], input: String? = nil) throws -> Result {
+    /// Runs zoo with `arguments`, `environment` added to this process's (or alone, without
+    /// `inheritingEnvironment`), and `input` on standard input; `program` and `directory` run another
+    /// executable (`/usr/bin/env` to find zoo on PATH) or from another folder.
+    static func run(
+        arguments: [String], environment: [String: String] = [:], inheritingEnvironment: Bool = true, input: String? = nil,
+        program: URL = executable, directory: String? = nil
+    ) throws -> Result {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = program
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.environment = inheritingEnvironment ? ProcessInfo.processInfo.environment.merging(environment) { $1 } : environment
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let out = Pipe(), err = Pipe(), stdin = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -59,10 +65,15 @@ struct Zoo {
         #expect(text.contains("Exit codes"))
     }
 
-    @Test func versionPrints() throws {
+    @Test func versionNamesTheCommitAndTheLibrariesInUse() throws {
         let result = try Zoo.run("--version")
         #expect(result.status == 0)
-        #expect(result.stdout.split(separator: ".").count == 3)
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.wholeMatch(of: /zoo \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)/) != nil, "\(lines)")
+        for (library, version) in [("libhdf5", /\d+\.\d+\.\d+/), ("OpenBLAS", /\d+\.\d+\.\d+/), ("libjpeg-turbo", /\d+\.\d+\.\d+/), ("libpng", /\d+\.\d+\.\d+/), ("zlib", /\d+\.\d+/)] {
+            let line = lines.first { $0.hasPrefix(library + " ") }
+            #expect(line?.contains(version) == true, "\(library): \(line ?? "missing")")
+        }
     }
 
     @Test func inspectPrintsATableWithTotals() throws {

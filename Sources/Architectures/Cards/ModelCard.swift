@@ -3,7 +3,7 @@ import Yams
 
 /// What is published about a registry model: its paper and known checkpoints, each with its
 /// accuracy (every figure naming its source), licence, file and preprocessing. Cards live as
-/// YAML in the repository's `zoo/` folder, one file per family, and are read at run time.
+/// YAML in the repository's `zoo/` folder, one file per family, compiled into the binary.
 public struct ModelCard: Decodable, Sendable {
     public struct Paper: Decodable, Sendable {
         public let title: String
@@ -85,45 +85,51 @@ public struct ModelCardError: Error, CustomStringConvertible {
     public var description: String { "\(file): \(reason)" }
 }
 
-/// Loading the cards in `zoo/`.
+/// Loading the cards. The repository's `zoo/` folder is compiled into the binary at build time (the
+/// `EmbedModelCards` plugin), so an installed `zoo` carries its cards; `$ZOO_CARDS` names a folder
+/// of cards to read instead.
 public enum ModelCards {
-    /// Cards by model name, with the family each file declares.
+    /// Cards by model name, with the family each file declares: `$ZOO_CARDS`'s folder when set, else
+    /// the cards built in.
+    public static func standard() throws -> [String: (family: String, card: ModelCard)] {
+        if let folder = overrideFolder { return try load(from: folder) }
+        return try load(files: EmbeddedCardFiles.files.filter { $0.key.hasSuffix(".yaml") }.map { ($0.key, $0.value) })
+    }
+
+    /// ImageNet-1K's class names in index order (`imagenet_classes.txt`, from torchvision's weight
+    /// metadata): `$ZOO_CARDS`'s copy when it has one, else the one built in.
+    public static func imageNetClassNames() -> [String] {
+        let file = "imagenet_classes.txt"
+        let text = overrideFolder.flatMap { try? String(contentsOfFile: $0 + "/" + file, encoding: .utf8) } ?? EmbeddedCardFiles.files[file] ?? ""
+        return text.split(separator: "\n").map(String.init)
+    }
+
+    /// Cards by model name, with the family each file declares, from the `.yaml` files of `directory`.
     public static func load(from directory: String) throws -> [String: (family: String, card: ModelCard)] {
-        let files = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }.sorted()
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".yaml") }
+        return try load(files: names.map { name in
+            let path = directory + "/" + name
+            return (path, try String(contentsOfFile: path, encoding: .utf8))
+        })
+    }
+
+    private static var overrideFolder: String? { ProcessInfo.processInfo.environment["ZOO_CARDS"] }
+
+    /// Cards from (file name, YAML text) pairs; a model with cards in two files is an error.
+    private static func load(files: [(name: String, text: String)]) throws -> [String: (family: String, card: ModelCard)] {
         var cards: [String: (family: String, card: ModelCard)] = [:]
-        for file in files {
-            let path = directory + "/" + file
-            let text = try String(contentsOfFile: path, encoding: .utf8)
+        for file in files.sorted(by: { $0.name < $1.name }) {
             let parsed: ModelCardFile
             do {
-                parsed = try YAMLDecoder().decode(ModelCardFile.self, from: text)
+                parsed = try YAMLDecoder().decode(ModelCardFile.self, from: file.text)
             } catch {
-                throw ModelCardError(file: path, reason: "not a valid model card file: \(error)")
+                throw ModelCardError(file: file.name, reason: "not a valid model card file: \(error)")
             }
             for card in parsed.models {
-                guard cards[card.name] == nil else { throw ModelCardError(file: path, reason: "model '\(card.name)' has a card in two files") }
+                guard cards[card.name] == nil else { throw ModelCardError(file: file.name, reason: "model '\(card.name)' has a card in two files") }
                 cards[card.name] = (parsed.family, card)
             }
         }
         return cards
-    }
-
-    /// The `zoo/` card folder: `$ZOO_CARDS`, else the first `zoo/` holding cards found walking up
-    /// from the executable (a checkout's `.build/release/zoo` finds the repository's) or from the
-    /// current directory.
-    public static func locate(executable: String = CommandLine.arguments[0]) -> String? {
-        if let explicit = ProcessInfo.processInfo.environment["ZOO_CARDS"] { return explicit }
-        let starts = [URL(fileURLWithPath: executable).deletingLastPathComponent(),
-                      URL(fileURLWithPath: executable).resolvingSymlinksInPath().deletingLastPathComponent(),
-                      URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
-        for start in starts {
-            var folder = start.standardizedFileURL
-            while folder.path != "/" {
-                let candidate = folder.appendingPathComponent("zoo")
-                if FileManager.default.fileExists(atPath: candidate.appendingPathComponent("resnet.yaml").path) { return candidate.path }
-                folder.deleteLastPathComponent()
-            }
-        }
-        return nil
     }
 }
