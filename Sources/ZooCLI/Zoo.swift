@@ -7,7 +7,7 @@ struct Zoo: ParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "zoo",
-        abstract: "A model zoo for people who fine-tune: inspect and convert checkpoints, browse architectures.",
+        abstract: "A model zoo for people who fine-tune: inspect, convert and run checkpoints, browse architectures, get fine-tuning advice.",
         discussion: ExitStatus.summary,
         version: version,
         subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self])
