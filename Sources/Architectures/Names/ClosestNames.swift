@@ -2,12 +2,12 @@
 /// zoo offers (registry models, families, task fields and flags).
 public enum ClosestNames {
     /// The names within edit distance max(2, a third of `name`'s length) of `name`, nearest first
-    /// (ties in the order given), compared as `key` writes them (lower-cased by default).
+    /// (ties alphabetical), compared as `key` writes them (lower-cased by default).
     public static func nearest(to name: String, among names: [String], limit: Int = 3,
                                key: (String) -> String = { $0.lowercased() }) -> [String] {
         let wanted = key(name)
-        let scored = names.enumerated().map { (name: $1, distance: editDistance(wanted, key($1)), order: $0) }
-        let near = scored.filter { $0.distance <= max(2, name.count / 3) }.sorted { ($0.distance, $0.order) < ($1.distance, $1.order) }
+        let scored = names.map { (name: $0, distance: editDistance(wanted, key($0))) }
+        let near = scored.filter { $0.distance <= max(2, name.count / 3) }.sorted { ($0.distance, $0.name) < ($1.distance, $1.name) }
         return near.prefix(limit).map(\.name)
     }
 

@@ -62,8 +62,7 @@ public struct ModelNames: Sendable {
         models.first { Self.key($0.family) == Self.key(name) }?.family ?? model(named: name)?.family
     }
 
-    /// Up to three aliases closest to `name` by edit distance, one per model (the first alias of
-    /// a model at that distance: its registry name before its other names).
+    /// Up to three aliases closest to `name` by edit distance, one per model (its nearest alias).
     public func closest(to name: String) -> [String] {
         var seen = Set<String>()
         return ClosestNames.nearest(to: name, among: aliases.map(\.text), limit: aliases.count, key: Self.key)
