@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo identify FILE`: which registry model and naming convention a bare checkpoint is.
-struct Identify: ParsableCommand {
+struct Identify: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Say which architecture and naming convention a checkpoint is, from its names and shapes alone.",
         discussion: """
@@ -27,6 +27,8 @@ struct Identify: ParsableCommand {
 
     @Flag(help: "Print the result as JSON.")
     var json = false
+
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
         let reader = try Checkpoint.open(file)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import ModelZoo
 
@@ -76,11 +77,43 @@ enum Format {
     }
 }
 
-/// Pretty, key-sorted JSON on standard output.
-func printJSON<T: Encodable>(_ value: T) throws {
+/// Pretty JSON with sorted snake_case keys, as plan.json is: every command's `--json`
+/// (docs/json-output.md). Dictionary keys (tensor names, metadata) are written as they are.
+func jsonText<T: Encodable>(_ value: T) throws -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    encoder.keyEncodingStrategy = .convertToSnakeCase
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// `jsonText(value)` on standard output.
+func printJSON<T: Encodable>(_ value: T) throws { print(try jsonText(value)) }
+
+/// What zoo says on standard error besides errors: warnings, notes and progress, all silenced
+/// by `--quiet`.
+enum Diagnostics {
+    /// Set once from the parsed command's `--quiet`, before it runs.
+    nonisolated(unsafe) static var quiet = false
+
+    /// A line on standard error, unless quiet.
+    static func say(_ line: String) {
+        guard !quiet else { return }
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// `zoo: warning: …` on standard error, unless `--quiet`.
+func warn(_ message: String) { Diagnostics.say("zoo: warning: " + message) }
+
+/// Options every command takes.
+struct CommonOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "No warnings, notes or progress on standard error (errors still print).")
+    var quiet = false
+}
+
+/// A command with the common options.
+protocol CommonOptionsCommand: ParsableCommand {
+    var common: CommonOptions { get }
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.
@@ -92,7 +125,7 @@ final class ProgressBar {
 
     init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
-        self.enabled = enabled
+        self.enabled = enabled && !Diagnostics.quiet
     }
 
     func update(done: Int, total: Int) {

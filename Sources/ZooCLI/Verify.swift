@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo verify FILE`: a strict account of every tensor against a registry model in a convention.
-struct Verify: ParsableCommand {
+struct Verify: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a checkpoint strictly against a registry model: matched, missing, unexpected, mis-shaped, wrong dtype.",
         discussion: """
@@ -36,6 +36,8 @@ struct Verify: ParsableCommand {
 
     @Flag(help: "Print the result as JSON.")
     var json = false
+
+    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if against != nil && !checkOutputs { throw ValidationError("--against needs --check-outputs") }
@@ -98,7 +100,7 @@ struct VerificationReport: Encodable {
     }
 
     let reading: IdentificationReport.Reading
-    let wrongDType: [Verification.WrongDType]
+    let wrongDtype: [Verification.WrongDType]
     let extras: [ExtraTensor]
     let against: OutputComparison?
     let differences: [Measured]
@@ -106,7 +108,7 @@ struct VerificationReport: Encodable {
 
     init(_ result: Verification) {
         reading = .init(result.reading)
-        wrongDType = result.wrongDType
+        wrongDtype = result.wrongDType
         extras = result.extras
         against = result.against
         differences = result.differences.map { Measured(differences: $0.differences.map(\.description), effect: $0.effect) }

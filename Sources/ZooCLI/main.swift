@@ -3,20 +3,23 @@ import Foundation
 import ModelZoo
 
 // Every failure maps to one of zoo's documented exit codes (see ExitStatus) instead of
-// ArgumentParser's defaults; help and version requests print to standard output and exit 0.
+// ArgumentParser's defaults, and every error reads `zoo: error: …` (a usage error then shows the
+// usage); help and version requests print to standard output and exit 0.
 func finish(with error: Error) -> Never {
     if Zoo.exitCode(for: error) == .success {
         print(Zoo.fullMessage(for: error))
         exit(ExitStatus.ok.rawValue)
     }
     let status = ExitStatus(for: error)
-    let message = status == .usage ? Zoo.fullMessage(for: error) : "zoo: error: \(error)"
+    let text = status == .usage ? Zoo.fullMessage(for: error) : "\(error)"
+    let message = "zoo: error: " + (text.hasPrefix("Error: ") ? String(text.dropFirst("Error: ".count)) : text)
     FileHandle.standardError.write(Data((message + "\n").utf8))
     exit(status.rawValue)
 }
 
 do {
     var command = try Zoo.parseAsRoot(Array(CommandLine.arguments.dropFirst()))
+    Diagnostics.quiet = (command as? any CommonOptionsCommand)?.common.quiet ?? false
     try command.run()
 } catch {
     finish(with: error)
