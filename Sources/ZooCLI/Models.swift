@@ -69,7 +69,12 @@ struct Models: ParsableCommand {
                 ACC@1 is the best ImageNet-1K top-1 accuracy on the model's card in zoo/ (— where none is published there).
                 """)
 
-        enum SortKey: String, ExpressibleByArgument, CaseIterable { case name, params, flops, accuracy }
+        enum SortKey: String, ExpressibleByArgument, CaseIterable {
+            case name, params, gmacs, accuracy
+
+            /// `flops`, the old name of `gmacs`, still sorts by multiply-accumulates.
+            init?(argument: String) { self.init(rawValue: argument == "flops" ? "gmacs" : argument) }
+        }
 
         @Option(help: "Only this family (e.g. resnet, vgg, mobilenet, efficientnet_lite, bert, roberta, distilbert, minilm).")
         var family: String?
@@ -87,7 +92,7 @@ struct Models: ParsableCommand {
         @Option(name: .customLong("max-gflops"), help: .hidden)
         var maxGflops: Double?
 
-        @Option(help: "Order: name, params, flops, or accuracy (best first).")
+        @Option(help: "Order: name, params, gmacs, or accuracy (best first).")
         var sort: SortKey = .name
 
         @Flag(help: "Print JSON instead of a table.")
@@ -114,7 +119,7 @@ struct Models: ParsableCommand {
             switch sort {
             case .name: rows.sort { $0.name < $1.name }
             case .params: rows.sort { $0.parameters < $1.parameters }
-            case .flops: rows.sort { $0.gmacs < $1.gmacs }
+            case .gmacs: rows.sort { $0.gmacs < $1.gmacs }
             case .accuracy: rows.sort { ($0.accuracy ?? -1, $1.name) > ($1.accuracy ?? -1, $0.name) }
             }
             if json { try printJSON(rows) } else { print(Models.table(rows)) }

@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import ModelZoo
 
@@ -77,43 +76,13 @@ enum Format {
     }
 }
 
-/// Pretty JSON with sorted snake_case keys, as plan.json is: every command's `--json`
-/// (docs/json-output.md). Dictionary keys (tensor names, metadata) are written as they are.
-func jsonText<T: Encodable>(_ value: T) throws -> String {
+/// Pretty JSON with sorted snake_case keys on standard output, as plan.json is: every command's
+/// `--json` (docs/json-output.md). Dictionary keys (tensor names, metadata) are written as they are.
+func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.keyEncodingStrategy = .convertToSnakeCase
-    return String(decoding: try encoder.encode(value), as: UTF8.self)
-}
-
-/// `jsonText(value)` on standard output.
-func printJSON<T: Encodable>(_ value: T) throws { print(try jsonText(value)) }
-
-/// What zoo says on standard error besides errors: warnings, notes and progress, all silenced
-/// by `--quiet`.
-enum Diagnostics {
-    /// Set once from the parsed command's `--quiet`, before it runs.
-    nonisolated(unsafe) static var quiet = false
-
-    /// A line on standard error, unless quiet.
-    static func say(_ line: String) {
-        guard !quiet else { return }
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
-}
-
-/// `zoo: warning: …` on standard error, unless `--quiet`.
-func warn(_ message: String) { Diagnostics.say("zoo: warning: " + message) }
-
-/// Options every command takes.
-struct CommonOptions: ParsableArguments {
-    @Flag(name: .shortAndLong, help: "No warnings, notes or progress on standard error (errors still print).")
-    var quiet = false
-}
-
-/// A command with the common options.
-protocol CommonOptionsCommand: ParsableCommand {
-    var common: CommonOptions { get }
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal.

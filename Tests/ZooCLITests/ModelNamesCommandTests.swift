@@ -53,6 +53,8 @@ import Testing
         #expect(try names("--max-gflops") == gmacs)
         let help = try Zoo.run("models", "list", "--help")
         #expect(help.stdout.contains("--max-gmacs") && !help.stdout.contains("--max-gflops"))
+        let sorted = try Zoo.run("models", "list", "--sort", "gmacs", "--json"), old = try Zoo.run("models", "list", "--sort", "flops", "--json")
+        #expect(sorted.status == 0 && sorted.stdout == old.stdout)
     }
 
     @Test func adviseTakesHubIdsForModelAndExclude() throws {
