@@ -17,7 +17,8 @@ import Testing
         ("timm/tf_efficientnet_lite0.in1k", "tf_efficientnet_lite0"), ("tf-efficientnet-lite3", "tf_efficientnet_lite3"),
         ("timm/mobilenetv1_100.ra4_e3600_r224_in1k", "mobilenetv1_100"), ("FacebookAI/roberta-base", "roberta_base"),
         ("roberta-large", "roberta_large"), ("distilbert-base-uncased", "distilbert_base_uncased"),
-        ("VGG16_BN_Weights.IMAGENET1K_V1", "vgg16_bn"),
+        ("VGG16_BN_Weights.IMAGENET1K_V1", "vgg16_bn"), ("mobilenetv2_100.ra_in1k", "mobilenet_v2"),
+        ("timm/mobilenetv3_large_100.ra_in1k", "mobilenet_v3_large"), ("mobilenetv3_small_100", "mobilenet_v3_small"),
     ])
     func knownNamesResolve(_ name: String, _ model: String) throws {
         #expect(try Self.names.resolve(name).name == model)
@@ -56,5 +57,18 @@ import Testing
     @Test func closestNamesAreShared() {
         #expect(ClosestNames.nearest(to: "--clases", among: ["--classes", "--examples", "--budget"]) == ["--classes"])
         #expect(ClosestNames.suggestion(for: "zzz", among: ["resnet50"]) == "")
+    }
+}
+
+/// The cards' timm names are the ones timm itself was measured to build the same architecture under.
+@Suite struct CardTimmNameTests {
+    @Test func cardTimmNamesEqualTheTimmConventionFixture() throws {
+        let measured = (try Fixtures.json("conventions/timm", "names.json") as! [String: Any])["timm"] as! [String: [String: Any]]
+        let cards = try ModelCards.load(from: ModelCardTests.folder)
+        for (model, entry) in measured {
+            let timm = entry["timm_model"] as! String
+            #expect(cards[model]?.card.timm == (timm == model ? nil : timm), "\(model)")
+        }
+        #expect(cards.values.filter { $0.card.timm != nil }.count == measured.filter { $0.value["timm_model"] as? String != $0.key }.count)
     }
 }

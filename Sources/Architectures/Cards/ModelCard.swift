@@ -66,6 +66,8 @@ public struct ModelCard: Decodable, Sendable {
     public let name: String
     public let task: String
     public let paper: Paper?
+    /// timm's name for the same architecture, where it differs from the registry's (`mobilenetv2_100`).
+    public let timm: String?
     public let checkpoints: [Checkpoint]
 
     /// The best published value of `metric` across the checkpoints (e.g. "acc@1").

@@ -4,7 +4,8 @@ import Glibc
 /// name, the Hugging Face ids its card lists (`google-bert/bert-base-uncased`) and their legacy
 /// form without the organisation (`bert-base-uncased`), torchvision weight enums
 /// (`ResNet50_Weights.IMAGENET1K_V2`) and their class (`ResNet50_Weights`, so `.DEFAULT` too), and
-/// timm names with a pretrained tag (`resnet50.tv_in1k`, `timm/tf_efficientnet_lite0.in1k`).
+/// timm names (the card's where timm's differs: `mobilenetv2_100`) with or without a pretrained tag
+/// (`resnet50.tv_in1k`, `timm/tf_efficientnet_lite0.in1k`).
 /// Case and hyphen/underscore do not matter. One resolver serves every command that takes a model.
 public struct ModelNames: Sendable {
     /// One way of writing a model's name.
@@ -19,12 +20,13 @@ public struct ModelNames: Sendable {
     /// Aliases by `key`; a key two models share names neither.
     private let byKey: [String: RegisteredModel]
 
-    /// The names of `models`, with the Hugging Face ids and torchvision weights their `cards` list.
+    /// The names of `models`, with the timm names, Hugging Face ids and torchvision weights their `cards` list.
     public init(models: [RegisteredModel] = Registry.models, cards: [String: ModelCard]) {
         var aliases: [Alias] = []
         for model in models {
-            var texts = [model.name]
-            for checkpoint in cards[model.name]?.checkpoints ?? [] {
+            let card = cards[model.name]
+            var texts = [model.name] + (card?.timm.map { [$0] } ?? [])
+            for checkpoint in card?.checkpoints ?? [] {
                 if let slash = checkpoint.name.lastIndex(of: "/") {
                     texts += [checkpoint.name, String(checkpoint.name[checkpoint.name.index(after: slash)...])]
                 }
