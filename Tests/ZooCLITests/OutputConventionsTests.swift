@@ -83,5 +83,7 @@ import Testing
         }
         let usage = try Zoo.run("inspect", "--bogus", fixture)
         #expect(usage.stderr.contains("Usage: zoo inspect"), "\(usage.stderr)")
+        let refused = try Zoo.run("run", "resnet18", "--weights", fixture, "--text", "hi")
+        #expect(refused.status == 1 && refused.stderr == "zoo: error: resnet18 takes images, not --text\n", "\(refused.stderr)")
     }
 }
