@@ -45,7 +45,7 @@ same_tensors() {
     "$zoo" inspect "$1" --checksum --sort name > "$work/a.txt"
     "$zoo" inspect "$2" --checksum --sort name > "$work/b.txt"
     if [ -n "${4:-}" ]; then  # then the totals differ too: compare the tensor rows alone
-        grep -v -e "^$4 " -e "total" "$work/a.txt" > "$work/a2.txt"; grep -v "total" "$work/b.txt" > "$work/b2.txt"
+        grep -v -e "^$4 " -e "total" -e "^trainable: " "$work/a.txt" > "$work/a2.txt"; grep -v -e "total" -e "^trainable: " "$work/b.txt" > "$work/b2.txt"
         mv "$work/a2.txt" "$work/a.txt"; mv "$work/b2.txt" "$work/b.txt"
     fi
     if diff <(rows "$work/a.txt") <(rows "$work/b.txt") >/dev/null; then
