@@ -9,13 +9,13 @@ import Glibc
 /// Case and hyphen/underscore do not matter. One resolver serves every command that takes a model.
 public struct ModelNames: Sendable {
     /// One way of writing a model's name.
-    public struct Alias: Sendable {
-        public let text: String
-        public let model: RegisteredModel
+    private struct Alias: Sendable {
+        let text: String
+        let model: RegisteredModel
     }
 
     /// Every alias, the registry name first for each model, in registry order.
-    public let aliases: [Alias]
+    private let aliases: [Alias]
     private let models: [RegisteredModel]
     /// Aliases by `key`; a key two models share names neither.
     private let byKey: [String: RegisteredModel]
@@ -38,9 +38,7 @@ public struct ModelNames: Sendable {
             aliases += texts.filter { seen.insert(Self.key($0)).inserted }.map { Alias(text: $0, model: model) }
         }
         var owners: [String: [RegisteredModel]] = [:]
-        for alias in aliases where !(owners[Self.key(alias.text)] ?? []).contains(where: { $0.name == alias.model.name }) {
-            owners[Self.key(alias.text), default: []].append(alias.model)
-        }
+        for alias in aliases { owners[Self.key(alias.text), default: []].append(alias.model) }
         self.aliases = aliases
         self.models = models
         byKey = owners.compactMapValues { $0.count == 1 ? $0[0] : nil }
