@@ -22,7 +22,7 @@ struct Verify: CommonOptionsCommand {
     @Argument(help: "The checkpoint to check.")
     var file: String
 
-    @Option(help: "The registry model it should be (default: identified).")
+    @Option(help: "The model it should be, by any name zoo models show takes (default: identified).")
     var model: String?
 
     @Option(help: "The convention it should use (default: identified).")
@@ -46,6 +46,7 @@ struct Verify: CommonOptionsCommand {
     func run() throws {
         let reader = try Checkpoint.open(file)
         let other = try against.map(Checkpoint.open)
+        let model = try model.map { try Models.names.resolve($0).name }
         let result = try Verifier.verify(reader, model: model, convention: convention, checkOutputs: checkOutputs, against: other)
         if json { try printJSON(VerificationReport(result)) } else { printReport(result) }
         if !result.passes { throw VerificationFailed(file: file) }

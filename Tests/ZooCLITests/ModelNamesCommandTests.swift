@@ -78,6 +78,17 @@ import Testing
         #expect(unknown.status == 1 && unknown.stderr.contains("did you mean bert_base_uncased"), "\(unknown.stderr)")
     }
 
+    @Test("identify and verify take any name for --model", .enabled(if: RealAssets.exists(RealAssets.mobileNetV2), "needs the real MobileNetV2 (make assets)"))
+    func identifyAndVerifyTakeKnownNames() throws {
+        let identified = try Zoo.run("identify", RealAssets.mobileNetV2, "--model", "MobileNet_V2_Weights.IMAGENET1K_V1", "--json")
+        try #require(identified.status == 0, "\(identified.stderr)")
+        let best = (try JSONSerialization.jsonObject(with: Data(identified.stdout.utf8)) as! [String: Any])["best"] as! [String: Any]
+        #expect(best["model"] as? String == "mobilenet_v2")
+        #expect(try Zoo.run("verify", RealAssets.mobileNetV2, "--model", "mobilenet-v2").status == 0)
+        let unknown = try Zoo.run("verify", RealAssets.mobileNetV2, "--model", "mobilenet_v9")
+        #expect(unknown.status == 1 && unknown.stderr.contains("did you mean"), "\(unknown.stderr)")
+    }
+
     @Test("zoo run takes a Hugging Face id as MODEL", .enabled(if: RealAssets.haveMiniLM, "needs assets/all-MiniLM-L6-v2 (make assets)"))
     func runTakesAHubIdAsTheModel() throws {
         let result = try Zoo.run("run", "sentence-transformers/all-MiniLM-L6-v2", "--weights", RealAssets.miniLM + "/model.safetensors", "--text", "Hello world.", "--json")
