@@ -131,7 +131,7 @@ def part_minilm_keras_hub(work):
     source = os.path.join(folder, "model.safetensors")
     target = os.path.join(work, "minilm.weights.h5")
     report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json"))
-    print(f"     zoo: {report['targetDifferences']}; outputs max |Δ| {report['outputs']['maxAbsoluteDifference']:.2e} on its fixed input")
+    print(f"     zoo: {report['target_differences']}; outputs max |Δ| {report['outputs']['max_absolute_difference']:.2e} on its fixed input")
     check(not report["same_function"] and any("tanh" in d for d in report["target_differences"]),
           "zoo says KerasHub's BERT computes a different function: its GELU is the tanh approximation")
     backbone, _ = encoders.keras_hub_model("minilm_l6_h384")
