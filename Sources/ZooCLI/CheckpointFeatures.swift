@@ -33,7 +33,7 @@ struct CheckpointFeatures {
             case .texts where runner.model.task != "text": throw ValidationError("\(name) (\(path)) takes images, but \(data) is a text file")
             default: break
             }
-            FileHandle.standardError.write(Data("computing \(name) features of \(labelled.count) examples…\n".utf8))
+            Diagnostics.say("computing \(name) features of \(labelled.count) examples…")
             let features = try runner.features(
                 of: labelled.inputs, preprocessing: Run.preprocessing(for: name, weights: path),
                 tokenizer: try tokenizer.map { try runner.tokenizer(in: $0) }, chunk: max(batch, 32))

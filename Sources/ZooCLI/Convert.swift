@@ -4,7 +4,7 @@ import ModelZoo
 
 /// `zoo convert IN OUT [--to CONVENTION]`: change a checkpoint's format, and with `--to` its
 /// framework's names and layouts.
-struct Convert: ParsableCommand {
+struct Convert: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a checkpoint to another format or framework, streaming, atomically, checked by outputs.",
         discussion: """
@@ -74,6 +74,8 @@ struct Convert: ParsableCommand {
         format.flatMap(OutputFormat.init(userName:)) ?? OutputFormat(path: output) ?? to.map(\.defaultFormat)
     }
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         if let format, OutputFormat(userName: format) == nil {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -120,7 +122,7 @@ struct Convert: ParsableCommand {
             if report.droppedTensors > 0 { cast += ", \(report.droppedTensors) non-weight tensors dropped" }
             print("wrote \(report.tensors) tensors (\(Format.bytes(report.bytesWritten))\(cast)) to \(report.files.joined(separator: ", "))")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        reader.warnings.forEach(warn)
     }
 
     struct Result: Encodable {
@@ -165,7 +167,7 @@ struct Convert: ParsableCommand {
                 : outputs.isEquivalent ? "same function" : "same function, up to the \(options.dtype?.rawValue ?? "") cast"
             print("outputs, target vs source: \(describe(outputs)) → \(verdict)")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        reader.warnings.forEach(warn)
     }
 
     struct MappedResult: Encodable {

@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo run [MODEL] --weights FILE (--image PATH… | --text "…"…)`: a forward pass on the CPU engine.
-struct Run: ParsableCommand {
+struct Run: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on images or text: top-k classes, text embeddings, or features for later use.",
         discussion: """
@@ -26,7 +26,7 @@ struct Run: ParsableCommand {
             \(ExitStatus.summary)
             """)
 
-    @Argument(help: "The registry model (zoo models list) (default: identified from the weights).")
+    @Argument(help: "The model, by any name zoo models show takes (default: identified from the weights).")
     var model: String?
 
     @Option(help: "The checkpoint: any format zoo reads, in any convention zoo names.")
@@ -56,6 +56,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         guard images.isEmpty != texts.isEmpty else { throw ValidationError("give either --image or --text inputs") }
         guard top > 0, batch > 0 else { throw ValidationError("--top and --batch must be positive") }
@@ -63,19 +65,17 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // A named model's task is checked before the weights are read.
-        if let model {
-            guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)") }
-            try checkInputs(for: registered)
-        }
-        let runner = try ModelRunner(weights: weights, model: model, convention: convention, batch: batch)
+        let named = try model.map { (name) throws(UnknownModelName) in try Models.names.resolve(name) }
+        if let named { try checkInputs(for: named) }
+        let runner = try ModelRunner(weights: weights, model: named?.name, convention: convention, batch: batch)
         try checkInputs(for: runner.model)
         let reading = runner.reading, name = reading.model
         if !runner.differences.isEmpty {
-            Self.note("note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
+            Diagnostics.say("zoo: note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
                 + "\(runner.differences.map(\.description).joined(separator: "; ")); running \(reading.convention)'s function")
         }
         if !reading.unexpected.isEmpty {
-            Self.note("warning: \(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
+            warn("\(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
                 + reading.unexpected.prefix(5).joined(separator: ", ") + (reading.unexpected.count > 5 ? ", …" : ""))
         }
         let logits: [[Float]]?, featureRows: [[Float]]
@@ -90,15 +90,13 @@ struct Run: ParsableCommand {
             reading: reading, inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
             labels: Self.labels(count: runner.classCount, weights: weights), top: top)
         if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
-        if let features { Self.note("features written to \(features)") }
+        if let features { Diagnostics.say("features written to \(features)") }
     }
 
     private func checkInputs(for model: RegisteredModel) throws {
         if images.isEmpty && model.task != "text" { throw ValidationError("\(model.name) takes images, not --text") }
         if !images.isEmpty && model.task != "image" { throw ValidationError("\(model.name) takes text, not --image") }
     }
-
-    private static func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
     /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
     static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {

@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo score`: ranks candidate models for a task by LogME on a labelled sample of the user's data.
-struct Score: ParsableCommand {
+struct Score: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rank candidate models by LogME on a labelled sample of your data, with the score's spread.",
         discussion: """
@@ -55,6 +55,8 @@ struct Score: ParsableCommand {
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+
+    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         let fromModels = !models.isEmpty || data != nil, fromFeatures = !featureFiles.isEmpty || labels != nil

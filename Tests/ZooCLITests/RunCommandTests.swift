@@ -79,7 +79,7 @@ import Testing
             let report = try Self.report(result)
             #expect(Self.reading(report)["convention"] as? String == "keras")
             #expect((Self.reading(report)["differences"] as? [String])?.count == 2)
-            let note = result.stderr.split(separator: "\n").filter { $0.hasPrefix("note:") }
+            let note = result.stderr.split(separator: "\n").filter { $0.hasPrefix("zoo: note:") }
             #expect(note.count == 1 && note[0].contains("ε = 0.001") && note[0].contains("SAME"), "\(result.stderr)")
             let keras = Self.logits(report)
             let distance = original.reduce(0.0) { max($0, abs($1.value - (keras[$1.key] ?? 0))) }

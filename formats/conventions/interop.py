@@ -131,8 +131,8 @@ def part_minilm_keras_hub(work):
     source = os.path.join(folder, "model.safetensors")
     target = os.path.join(work, "minilm.weights.h5")
     report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json"))
-    print(f"     zoo: {report['targetDifferences']}; outputs max |Δ| {report['outputs']['maxAbsoluteDifference']:.2e} on its fixed input")
-    check(not report["sameFunction"] and any("tanh" in d for d in report["targetDifferences"]),
+    print(f"     zoo: {report['target_differences']}; outputs max |Δ| {report['outputs']['max_absolute_difference']:.2e} on its fixed input")
+    check(not report["same_function"] and any("tanh" in d for d in report["target_differences"]),
           "zoo says KerasHub's BERT computes a different function: its GELU is the tanh approximation")
     backbone, _ = encoders.keras_hub_model("minilm_l6_h384")
     config = json.load(open(os.path.join(folder, "config.json")))
@@ -211,10 +211,10 @@ def part_mobilenet_keras(work):
             model.load_weights(path)
             logits = model.predict(np.transpose(x.numpy(), (0, 2, 3, 1)), verbose=0)
             distance = max_abs(logits, expected)
-            said = report["outputs"]["maxAbsoluteDifference"]
+            said = report["outputs"]["max_absolute_difference"]
             print(f"     {name} {convention}: Keras vs PyTorch on flower.jpg max |Δ| {distance:.3f}; zoo reported {said:.3f} on its fixed input; "
                   f"top-5 Keras {top5(logits)} vs PyTorch {top5(expected)}")
-            check(not report["sameFunction"], f"zoo says the {name} Keras MobileNetV2 computes a different function")
+            check(not report["same_function"], f"zoo says the {name} Keras MobileNetV2 computes a different function")
             check(distance > 1e-3, f"… and it does: the {name} {convention} file's outputs differ from PyTorch's by {distance:.3f}")
             explained = max_abs(logits, keras_function[name])
             check(explained <= 1e-3, f"… by exactly what zoo names (SAME padding{', ε 1e-3' if name == 'stock' else ''}): PyTorch with those changes = Keras within {explained:.1e}")
@@ -227,7 +227,7 @@ def part_keras_model(work):
     source = os.path.join(ASSETS, "torch", "mobilenet_v2-b0353104.pth")
     path = os.path.join(work, "mobilenet_v2.keras")
     report = json.loads(zoo("convert", source, path, "--to", "keras3", "--json"))
-    check(report["sameFunction"] and not report["targetDifferences"], "zoo says its .keras MobileNetV2 computes the source's function")
+    check(report["same_function"] and not report["target_differences"], "zoo says its .keras MobileNetV2 computes the source's function")
     reference = torchvision.models.mobilenet_v2().eval()
     reference.load_state_dict(torch.load(source, weights_only=True))
     x = imagenet_input()

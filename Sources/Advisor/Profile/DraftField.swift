@@ -30,8 +30,8 @@ public enum DraftField: String, CaseIterable, Sendable {
         case .maxLatencyMs: "milliseconds per example, such as 20"
         case .budget: "DEVICE:DURATION such as cpu:2h, gpu:a100:30m or 4xgpu:a100:8h"
         case .memory: "a memory size such as 512MB, 16GB or 16GiB"
-        case .model: "a registry model name"
-        case .exclude: "comma-separated model families"
+        case .model: "a model: its registry name, or on the command line a Hugging Face id, torchvision weight or timm name"
+        case .exclude: "comma-separated model families (on the command line, a model's name stands for its family)"
         case .objective: "accuracy (maximise accuracy) or cheapest (cheapest that is good enough)"
         }
     }

@@ -1,3 +1,4 @@
+import Architectures
 import Foundation
 import Yams
 
@@ -43,7 +44,7 @@ public struct TaskDraft: Equatable, Sendable {
             let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let name = parts[0], inline = parts.count > 1 ? parts[1] : nil
             guard let field = byFlag[name] else {
-                throw ProfileError(argument, "unknown flag\(Preferences.suggestion(for: name, among: DraftField.allCases.map(\.flag)))")
+                throw ProfileError(argument, "unknown flag\(ClosestNames.suggestion(for: name, among: DraftField.allCases.map(\.flag)))")
             }
             if let inline {
                 try set(field, inline)
@@ -67,7 +68,7 @@ public struct TaskDraft: Equatable, Sendable {
         guard let mapping = document as? [String: Any] else { throw ProfileError(path, "expected a mapping of field names to values") }
         for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
             guard let field = DraftField(rawValue: key) else {
-                throw ProfileError(key, "unknown field in \(path)\(Preferences.suggestion(for: key, among: DraftField.allCases.map(\.rawValue)))")
+                throw ProfileError(key, "unknown field in \(path)\(ClosestNames.suggestion(for: key, among: DraftField.allCases.map(\.rawValue)))")
             }
             try set(field, Self.text(of: value, field: field))
         }

@@ -18,6 +18,9 @@ public struct ExtraTensor: Sendable, Equatable, Codable {
     public let name: String
     public let kind: Kind
 
+    /// Last name components of buffers a model rebuilds itself.
+    static let derivedNames: Set<String> = ["position_ids", "token_type_ids"]
+
     /// What `name` is, when its name says it is not a model parameter.
     public static func kind(of name: String, role: TensorRole) -> Kind? {
         let components = name.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init)
@@ -34,7 +37,7 @@ public struct ExtraTensor: Sendable, Equatable, Codable {
             return .bookkeeping
         }
         if ["ema", "model_ema", "ema_model", "module_ema", "shadow"].contains(first) || name.contains("ExponentialMovingAverage") { return .ema }
-        if ["position_ids", "token_type_ids"].contains(last) { return .derived }
+        if derivedNames.contains(last) { return .derived }
         return nil
     }
 }
