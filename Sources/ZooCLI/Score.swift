@@ -8,7 +8,8 @@ struct Score: ParsableCommand {
         abstract: "Rank candidate models by LogME on a labelled sample of your data, with the score's spread.",
         discussion: """
             Each --model is a checkpoint, as MODEL=PATH (MODEL restricts the identification to that registry \
-            model) or PATH (identified as `zoo run` does); zoo reads local files only. The engine computes each \
+            model) or PATH (identified as `zoo run` does); zoo reads local files only. Candidates are told apart \
+            by path (runA/model.safetensors, runB/model.safetensors); the same file given twice is a usage error. The engine computes each \
             model's penultimate features (images) or mean-pooled sentence embeddings (text) on up to --sample \
             examples of --data, balanced across classes:
               - an image folder: one subfolder per class, holding .jpg, .jpeg or .png files (class = subfolder name);
@@ -62,6 +63,8 @@ struct Score: ParsableCommand {
         if fromModels && (models.isEmpty || data == nil) { throw ValidationError("--model needs --data, and --data at least one --model") }
         if fromFeatures && (featureFiles.isEmpty || labels == nil) { throw ValidationError("--features needs --labels, and --labels at least one --features") }
         guard sample >= 2, resamples >= 0, batch > 0 else { throw ValidationError("--sample must be at least 2, --resamples not negative, --batch positive") }
+        try CandidatePaths.requireDistinct(models.map { CheckpointFeatures.parse($0).path }, option: "--model")
+        try CandidatePaths.requireDistinct(featureFiles, option: "--features")
     }
 
     func run() throws {
@@ -78,10 +81,12 @@ struct Score: ParsableCommand {
 
     private typealias Candidate = (name: String, features: FeatureMatrix)
 
-    /// Features from the engine for each --model on the --data sample.
+    /// Features from the engine for each --model on the --data sample, each named by its model and
+    /// the shortest part of its path that tells it from the others.
     private func modelFeatures() throws -> ([Candidate], [Int]) {
         let computed = try CheckpointFeatures(checkpoints: models, data: data!, sample: sample, seed: seed, batch: batch, tokenizer: tokenizer)
-        return (computed.entries.map { ("\($0.model) (\(URL(fileURLWithPath: $0.path).lastPathComponent))", $0.features) }, computed.labels)
+        let files = CandidatePaths.shortNames(computed.entries.map(\.path))
+        return (zip(computed.entries, files).map { ("\($0.model) (\($1))", $0.features) }, computed.labels)
     }
 
     /// --features files and their --labels.
