@@ -51,7 +51,7 @@ enum ExitStatus: Int32 {
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch
-        case is ProfileError: self = .usage
+        case let error as ProfileError: self = error.isBadInput ? .badInput : .usage
         case is TaskFileError: self = .badInput
         case is NothingFits: self = .infeasible
         case let error as MappingError:
