@@ -44,7 +44,7 @@ struct Run: ParsableCommand {
     @Option(help: "How many classes to print per input.")
     var top = 5
 
-    @Option(help: "Write features as a .npy file: [inputs, features] float32.")
+    @Option(help: "Write features as a .npy file: [inputs, features] float32 (missing folders are created).")
     var features: String?
 
     @Option(help: "The folder with the tokenizer's files (default: the weights' folder).")
@@ -126,9 +126,11 @@ struct Run: ParsableCommand {
     static func writeFeatures(_ rows: [[Float]], to path: String) throws {
         let width = rows.first?.count ?? 0
         let tensor = Tensor(rows.flatMap { $0 }, dtype: .f32, shape: try Shape([rows.count, width]))
-        let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
-        try writer.append(tensor)
-        _ = try writer.commit()
+        try OutputFolders.around(path) {
+            let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
+            try writer.append(tensor)
+            _ = try writer.commit()
+        }
     }
 }
 

@@ -28,6 +28,7 @@ public struct ConversionReport: Sendable {
     public let files: [String]
     public let tensors: Int
     public let bytesRead: Int
+    /// The size of the files written (a compressed `.npz` counts its compressed members).
     public let bytesWritten: Int
     public let castTensors: Int
     /// Tensors left out by `weightsOnly`.
@@ -71,7 +72,8 @@ public enum CheckpointConversion {
         }
     }
 
-    /// Converts `source` into `path`; `progress` receives (bytes done, bytes total) after each tensor.
+    /// Converts `source` into `path` (creating its missing folders, removed again if the conversion
+    /// fails); `progress` receives (bytes done, bytes total) after each tensor.
     public static func run(
         _ source: CheckpointReader, to path: String, options: ConversionOptions,
         progress: (Int, Int) -> Void = { _, _ in }
@@ -80,11 +82,18 @@ public enum CheckpointConversion {
         if options.maxShardBytes != nil && options.format != .safetensors {
             throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
         }
+        return try OutputFolders.around(path) { try write(source, to: path, options: options, progress: progress) }
+    }
+
+    /// The conversion itself, once the output's folder exists.
+    private static func write(
+        _ source: CheckpointReader, to path: String, options: ConversionOptions, progress: (Int, Int) -> Void
+    ) throws -> ConversionReport {
         let selected = selection(source, weightsOnly: options.weightsOnly)
         let plan = plan(selected, dtype: options.dtype)
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
-        var done = 0, written = 0, cast = 0
+        var done = 0, cast = 0
         progress(0, total)
         for (info, target) in zip(selected, plan) {
             let tensor = try source.tensor(named: info.name)
@@ -94,13 +103,21 @@ public enum CheckpointConversion {
             // Written: let the source's pages leave the resident set, so RSS stays bounded too.
             tensor.storage.releaseMappedPages()
             done += info.byteCount
-            written += output.byteCount
             progress(done, total)
         }
         let files = try writer.commit()
         return ConversionReport(
-            files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast,
+            files: files, tensors: plan.count, bytesRead: done, bytesWritten: try fileSize(files), castTensors: cast,
             droppedTensors: source.tensors.count - selected.count)
+    }
+
+    /// The total size on disk of `files`, as written.
+    public static func fileSize(_ files: [String]) throws -> Int {
+        try files.reduce(0) { total, file in
+            var status = stat()
+            guard stat(file, &status) == 0 else { throw FileError(path: file, operation: "measure", errno: errno, access: .writing) }
+            return total + Int(status.st_size)
+        }
     }
 
     /// The source is never modified: refuse an output path that is the source file (or a shard of it).

@@ -10,6 +10,8 @@ final class TemporaryFiles: Sendable {
 
     private let paths = Mutex<Set<String>>([])
     private let folders = Mutex<Set<String>>([])
+    /// Folders created for an output, outermost first: removed (when empty) after the rest.
+    private let created = Mutex<[String]>([])
 
     private init() {
         for signal in [SIGINT, SIGTERM, SIGHUP] {
@@ -26,11 +28,14 @@ final class TemporaryFiles: Sendable {
     /// A staging folder whose files (one level) are removed with it.
     func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
     func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
+    func registerCreated(_ path: String) { created.withLock { $0.append(path) } }
+    func unregisterCreated(_ paths: [String]) { created.withLock { $0.removeAll { paths.contains($0) } } }
 
     private func removeAll() {
         // Best effort from a signal handler: never waits on the lock, and unlink is async-signal-safe.
         _ = paths.withLockIfAvailable { $0.forEach { unlink($0) } }
         _ = folders.withLockIfAvailable { $0.forEach(TemporaryFiles.removeFolder) }
+        _ = created.withLockIfAvailable { $0.reversed().forEach { rmdir($0) } }
     }
 
     /// Removes a folder and the files directly in it.
