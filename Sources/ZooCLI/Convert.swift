@@ -14,7 +14,10 @@ struct Convert: ParsableCommand {
             Linear→Dense, …), streamed to a staging file, verified (names, shapes, bytes) and checked by a forward pass \
             against the source before it is moved into place. Where the two frameworks compute the model differently \
             (batch-norm ε, padding, ResNet v1 strides, GELU form) the output difference is measured and reported; \
-            --fold-epsilon rescales batch-norm weights so the target's ε computes the source's function. Hugging Face \
+            --fold-epsilon rescales batch-norm weights so the target's ε computes the source's function. A target \
+            that still computes a different function is refused (exit 6, nothing written) unless \
+            --allow-different-function accepts it; to keep PyTorch's function in Keras, write a whole model: \
+            --to keras3 OUT.keras. Hugging Face \
             targets are written as a folder (config.json + safetensors) that from_pretrained loads.
 
             The output format comes from --format or OUT's extension (\(OutputFormat.extensionList)), or with --to \
@@ -66,6 +69,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "With --to: skip the forward-pass comparison of the written file with the source.")
     var skipOutputCheck = false
 
+    @Flag(help: "With --to: write the target even where it computes a different function from the source (refused otherwise, exit 6; a warning on stderr says what differs).")
+    var allowDifferentFunction = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -78,8 +84,8 @@ struct Convert: ParsableCommand {
         if let format, OutputFormat(userName: format) == nil {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if to == nil && (model != nil || sourceConvention != nil || dropOptimizer || head == .drop || foldEpsilon || skipOutputCheck) {
-            throw ValidationError("--model, --from, --drop-optimizer, --head, --fold-epsilon and --skip-output-check apply with --to only")
+        if to == nil && (model != nil || sourceConvention != nil || dropOptimizer || head == .drop || foldEpsilon || skipOutputCheck || allowDifferentFunction) {
+            throw ValidationError("--model, --from, --drop-optimizer, --head, --fold-epsilon, --skip-output-check and --allow-different-function apply with --to only")
         }
         if to != nil && (compress || weightsOnly) { throw ValidationError("--compress and --weights-only apply without --to only (use --drop-optimizer)") }
         if target == nil {
@@ -120,7 +126,7 @@ struct Convert: ParsableCommand {
             if report.droppedTensors > 0 { cast += ", \(report.droppedTensors) non-weight tensors dropped" }
             print("wrote \(report.tensors) tensors (\(Format.bytes(report.bytesWritten))\(cast)) to \(report.files.joined(separator: ", "))")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in reader.warnings { Self.warn(warning) }
     }
 
     struct Result: Encodable {
@@ -145,28 +151,34 @@ struct Convert: ParsableCommand {
         let options = MappedConversionOptions(
             target: convention, format: writesFolder ? nil : target, dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: dropOptimizer, head: head, foldEpsilon: foldEpsilon,
-            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention)
+            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, requireSameFunction: !allowDifferentFunction)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try MappedConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }
         bar.finish()
+        if let change = report.functionChange {
+            let measured = report.outputs.map { "; on a fixed input: \(describe($0))" } ?? ""
+            Self.warn((change.remedy.map { $0 + ". " } ?? "") + "\(output) was written as asked, but \(change.summary)\(measured)")
+        }
         if json { return try printJSON(MappedResult(report)) }
         let source = report.source
-        print("\(input): \(source.model) in \(source.convention)\(source.prefix.isEmpty ? "" : " under '\(source.prefix)'") → \(convention)")
+        print("\(input): \(source.model) in \(source.convention)\(source.prefix.isEmpty ? "" : " under '\(source.prefix)'") → \(report.target.convention)")
         print("wrote \(report.tensorsWritten) tensors (\(Format.bytes(report.bytesWritten))) to \(report.files.joined(separator: ", "))")
         printFields(report.transforms.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] })
         if !report.dropped.isEmpty { print("dropped: \(IdentificationReport.extrasSummary(report.dropped))") }
         for (side, differences) in [("source", source.layout.differences), ("target", report.targetDifferences)] where !differences.isEmpty {
-            print("\(side) (\(side == "source" ? source.convention : convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
+            print("\(side) (\(side == "source" ? source.convention : report.target.convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
         }
         if report.foldedScales > 0 { print("folded the ε difference into \(report.foldedScales) batch-norm scales") }
         if let outputs = report.outputs {
-            let verdict = !report.sameComputation ? "the target computes a DIFFERENT function"
+            let verdict = !report.sameComputation ? "a different function (see the warning)"
                 : outputs.isEquivalent ? "same function" : "same function, up to the \(options.dtype?.rawValue ?? "") cast"
             print("outputs, target vs source: \(describe(outputs)) → \(verdict)")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        for warning in reader.warnings { Self.warn(warning) }
     }
+
+    private static func warn(_ line: String) { FileHandle.standardError.write(Data("warning: \(line)\n".utf8)) }
 
     struct MappedResult: Encodable {
         let source: IdentificationReport.Reading

@@ -59,7 +59,7 @@ enum ExitStatus: Int32 {
             case .unknownModel, .unsupportedConvention, .wholeModelTarget: self = .usage
             case .unsupportedKerasModel: self = .unsupported
             case .unidentified, .missingTensor, .notInGraph: self = .badInput
-            case .unmappedTensors, .incomplete, .outputMismatch: self = .mismatch
+            case .unmappedTensors, .incomplete, .outputMismatch, .differentFunction: self = .mismatch
             }
         case let error as EngineError:
             if case .unsupported = error { self = .unsupported } else { self = .badInput }

@@ -23,8 +23,9 @@ the real files from assets/ (`make assets`). Exits 1 if a check fails.
                    global_step) → Hugging Face folder with --drop-optimizer: from_pretrained
                    reports no missing or unexpected keys, and the folder's config keeps Google's
                    tanh GELU (hidden_act="gelu_new").
-  mobilenet-keras  the real torchvision MobileNetV2 → Keras legacy .h5 and Keras 3 .weights.h5:
-                   keras.applications.MobileNetV2(weights=None) loads both; the stock Keras model's
+  mobilenet-keras  the real torchvision MobileNetV2 → Keras legacy .h5 and Keras 3 .weights.h5 (by
+                   --to keras3 and by --to keras, with --allow-different-function):
+                   keras.applications.MobileNetV2(weights=None) loads all three; the stock Keras model's
                    distance from PyTorch on flower.jpg is printed beside what zoo reported; with
                    --fold-epsilon the ε part of that distance goes.
   keras-model      the real MobileNetV2 → a whole Keras model (.keras, symmetric ZeroPadding2D
@@ -113,7 +114,7 @@ def part_minilm_tf1(work):
     source = os.path.join(ASSETS, "all-MiniLM-L6-v2", "model.safetensors")
     npz = os.path.join(work, "minilm_tf1.npz")
     folder = os.path.join(work, "minilm_hf")
-    print(zoo("convert", source, npz, "--to", "tf1-bert"), end="")
+    print(zoo("convert", source, npz, "--to", "tf1-bert", "--allow-different-function"), end="")
     names = np.load(npz).files
     check(all(n.startswith("bert/") for n in names) and "bert/encoder/layer_0/attention/self/query/kernel" in names, "MiniLM in Google's TF1-BERT names")
     print(zoo("convert", npz, folder, "--to", "huggingface"), end="")
@@ -130,7 +131,7 @@ def part_minilm_keras_hub(work):
     folder = os.path.join(ASSETS, "all-MiniLM-L6-v2")
     source = os.path.join(folder, "model.safetensors")
     target = os.path.join(work, "minilm.weights.h5")
-    report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json"))
+    report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json", "--allow-different-function"))
     print(f"     zoo: {report['targetDifferences']}; outputs max |Δ| {report['outputs']['maxAbsoluteDifference']:.2e} on its fixed input")
     check(not report["sameFunction"] and any("tanh" in d for d in report["targetDifferences"]),
           "zoo says KerasHub's BERT computes a different function: its GELU is the tanh approximation")
@@ -204,9 +205,10 @@ def part_mobilenet_keras(work):
         with torch.no_grad():
             keras_function[name] = variant(x).numpy()
     for name, flags in [("stock", []), ("folded", ["--fold-epsilon"])]:
-        for extension, convention in [(".h5", "keras"), (".weights.h5", "keras3")]:
-            path = os.path.join(work, f"mobilenet_v2_{name}{extension}")
-            report = json.loads(zoo("convert", source, path, "--to", convention, "--json", *flags))
+        # `--to keras` into a .weights.h5 writes Keras 3's layout, which load_weights reads there.
+        for extension, convention in [(".h5", "keras"), (".weights.h5", "keras3"), (".weights.h5", "keras")]:
+            path = os.path.join(work, f"mobilenet_v2_{name}_{convention}{extension}")
+            report = json.loads(zoo("convert", source, path, "--to", convention, "--json", "--allow-different-function", *flags))
             model = keras.applications.MobileNetV2(weights=None, classifier_activation=None)
             model.load_weights(path)
             logits = model.predict(np.transpose(x.numpy(), (0, 2, 3, 1)), verbose=0)
