@@ -45,7 +45,8 @@ struct Convert: ParsableCommand {
     @Flag(help: "Compress: deflate the members of an .npz (like np.savez_compressed), or chunk an HDF5 output's datasets with shuffle + gzip.")
     var compress = false
 
-    @Flag(help: "Keep only model weights: drop optimizer state (Adam slots, …) and step counters.")
+    @Flag(name: [.customLong("weights-only"), .customLong("drop-optimizer")],
+          help: "Keep only the model's weights: drop optimizer state (Adam slots, …) and step counters, and write the model's own state dict (a training checkpoint's model. and a DataParallel module. prefix removed, as --to removes them). --drop-optimizer is the same flag.")
     var weightsOnly = false
 
     @Option(help: "Map names and layouts to this convention (see above).")
@@ -56,9 +57,6 @@ struct Convert: ParsableCommand {
 
     @Option(name: .customLong("from"), help: "With --to: the source's convention (default: identified).")
     var sourceConvention: Convention?
-
-    @Flag(help: "With --to: drop optimizer slots (a source that has them is refused otherwise).")
-    var dropOptimizer = false
 
     @Option(help: "With --to: keep or drop the classifier head.")
     var head: MappedConversionOptions.Head = .keep
@@ -84,10 +82,10 @@ struct Convert: ParsableCommand {
         if let format, OutputFormat(userName: format) == nil {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if to == nil && (model != nil || sourceConvention != nil || dropOptimizer || head == .drop || foldEpsilon || skipOutputCheck || allowDifferentFunction) {
-            throw ValidationError("--model, --from, --drop-optimizer, --head, --fold-epsilon, --skip-output-check and --allow-different-function apply with --to only")
+        if to == nil && (model != nil || sourceConvention != nil || head == .drop || foldEpsilon || skipOutputCheck || allowDifferentFunction) {
+            throw ValidationError("--model, --from, --head, --fold-epsilon, --skip-output-check and --allow-different-function apply with --to only")
         }
-        if to != nil && (compress || weightsOnly) { throw ValidationError("--compress and --weights-only apply without --to only (use --drop-optimizer)") }
+        if to != nil && compress { throw ValidationError("--compress applies without --to only") }
         if target == nil {
             throw ValidationError("cannot tell the output format from '\(output)': name it \(OutputFormat.extensionList), or use --format")
         }
@@ -124,6 +122,7 @@ struct Convert: ParsableCommand {
         } else {
             var cast = report.castTensors > 0 ? ", \(report.castTensors) cast to \(options.dtype!.rawValue)" : ""
             if report.droppedTensors > 0 { cast += ", \(report.droppedTensors) non-weight tensors dropped" }
+            if !report.removedPrefix.isEmpty { cast += ", prefix '\(report.removedPrefix)' removed" }
             print("wrote \(report.tensors) tensors (\(Format.bytes(report.bytesWritten))\(cast)) to \(report.files.joined(separator: ", "))")
         }
         for warning in reader.warnings { Self.warn(warning) }
@@ -136,6 +135,7 @@ struct Convert: ParsableCommand {
         let bytesWritten: Int
         let castTensors: Int
         let droppedTensors: Int
+        let removedPrefix: String
 
         init(_ report: ConversionReport) {
             files = report.files
@@ -144,13 +144,14 @@ struct Convert: ParsableCommand {
             bytesWritten = report.bytesWritten
             castTensors = report.castTensors
             droppedTensors = report.droppedTensors
+            removedPrefix = report.removedPrefix
         }
     }
 
     private func runMapped(_ convention: Convention) throws {
         let options = MappedConversionOptions(
             target: convention, format: writesFolder ? nil : target, dtype: dtype.flatMap(DType.init(userName:)),
-            maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: dropOptimizer, head: head, foldEpsilon: foldEpsilon,
+            maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: weightsOnly, head: head, foldEpsilon: foldEpsilon,
             checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, requireSameFunction: !allowDifferentFunction)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)

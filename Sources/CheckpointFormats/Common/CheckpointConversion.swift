@@ -11,7 +11,8 @@ public struct ConversionOptions: Sendable {
     /// Deflate `.npz` members (like `np.savez_compressed`), or write HDF5 datasets chunked with
     /// shuffle + gzip (like h5py's `compression="gzip", shuffle=True`).
     public var compress: Bool
-    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters).
+    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters), named
+    /// as the model's own state dict (`modelPrefix`).
     public var weightsOnly: Bool
 
     public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false, weightsOnly: Bool = false) {
@@ -33,6 +34,8 @@ public struct ConversionReport: Sendable {
     public let castTensors: Int
     /// Tensors left out by `weightsOnly`.
     public let droppedTensors: Int
+    /// The wrapper prefix `weightsOnly` removed from every name (`model.`, `module.`), or "".
+    public let removedPrefix: String
 }
 
 /// Streams a checkpoint into another format, one tensor at a time: memory stays bounded by the
@@ -44,11 +47,24 @@ public enum CheckpointConversion {
         weightsOnly ? source.tensors.filter { source.role(of: $0.name) == .weight } : source.tensors
     }
 
-    /// What each selected tensor becomes in the output.
-    public static func plan(_ selection: [TensorInfo], dtype: DType?) -> [TensorInfo] {
+    /// The prefix that wraps the model's state dict among `kept` tensors, which `weightsOnly`
+    /// removes as `--to` removes a wrapper: the key every kept name starts under and no dropped one
+    /// does (`model.` in `{"model": …, "optimizer": …}`), then DataParallel's `module.`.
+    public static func modelPrefix(kept: [TensorInfo], dropped: [TensorInfo]) -> String {
+        func sharedBy(_ prefix: String) -> Bool { !kept.isEmpty && kept.allSatisfy { $0.name.hasPrefix(prefix) && $0.name.count > prefix.count } }
+        var prefix = ""
+        if !dropped.isEmpty, let first = kept.first, let dot = first.name.firstIndex(of: ".") {
+            let key = String(first.name[...dot])
+            if sharedBy(key) && !dropped.contains(where: { $0.name.hasPrefix(key) }) { prefix = key }
+        }
+        return sharedBy(prefix + "module.") ? prefix + "module." : prefix
+    }
+
+    /// What each selected tensor becomes in the output: `prefix` removed from its name, floats cast to `dtype`.
+    public static func plan(_ selection: [TensorInfo], dtype: DType?, removing prefix: String = "") -> [TensorInfo] {
         selection.map { info in
-            guard let dtype, info.dtype.isConvertibleFloat else { return info }
-            return TensorInfo(name: info.name, dtype: dtype, shape: info.shape)
+            let cast = dtype.flatMap { info.dtype.isConvertibleFloat ? $0 : nil } ?? info.dtype
+            return TensorInfo(name: String(info.name.dropFirst(prefix.count)), dtype: cast, shape: info.shape)
         }
     }
 
@@ -90,7 +106,8 @@ public enum CheckpointConversion {
         _ source: CheckpointReader, to path: String, options: ConversionOptions, progress: (Int, Int) -> Void
     ) throws -> ConversionReport {
         let selected = selection(source, weightsOnly: options.weightsOnly)
-        let plan = plan(selected, dtype: options.dtype)
+        let prefix = options.weightsOnly ? modelPrefix(kept: selected, dropped: source.tensors.filter { source.role(of: $0.name) != .weight }) : ""
+        let plan = plan(selected, dtype: options.dtype, removing: prefix)
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
         var done = 0, cast = 0
@@ -108,7 +125,7 @@ public enum CheckpointConversion {
         let files = try writer.commit()
         return ConversionReport(
             files: files, tensors: plan.count, bytesRead: done, bytesWritten: try fileSize(files), castTensors: cast,
-            droppedTensors: source.tensors.count - selected.count)
+            droppedTensors: source.tensors.count - selected.count, removedPrefix: prefix)
     }
 
     /// The total size on disk of `files`, as written.

@@ -95,7 +95,7 @@ public enum MappedConversion {
         }
         let optimizer = identification.extras.filter { $0.kind == .optimizer }
         if !optimizer.isEmpty && !options.dropOptimizer {
-            throw MappingError.unmappedTensors(file: reader.path, names: optimizer.map(\.name), hint: "they are optimizer state, which \(options.target) files do not hold: pass --drop-optimizer")
+            throw MappingError.unmappedTensors(file: reader.path, names: optimizer.map(\.name), hint: "they are optimizer state, which \(options.target) files do not hold: pass --weights-only")
         }
         let model = Registry.model(named: source.model)!
         let graph = model.build(options.head == .drop ? nil : source.classes)
