@@ -47,6 +47,8 @@ enum ExitStatus: Int32 {
         case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported
         case is ImageError, is TokenizerError: self = .badInput
+        case let error as SentencePoolingError:
+            if case .unsupportedPooling = error { self = .unsupported } else { self = .badInput }
         case is LabelledDataError, is NpyInput.Problem: self = .badInput
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
