@@ -18,7 +18,9 @@ struct Convert: ParsableCommand {
             that still computes a different function is refused (exit 6, nothing written) unless \
             --allow-different-function accepts it; to keep PyTorch's function in Keras, write a whole model: \
             --to keras3 OUT.keras. Hugging Face \
-            targets are written as a folder (config.json + safetensors) that from_pretrained loads.
+            targets are written as a folder (config.json + safetensors) that from_pretrained loads, with the \
+            source folder's tokenizer files (vocab.txt, tokenizer.json, …) and sentence-transformers files \
+            (modules.json, its modules' folders such as 1_Pooling/, sentence_bert_config.json) carried over.
 
             The output format comes from --format or OUT's extension (\(OutputFormat.extensionList)), or with --to \
             from the convention. Memory stays bounded by the largest tensor; OUT appears only when complete and \
@@ -167,6 +169,11 @@ struct Convert: ParsableCommand {
         print("wrote \(report.tensorsWritten) tensors (\(Format.bytes(report.bytesWritten))) to \(report.files.joined(separator: ", "))")
         printFields(report.transforms.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] })
         if !report.dropped.isEmpty { print("dropped: \(IdentificationReport.extrasSummary(report.dropped))") }
+        if !report.carriedFiles.isEmpty {
+            print("carried over from \(URL(fileURLWithPath: reader.path).deletingLastPathComponent().path): \(report.carriedFiles.joined(separator: ", "))")
+        } else if writesFolder {
+            print("no tokenizer or sentence-transformers files beside \(input) to carry over: add the tokenizer's files to \(output) before loading it")
+        }
         for (side, differences) in [("source", source.layout.differences), ("target", report.targetDifferences)] where !differences.isEmpty {
             print("\(side) (\(side == "source" ? source.convention : report.target.convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
         }
@@ -189,6 +196,8 @@ struct Convert: ParsableCommand {
         let bytesWritten: Int
         let transforms: [String: Int]
         let dropped: [ExtraTensor]
+        /// Tokenizer and sentence-transformers files copied from the source's folder.
+        let carriedFiles: [String]
         let targetDifferences: [String]
         let foldedScales: Int
         let outputs: OutputComparison?
@@ -202,6 +211,7 @@ struct Convert: ParsableCommand {
             bytesWritten = report.bytesWritten
             transforms = report.transforms
             dropped = report.dropped
+            carriedFiles = report.carriedFiles
             targetDifferences = report.targetDifferences.map(\.description)
             foldedScales = report.foldedScales
             outputs = report.outputs

@@ -13,7 +13,9 @@ the real files from assets/ (`make assets`). Exits 1 if a check fails.
                    timm.create_model("tf_efficientnet_lite0") with strict=True and gives the
                    lukemelas package's logits on flower.jpg.
   minilm-tf1       the real all-MiniLM-L6-v2 → Google's TF1-BERT names as .npz → Hugging Face
-                   folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder.
+                   folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder;
+                   the real folder → Hugging Face: its tokenizer comes along (AutoTokenizer gives
+                   the source's vocabulary and ids).
   minilm-keras-hub the real all-MiniLM-L6-v2 → KerasHub .weights.h5: keras_hub.models.BertBackbone
                    (built by encoders/generate.py) loads it and, on formats/engine's five MiniLM
                    sentences, gives transformers' BertModel outputs on the original folder with
@@ -123,6 +125,17 @@ def part_minilm_tf1(work):
           "MiniLM → TF1-BERT .npz → Hugging Face: every tensor bit-exact")
     model, info = BertModel.from_pretrained(folder, output_loading_info=True)
     check(not info["missing_keys"] and not info["unexpected_keys"], f"BertModel.from_pretrained loads the folder ({info})")
+    # From the real folder, the tokenizer and sentence-transformers files come along.
+    from transformers import AutoTokenizer
+    original = os.path.join(ASSETS, "all-MiniLM-L6-v2")
+    carried = os.path.join(work, "minilm_hf_carried")
+    report = json.loads(zoo("convert", original, carried, "--to", "huggingface", "--json"))
+    check({"vocab.txt", "tokenizer.json", "modules.json", "1_Pooling/config.json"} <= set(report["carriedFiles"]),
+          f"zoo says it carried the tokenizer and sentence-transformers files over ({report['carriedFiles']})")
+    sentences = [s["text"] for s in json.load(open(os.path.join(ROOT, "formats", "engine", "minilm.json")))["sentences"]]
+    theirs, ours = AutoTokenizer.from_pretrained(original), AutoTokenizer.from_pretrained(carried)
+    check(len(ours) == len(theirs) and ours(sentences)["input_ids"] == theirs(sentences)["input_ids"],
+          f"AutoTokenizer.from_pretrained on zoo's folder: {len(ours)} tokens, the source's ids ({len(theirs)} tokens)")
 
 
 def part_minilm_keras_hub(work):

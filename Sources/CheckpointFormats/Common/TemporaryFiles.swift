@@ -25,7 +25,7 @@ final class TemporaryFiles: Sendable {
 
     func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
     func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
-    /// A staging folder whose files (one level) are removed with it.
+    /// A staging folder whose contents are removed with it.
     func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
     func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
     func registerCreated(_ path: String) { created.withLock { $0.append(path) } }
@@ -38,13 +38,14 @@ final class TemporaryFiles: Sendable {
         _ = created.withLockIfAvailable { $0.reversed().forEach { rmdir($0) } }
     }
 
-    /// Removes a folder and the files directly in it.
+    /// Removes a folder and what it holds (a staged model folder's files and its module folders).
     static func removeFolder(_ path: String) {
         if let folder = opendir(path) {
             let descriptor = dirfd(folder)
             while let entry = readdir(folder) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { unlinkat(descriptor, name, 0) }
+                guard name != "." && name != ".." else { continue }
+                if entry.pointee.d_type == UInt8(DT_DIR) { removeFolder(path + "/" + name) } else { unlinkat(descriptor, name, 0) }
             }
             closedir(folder)
         }

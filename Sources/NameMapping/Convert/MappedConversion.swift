@@ -63,6 +63,9 @@ public struct MappedConversionReport: Sendable {
     public let transforms: [String: Int]
     /// Tensors of the source with no place in the target (optimizer slots, step counters…).
     public let dropped: [ExtraTensor]
+    /// The source folder's tokenizer and sentence-transformers files copied into a folder target,
+    /// relative to it (`vocab.txt`, `modules.json`, `1_Pooling/config.json`).
+    public let carriedFiles: [String]
     /// Batch-norm weights rescaled for the target's ε.
     public let foldedScales: Int
     /// Whether the written model computes exactly what the source did (same operations; folded ε).
@@ -173,9 +176,11 @@ public enum MappedConversion {
             progress(done, total)
         }
         var staged = try writer.commit()
+        var companions: [String] = []
         if options.writesFolder {
             try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
             staged.append(staging.file("config.json"))
+            companions = try CompanionFiles.copy(from: URL(fileURLWithPath: reader.path).deletingLastPathComponent().path, into: staging.path)
         }
 
         // Verify what was written: every tensor's name, dtype, shape and bytes, then its function.
@@ -216,7 +221,7 @@ public enum MappedConversion {
         }
         return MappedConversionReport(
             source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: try CheckpointConversion.fileSize(files), transforms: transforms,
-            dropped: identification.extras, foldedScales: folds.count, functionChange: change, outputs: comparison)
+            dropped: identification.extras, carriedFiles: companions, foldedScales: folds.count, functionChange: change, outputs: comparison)
     }
 
     /// The dtype the source stores a target tensor's (first) input in: conversions keep it.
