@@ -75,7 +75,7 @@ public struct SentencePooling: Sendable, Equatable, Encodable, CustomStringConve
         }
     }
 
-    /// `mean pooling, L2-normalised (modules.json)`.
+    /// `mean pooling, L2-normalised (as …/modules.json declares)`.
     public var description: String {
         "\(mode.rawValue) pooling\(normalized ? ", L2-normalised" : "")" + (declaredBy.map { " (as \($0) declares)" } ?? " (zoo's default: the folder has no modules.json)")
     }
