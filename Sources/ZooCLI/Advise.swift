@@ -11,7 +11,7 @@ struct Advise: CommonOptionsCommand {
             The task comes from flags, a YAML or JSON task file (--task-file; the same fields in snake_case, flags \
             override it) or, with --interactive, questions for whatever is still missing. Needed: the modality, \
             classes, examples (or --dataset to count them) and --budget. Task fields:
-            \(DraftField.allCases.map { "  \($0.flag)\($0.isSwitch ? "" : " VALUE"): \($0.expected)" }.joined(separator: "\n"))
+            \(DraftField.allCases.map { "  \($0.flag)\($0.isSwitch ? " [yes|no]" : " VALUE"): \($0.expected)" }.joined(separator: "\n"))
 
             Every registry model of the task's modality with a published checkpoint (zoo/ model cards) is a \
             candidate. Each gets a freeze depth and training settings from the evidence-based rules, fitted into \

@@ -17,8 +17,11 @@ struct Run: CommonOptionsCommand {
             Images (JPEG or PNG) are resized, cropped and normalised as the model card says for the \
             checkpoint (ImageNet's defaults where it is silent); a 1000-class head prints ImageNet's \
             labels. Text is tokenized with the vocab.txt (WordPiece) or vocab.json + merges.txt \
-            (byte-level BPE) beside the weights or in --tokenizer; an encoder prints its mean-pooled \
-            sentence embedding, or its classifier's classes when the checkpoint has a head. \
+            (byte-level BPE) beside the weights or in --tokenizer; an encoder prints its sentence \
+            embedding, or its classifier's classes when the checkpoint has a head. The embedding is pooled \
+            as a sentence-transformers folder's modules.json declares (1_Pooling/config.json: mean, cls or max \
+            over the non-padding tokens; a Normalize module: L2-normalised), else mean-pooled; a note on \
+            stderr and --json's pooling say which. \
             --features writes the penultimate features (images) or the sentence embeddings (text) \
             as a float32 .npy of shape [inputs, features]. The engine uses every core; ZOO_THREADS \
             sets how many.
@@ -44,7 +47,7 @@ struct Run: CommonOptionsCommand {
     @Option(help: "How many classes to print per input.")
     var top = 5
 
-    @Option(help: "Write features as a .npy file: [inputs, features] float32.")
+    @Option(help: "Write features as a .npy file: [inputs, features] float32 (missing folders are created).")
     var features: String?
 
     @Option(help: "The folder with the tokenizer's files (default: the weights' folder).")
@@ -80,6 +83,7 @@ struct Run: CommonOptionsCommand {
         }
         let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
+            Diagnostics.say("zoo: note: sentence embeddings by \(runner.pooling)")
             (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
@@ -88,7 +92,7 @@ struct Run: CommonOptionsCommand {
         try features.map { try Self.writeFeatures(featureRows, to: $0) }
         let report = RunReport(
             reading: reading, inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
-            labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+            labels: Self.labels(count: runner.classCount, weights: weights), top: top, pooling: images.isEmpty ? runner.pooling : nil)
         if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
         if let features { Diagnostics.say("features written to \(features)") }
     }
@@ -122,9 +126,11 @@ struct Run: CommonOptionsCommand {
     static func writeFeatures(_ rows: [[Float]], to path: String) throws {
         let width = rows.first?.count ?? 0
         let tensor = Tensor(rows.flatMap { $0 }, dtype: .f32, shape: try Shape([rows.count, width]))
-        let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
-        try writer.append(tensor)
-        _ = try writer.commit()
+        try OutputFolders.around(path) {
+            let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
+            try writer.append(tensor)
+            _ = try writer.commit()
+        }
     }
 }
 
@@ -146,10 +152,13 @@ struct RunReport: Encodable {
 
     /// How the weights were read: model, convention, wrapper prefix, head, differences from the registry's graph.
     let reading: IdentificationReport.Reading
+    /// How text embeddings were pooled (nil for images).
+    let pooling: SentencePooling?
     let entries: [Entry]
 
-    init(reading: Candidate, inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int) {
+    init(reading: Candidate, inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int, pooling: SentencePooling?) {
         self.reading = .init(reading)
+        self.pooling = pooling
         entries = inputs.indices.map { index in
             let classes = logits.map { rows in
                 let row = rows[index], probabilities = softmax(row)

@@ -35,7 +35,8 @@ public struct TaskDraft: Equatable, Sendable {
         return merged
     }
 
-    /// Reads command-line flags: `--classes 37`, `--classes=37`, switches such as `--cpu-only`.
+    /// Reads command-line flags: `--classes 37`, `--classes=37`, switches such as `--cpu-only`
+    /// (alone: yes; or with a value, `--cpu-only no`, `--cpu-only=true`).
     public init(flags: [String]) throws(ProfileError) {
         let byFlag = Dictionary(uniqueKeysWithValues: DraftField.allCases.map { ($0.flag, $0) })
         var index = 0
@@ -49,7 +50,14 @@ public struct TaskDraft: Equatable, Sendable {
             if let inline {
                 try set(field, inline)
             } else if field.isSwitch {
-                try set(field, "yes")
+                // A bare switch means yes; `--robustness no` gives its value as the next argument.
+                let next = index + 1 < flags.count ? flags[index + 1] : nil
+                if let next, (try? field.canonical(next)) != nil {
+                    try set(field, next)
+                    index += 1
+                } else {
+                    try set(field, "yes")
+                }
             } else {
                 guard index + 1 < flags.count else { throw ProfileError(field.rawValue, "\(field.flag) needs a value (\(field.expected))") }
                 index += 1

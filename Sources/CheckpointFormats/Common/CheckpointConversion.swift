@@ -11,7 +11,8 @@ public struct ConversionOptions: Sendable {
     /// Deflate `.npz` members (like `np.savez_compressed`), or write HDF5 datasets chunked with
     /// shuffle + gzip (like h5py's `compression="gzip", shuffle=True`).
     public var compress: Bool
-    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters).
+    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters), named
+    /// as the model's own state dict (`modelPrefix`).
     public var weightsOnly: Bool
 
     public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false, weightsOnly: Bool = false) {
@@ -28,10 +29,13 @@ public struct ConversionReport: Sendable {
     public let files: [String]
     public let tensors: Int
     public let bytesRead: Int
+    /// The size of the files written (a compressed `.npz` counts its compressed members).
     public let bytesWritten: Int
     public let castTensors: Int
     /// Tensors left out by `weightsOnly`.
     public let droppedTensors: Int
+    /// The wrapper prefix `weightsOnly` removed from every name (`model.`, `module.`), or "".
+    public let removedPrefix: String
 }
 
 /// Streams a checkpoint into another format, one tensor at a time: memory stays bounded by the
@@ -43,11 +47,24 @@ public enum CheckpointConversion {
         weightsOnly ? source.tensors.filter { source.role(of: $0.name) == .weight } : source.tensors
     }
 
-    /// What each selected tensor becomes in the output.
-    public static func plan(_ selection: [TensorInfo], dtype: DType?) -> [TensorInfo] {
+    /// The prefix that wraps the model's state dict among `kept` tensors, which `weightsOnly`
+    /// removes as `--to` removes a wrapper: the key every kept name starts under and no dropped one
+    /// does (`model.` in `{"model": …, "optimizer": …}`), then DataParallel's `module.`.
+    public static func modelPrefix(kept: [TensorInfo], dropped: [TensorInfo]) -> String {
+        func sharedBy(_ prefix: String) -> Bool { !kept.isEmpty && kept.allSatisfy { $0.name.hasPrefix(prefix) && $0.name.count > prefix.count } }
+        var prefix = ""
+        if !dropped.isEmpty, let first = kept.first, let dot = first.name.firstIndex(of: ".") {
+            let key = String(first.name[...dot])
+            if sharedBy(key) && !dropped.contains(where: { $0.name.hasPrefix(key) }) { prefix = key }
+        }
+        return sharedBy(prefix + "module.") ? prefix + "module." : prefix
+    }
+
+    /// What each selected tensor becomes in the output: `prefix` removed from its name, floats cast to `dtype`.
+    public static func plan(_ selection: [TensorInfo], dtype: DType?, removing prefix: String = "") -> [TensorInfo] {
         selection.map { info in
-            guard let dtype, info.dtype.isConvertibleFloat else { return info }
-            return TensorInfo(name: info.name, dtype: dtype, shape: info.shape)
+            let cast = dtype.flatMap { info.dtype.isConvertibleFloat ? $0 : nil } ?? info.dtype
+            return TensorInfo(name: String(info.name.dropFirst(prefix.count)), dtype: cast, shape: info.shape)
         }
     }
 
@@ -71,7 +88,8 @@ public enum CheckpointConversion {
         }
     }
 
-    /// Converts `source` into `path`; `progress` receives (bytes done, bytes total) after each tensor.
+    /// Converts `source` into `path` (creating its missing folders, removed again if the conversion
+    /// fails); `progress` receives (bytes done, bytes total) after each tensor.
     public static func run(
         _ source: CheckpointReader, to path: String, options: ConversionOptions,
         progress: (Int, Int) -> Void = { _, _ in }
@@ -80,11 +98,19 @@ public enum CheckpointConversion {
         if options.maxShardBytes != nil && options.format != .safetensors {
             throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
         }
+        return try OutputFolders.around(path) { try write(source, to: path, options: options, progress: progress) }
+    }
+
+    /// The conversion itself, once the output's folder exists.
+    private static func write(
+        _ source: CheckpointReader, to path: String, options: ConversionOptions, progress: (Int, Int) -> Void
+    ) throws -> ConversionReport {
         let selected = selection(source, weightsOnly: options.weightsOnly)
-        let plan = plan(selected, dtype: options.dtype)
+        let prefix = options.weightsOnly ? modelPrefix(kept: selected, dropped: source.tensors.filter { source.role(of: $0.name) != .weight }) : ""
+        let plan = plan(selected, dtype: options.dtype, removing: prefix)
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
-        var done = 0, written = 0, cast = 0
+        var done = 0, cast = 0
         progress(0, total)
         for (info, target) in zip(selected, plan) {
             let tensor = try source.tensor(named: info.name)
@@ -94,13 +120,21 @@ public enum CheckpointConversion {
             // Written: let the source's pages leave the resident set, so RSS stays bounded too.
             tensor.storage.releaseMappedPages()
             done += info.byteCount
-            written += output.byteCount
             progress(done, total)
         }
         let files = try writer.commit()
         return ConversionReport(
-            files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast,
-            droppedTensors: source.tensors.count - selected.count)
+            files: files, tensors: plan.count, bytesRead: done, bytesWritten: try fileSize(files), castTensors: cast,
+            droppedTensors: source.tensors.count - selected.count, removedPrefix: prefix)
+    }
+
+    /// The total size on disk of `files`, as written.
+    public static func fileSize(_ files: [String]) throws -> Int {
+        try files.reduce(0) { total, file in
+            var status = stat()
+            guard stat(file, &status) == 0 else { throw FileError(path: file, operation: "measure", errno: errno, access: .writing) }
+            return total + Int(status.st_size)
+        }
     }
 
     /// The source is never modified: refuse an output path that is the source file (or a shard of it).

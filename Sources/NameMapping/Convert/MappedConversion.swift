@@ -22,10 +22,14 @@ public struct MappedConversionOptions: Sendable {
     /// Fix the source's reading instead of identifying it.
     public var sourceModel: String?
     public var sourceConvention: Convention?
+    /// Refuse, before writing anything, a target that computes a different function from the
+    /// source's (`MappingError.differentFunction`); otherwise the report says so.
+    public var requireSameFunction: Bool
 
     public init(
         target: Convention, format: OutputFormat? = nil, dtype: DType? = nil, maxShardBytes: Int? = nil, dropOptimizer: Bool = false,
-        head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil
+        head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil,
+        requireSameFunction: Bool = false
     ) {
         self.target = target
         self.format = format
@@ -37,6 +41,7 @@ public struct MappedConversionOptions: Sendable {
         self.checkOutputs = checkOutputs
         self.sourceModel = sourceModel
         self.sourceConvention = sourceConvention
+        self.requireSameFunction = requireSameFunction
     }
 
     /// Hugging Face targets are folders (`config.json` + safetensors) unless a format is named.
@@ -52,15 +57,21 @@ public struct MappedConversionReport: Sendable {
     public let targetDifferences: [FunctionDifference]
     public let files: [String]
     public let tensorsWritten: Int
+    /// The size of the files written.
     public let bytesWritten: Int
     /// How many tensors each kind of transform produced (`OIHW→HWIO`: 52).
     public let transforms: [String: Int]
     /// Tensors of the source with no place in the target (optimizer slots, step counters…).
     public let dropped: [ExtraTensor]
+    /// The source folder's tokenizer and sentence-transformers files copied into a folder target,
+    /// relative to it (`vocab.txt`, `modules.json`, `1_Pooling/config.json`).
+    public let carriedFiles: [String]
     /// Batch-norm weights rescaled for the target's ε.
     public let foldedScales: Int
     /// Whether the written model computes exactly what the source did (same operations; folded ε).
-    public let sameComputation: Bool
+    public var sameComputation: Bool { functionChange == nil }
+    /// How the written model computes differently from the source, when it does.
+    public let functionChange: FunctionChange?
     /// The target's function against the source's (each as its framework computes it).
     public let outputs: OutputComparison?
 }
@@ -73,6 +84,13 @@ public enum MappedConversion {
         _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> MappedConversionReport {
         try CheckpointConversion.refuseOverwritingSource(reader, output)
+        return try OutputFolders.around(output) { try convert(reader, to: output, options: options, progress: progress) }
+    }
+
+    /// The conversion itself, once the output's folder exists.
+    private static func convert(
+        _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void
+    ) throws -> MappedConversionReport {
         let (identification, source) = try Identifier.bestReading(reader, model: options.sourceModel, convention: options.sourceConvention)
         try source.requireComplete(file: reader.path)
         if !source.unexpected.isEmpty {
@@ -80,7 +98,7 @@ public enum MappedConversion {
         }
         let optimizer = identification.extras.filter { $0.kind == .optimizer }
         if !optimizer.isEmpty && !options.dropOptimizer {
-            throw MappingError.unmappedTensors(file: reader.path, names: optimizer.map(\.name), hint: "they are optimizer state, which \(options.target) files do not hold: pass --drop-optimizer")
+            throw MappingError.unmappedTensors(file: reader.path, names: optimizer.map(\.name), hint: "they are optimizer state, which \(options.target) files do not hold: pass --weights-only")
         }
         let model = Registry.model(named: source.model)!
         let graph = model.build(options.head == .drop ? nil : source.classes)
@@ -96,7 +114,7 @@ public enum MappedConversion {
             guard let archive = try KerasFunctionalModel.archive(of: model, graph: graph, differences: source.layout.differences) else { throw unsupported() }
             (target, kerasModel) = (archive.layout, archive.model)
         } else {
-            guard let layout = options.target.layout(of: model, graph: graph) else { throw unsupported() }
+            guard let layout = options.target.writing(format).layout(of: model, graph: graph) else { throw unsupported() }
             (target, kerasModel) = (layout, nil)
         }
         let weights = MappedCheckpoint(reader: reader, layout: source.layout, prefix: source.prefix)
@@ -106,6 +124,16 @@ public enum MappedConversion {
         let targetDifferences = target.differences + carried
         let targetFunction = graph.applying(targetDifferences)
         let folds = options.foldEpsilon ? epsilonFolds(from: sourceFunction, to: targetFunction) : [:]
+        // Folded batch-norms compute the source's function under the target's ε.
+        let sameComputation = sourceFunction.hasSameOperations(as: targetFunction.replacingOps { index, node in
+            folds[node.name + ".weight"] != nil ? sourceFunction.nodes[index].op : node.op
+        })
+        let change = sameComputation ? nil : FunctionChange(
+            source: source.convention, target: target.convention,
+            differences: Self.changes(from: source.layout.differences, to: targetDifferences, folded: !folds.isEmpty),
+            wholeKerasModel: [.keras, .keras3].contains(options.target) && format != .kerasModel
+                && (try? KerasFunctionalModel.archive(of: model, graph: graph, differences: source.layout.differences)) != nil)
+        if options.requireSameFunction, let change { throw MappingError.differentFunction(file: output, change) }
         // Source tensors read for the tensor being written, whose pages are released once it is.
         var touched: [Tensor] = []
         func read(_ name: String) throws -> Tensor {
@@ -148,23 +176,22 @@ public enum MappedConversion {
             progress(done, total)
         }
         var staged = try writer.commit()
+        var companions: [String] = []
         if options.writesFolder {
             try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
             staged.append(staging.file("config.json"))
+            companions = try CompanionFiles.copy(from: URL(fileURLWithPath: reader.path).deletingLastPathComponent().path, into: staging.path)
         }
 
         // Verify what was written: every tensor's name, dtype, shape and bytes, then its function.
         let written = try Checkpoint.open(options.writesFolder ? (staged.first { $0.hasSuffix(".index.json") } ?? staging.file(stagedName)) : staging.file(stagedName))
-        guard written.tensors.map(\.name) == planned.map(\.name), written.tensors == planned else {
+        // (An HDF5 file lists its datasets by name, not in the order they were written.)
+        guard written.tensors.sorted(by: { $0.name < $1.name }) == planned.sorted(by: { $0.name < $1.name }) else {
             throw MappingError.outputMismatch(file: output, what: "the staged file lists other tensors than were planned")
         }
         guard try written.checksums(of: planned) == checksums else {
             throw MappingError.outputMismatch(file: output, what: "a tensor's bytes differ from what was written")
         }
-        // Folded batch-norms compute the source's function under the target's ε.
-        let sameComputation = sourceFunction.hasSameOperations(as: targetFunction.replacingOps { index, node in
-            folds[node.name + ".weight"] != nil ? sourceFunction.nodes[index].op : node.op
-        })
         var comparison: OutputComparison?
         if options.checkOutputs {
             comparison = try OutputComparison.compare(
@@ -193,8 +220,8 @@ public enum MappedConversion {
             }
         }
         return MappedConversionReport(
-            source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: total, transforms: transforms,
-            dropped: identification.extras, foldedScales: folds.count, sameComputation: sameComputation, outputs: comparison)
+            source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: try CheckpointConversion.fileSize(files), transforms: transforms,
+            dropped: identification.extras, carriedFiles: companions, foldedScales: folds.count, functionChange: change, outputs: comparison)
     }
 
     /// The dtype the source stores a target tensor's (first) input in: conversions keep it.
@@ -203,6 +230,16 @@ public enum MappedConversion {
               let expression = weights.layout.imports[input], let name = expression.inputs.first,
               let file = weights.fileTensor(of: name) else { return tensor.dtype }
         return file.dtype
+    }
+
+    /// What the target computes differently from the source: differences it adds and ones it drops
+    /// (an ε difference whose scales are folded computes the source's function, so is not listed).
+    static func changes(from source: [FunctionDifference], to target: [FunctionDifference], folded: Bool) -> [String] {
+        let added = target.filter { !source.contains($0) }, dropped = source.filter { !target.contains($0) }
+        return (added + dropped).filter { difference in
+            if case .batchNormEpsilon = difference { return !folded }
+            return true
+        }.map(\.description)
     }
 
     /// For each batch-norm whose ε differs between the two functions, its scale rescaled so the
