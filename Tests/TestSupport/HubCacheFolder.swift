@@ -12,7 +12,8 @@ public struct HubCacheFolder {
     /// The repository folder of `id`.
     public func repository(_ id: String) -> String { cache + "/models--" + id.replacingOccurrences(of: "/", with: "--") }
 
-    /// Adds `id` at `ref` with `files` (name → path of the content); returns the snapshot folder.
+    /// Adds `id` at `ref` with `files` (name → path of the content; a name may lie in a subfolder,
+    /// `1_Pooling/config.json`); returns the snapshot folder.
     @discardableResult
     public func add(_ id: String, files: [String: String], ref: String = "main", revision: String = revision) throws -> String {
         let manager = FileManager.default, repository = repository(id)
@@ -21,7 +22,9 @@ public struct HubCacheFolder {
         for (name, source) in files {
             let blob = String(name.unicodeScalars.map { String(format: "%02x", $0.value) }.joined().prefix(40))
             try? manager.createSymbolicLink(atPath: repository + "/blobs/" + blob, withDestinationPath: source)
-            try manager.createSymbolicLink(atPath: snapshot + "/" + name, withDestinationPath: "../../blobs/" + blob)
+            let depth = name.split(separator: "/").count - 1
+            if depth > 0 { try manager.createDirectory(atPath: snapshot + "/" + name.split(separator: "/").dropLast().joined(separator: "/"), withIntermediateDirectories: true) }
+            try manager.createSymbolicLink(atPath: snapshot + "/" + name, withDestinationPath: String(repeating: "../", count: depth + 2) + "blobs/" + blob)
         }
         try (revision + "\n").write(toFile: repository + "/refs/" + ref, atomically: true, encoding: .utf8)
         return snapshot

@@ -14,7 +14,11 @@ struct HubCacheCommandTests {
     init() throws {
         folder = try TemporaryFolder()
         hub = HubCacheFolder(in: folder.file("home/hub"))
-        let names = try FileManager.default.contentsOfDirectory(atPath: RealAssets.miniLM).filter { !$0.hasPrefix(".") && $0 != "1_Pooling" }
+        // Every file, those of 1_Pooling/ (which modules.json names) in their subfolder, as the Hub lays them out.
+        let names = try FileManager.default.subpathsOfDirectory(atPath: RealAssets.miniLM).filter { name in
+            var folder: ObjCBool = false
+            return !name.hasPrefix(".") && FileManager.default.fileExists(atPath: RealAssets.miniLM + "/" + name, isDirectory: &folder) && !folder.boolValue
+        }
         try hub.add(Self.id, files: Dictionary(uniqueKeysWithValues: names.map { ($0, RealAssets.miniLM + "/" + $0) }))
     }
 

@@ -41,10 +41,10 @@ import Testing
 
         let accepted = try Zoo.run("convert", RealAssets.mobileNetV2, output, "--to", "keras", "--allow-different-function")
         #expect(accepted.status == 0, "\(accepted.stderr)")
-        #expect(accepted.stderr.hasPrefix("warning: to keep the source's function in Keras, write a whole model instead: --to keras3 OUT.keras"))
+        #expect(accepted.stderr.hasPrefix("zoo: warning: to keep the source's function in Keras, write a whole model instead: --to keras3 OUT.keras"))
         #expect(!accepted.stdout.contains("warning:") && accepted.stdout.contains("a different function (see the warning)"))
         let json = try Zoo.run("convert", RealAssets.mobileNetV2, folder + "/mnv2.weights.h5", "--to", "keras3", "--allow-different-function", "--json")
-        #expect(json.status == 0 && json.stderr.contains("warning: to keep") && !json.stdout.contains("warning:"), "\(json.stderr)")
+        #expect(json.status == 0 && json.stderr.contains("zoo: warning: to keep") && !json.stdout.contains("warning:"), "\(json.stderr)")
 
         let whole = try Zoo.run("convert", RealAssets.mobileNetV2, folder + "/mnv2.keras", "--to", "keras3")
         #expect(whole.status == 0 && !whole.stderr.contains("warning"), "\(whole.stderr)")
