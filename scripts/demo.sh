@@ -64,8 +64,9 @@ facts conversion "$out/to-timm.json" "MobileNetV2 → timm (loads with strict=Tr
 z to-keras-model.json convert "$mobilenet" "$files/mobilenet_v2.keras" --to keras3 --json
 facts conversion "$out/to-keras-model.json" "MobileNetV2 → a whole Keras 3 model computing torchvision's function"
 z to-keras.json convert "$mobilenet" "$files/mobilenet_v2_keras.h5" --to keras --allow-different-function --json
-facts different_function "$out/to-keras.json" "MobileNetV2 → stock keras.applications weights"
-z to-tf1.json convert "$minilm/model.safetensors" "$files/minilm_tf1.npz" --to tf1-bert --json
+facts different_function "$out/to-keras.json" "MobileNetV2 → stock keras.applications weights, which compute it differently" logits
+z to-tf1.json convert "$minilm/model.safetensors" "$files/minilm_tf1.npz" --to tf1-bert --allow-different-function --json
+facts different_function "$out/to-tf1.json" "MiniLM → Google's TF1-BERT names" "hidden states"
 z to-hf.json convert "$files/minilm_tf1.npz" "$files/minilm_hf" --to huggingface --json
 checksums minilm-hf.json "$files/minilm_hf/model.safetensors"
 facts same "$out/minilm.json" "$out/minilm-hf.json" "MiniLM → TF1-BERT names → Hugging Face folder" embeddings.position_ids

@@ -56,8 +56,9 @@ def embedding_vs_transformers(run_json, reference_json):
     difference = max(abs(a - b) for a, b in zip(entry["embedding"], reference))
     if difference > 1e-5:
         sys.exit(f"✗ MiniLM: embedding differs from transformers' by {difference:.1e}")
-    pooling = load(run_json).get("pooling", "mean")
-    print(f"  ✓ MiniLM: '{entry['input']}' → {len(entry['embedding'])}-d, norm {entry['embedding_norm']:.3f} ({pooling}),"
+    pooling = load(run_json).get("pooling") or {"mode": "mean", "normalized": False}
+    how = f"{pooling['mode']} pooling" + (", normalised" if pooling.get("normalized") else "") + (" as modules.json says" if pooling.get("declared_by") else "")
+    print(f"  ✓ MiniLM: '{entry['input']}' → {len(entry['embedding'])}-d, norm {entry['embedding_norm']:.3f} ({how}),"
           f" within {difference:.0e} of transformers'")
 
 
@@ -71,18 +72,18 @@ def conversion(convert_json, what):
     report = load(convert_json)
     outputs = report.get("outputs") or {}
     difference = outputs.get("max_absolute_difference")
-    check = f", outputs within {difference:.0e} of the source's" if difference is not None else ""
+    check = "" if difference is None else ", outputs identical to the source's" if difference == 0 else f", outputs within {difference:.0e} of the source's"
     carried = report.get("carried_files")
     extra = f", {len(carried)} tokenizer/sentence-transformers files carried" if carried else ""
     print(f"  ✓ {what}: {report['tensors']} tensors{check}{extra}")
 
 
-def different_function(convert_json, what):
+def different_function(convert_json, what, outputs_name):
     """A target that computes another function: written only when asked, with the difference measured."""
     report = load(convert_json)
     outputs = report["outputs"]
     differences = ", ".join(report.get("target_differences", []))
-    print(f"  ! {what}: Keras computes it differently ({differences}): logits up to {outputs['max_absolute_difference']:.1f} apart;"
+    print(f"  ! {what} ({differences}): {outputs_name} up to {outputs['max_absolute_difference']:.1g} apart;"
           f" written only with --allow-different-function (exit 6 otherwise)")
 
 
@@ -99,7 +100,8 @@ def advice(advise_json, what):
     freeze = plan["freeze"]
     frozen, trainable = len(freeze["frozen"]), len(freeze["trainable"])
     estimate = plan.get("estimates", {}).get("training_seconds") or {}
-    minutes = f", about {estimate.get('expected', 0) / 60:.0f} min" if estimate else ""
+    seconds = estimate.get("expected", 0)
+    minutes = "" if not estimate else f", about {seconds / 60:.0f} min" if seconds >= 60 else f", about {seconds:.0f} s"
     optimizer = plan["optimizer"]
     rates = f"lr {optimizer['head_learning_rate']:g} head / {optimizer['backbone_learning_rate']:g} backbone"
     print(f"  {what}: {plan['model']['name']} ({plan['model']['checkpoint']['name']}), {frozen} of {frozen + trainable} groups frozen,"
