@@ -354,10 +354,12 @@ private struct Scan {
         let shape = try shape(of: dataset, name: name)
         let bytes: Int
         do { bytes = try shape.byteCount(dtype) } catch { throw fail(.badShape("\(shape) of \(dtype.rawValue) overflows"), tensor: name) }
+        try refuseDataOutsideFile(dataset, hdf5Path: hdf5Path, name: name)
         let mapped = try mappedRange(dataset, type: type, bytes: bytes, name: name)
         if mapped == nil {
             // libhdf5 will allocate and fill: a file may declare a huge dataset it does not store.
-            let stored = Int(clamping: H5Dget_storage_size(dataset))
+            // Only bytes inside this file count (external storage is refused above, but be strict).
+            let stored = min(Int(clamping: H5Dget_storage_size(dataset)), file.count)
             guard bytes <= max(stored.multipliedReportingOverflow(by: 1100).partialValue, 1 << 20) else {
                 throw fail(.badShape("declares \(bytes) bytes of data but stores \(stored)"), tensor: name)
             }
@@ -366,6 +368,22 @@ private struct Scan {
         items.append(HDF5Reader.Entry(
             info: TensorInfo(name: name, dtype: dtype, shape: shape), hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role,
             mapped: mapped))
+    }
+
+    /// Refuses a dataset whose raw data lives in other files: external raw storage (any file
+    /// the path names, `/etc/passwd` or `/dev/zero` included) or a virtual dataset (drawn from
+    /// datasets of other HDF5 files). Checked on the creation property list, before any data is read.
+    private func refuseDataOutsideFile(_ dataset: hid_t, hdf5Path: String, name: String) throws {
+        let creation = scope.own(H5Dget_create_plist(dataset), H5Pclose)
+        guard creation >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
+        if H5Pget_layout(creation) == H5D_VIRTUAL {
+            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' is virtual (its data comes from other HDF5 files)"), tensor: name)
+        }
+        let external = H5Pget_external_count(creation)
+        guard external >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
+        if external > 0 {
+            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' keeps its data in \(external) external file(s)"), tensor: name)
+        }
     }
 
     private func shape(of dataset: hid_t, name: String) throws -> Shape {
