@@ -66,6 +66,9 @@ struct Convert: ParsableCommand {
     @Flag(help: "With --to: skip the forward-pass comparison of the written file with the source.")
     var skipOutputCheck = false
 
+    @Flag(help: "Replace an OUT that is a symbolic link, device node, FIFO or socket (the name itself; nothing is written through it) instead of refusing it.")
+    var replaceSpecialOutput = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -108,7 +111,8 @@ struct Convert: ParsableCommand {
             dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes),
             compress: compress,
-            weightsOnly: weightsOnly)
+            weightsOnly: weightsOnly,
+            replaceSpecialOutput: replaceSpecialOutput)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try CheckpointConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }
@@ -145,7 +149,7 @@ struct Convert: ParsableCommand {
         let options = MappedConversionOptions(
             target: convention, format: writesFolder ? nil : target, dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: dropOptimizer, head: head, foldEpsilon: foldEpsilon,
-            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention)
+            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, replaceSpecialOutput: replaceSpecialOutput)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try MappedConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }

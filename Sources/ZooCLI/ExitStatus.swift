@@ -39,7 +39,7 @@ enum ExitStatus: Int32 {
             switch error {
             case .unknownFormat, .noSuchTensor: self = .badInput
             case .notImplemented, .unsupportedOutput: self = .unsupported
-            case .outputIsSource: self = .usage
+            case .outputIsSource, .specialOutput: self = .usage
             }
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
         case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError

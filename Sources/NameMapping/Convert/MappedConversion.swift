@@ -22,10 +22,13 @@ public struct MappedConversionOptions: Sendable {
     /// Fix the source's reading instead of identifying it.
     public var sourceModel: String?
     public var sourceConvention: Convention?
+    /// Replace an output that is a symbolic link, device node, FIFO or socket instead of refusing it.
+    public var replaceSpecialOutput: Bool
 
     public init(
         target: Convention, format: OutputFormat? = nil, dtype: DType? = nil, maxShardBytes: Int? = nil, dropOptimizer: Bool = false,
-        head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil
+        head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil,
+        replaceSpecialOutput: Bool = false
     ) {
         self.target = target
         self.format = format
@@ -37,6 +40,7 @@ public struct MappedConversionOptions: Sendable {
         self.checkOutputs = checkOutputs
         self.sourceModel = sourceModel
         self.sourceConvention = sourceConvention
+        self.replaceSpecialOutput = replaceSpecialOutput
     }
 
     /// Hugging Face targets are folders (`config.json` + safetensors) unless a format is named.
@@ -72,7 +76,6 @@ public enum MappedConversion {
     public static func run(
         _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> MappedConversionReport {
-        try CheckpointConversion.refuseOverwritingSource(reader, output)
         let (identification, source) = try Identifier.bestReading(reader, model: options.sourceModel, convention: options.sourceConvention)
         try source.requireComplete(file: reader.path)
         if !source.unexpected.isEmpty {
@@ -125,12 +128,18 @@ public enum MappedConversion {
         let planned = target.tensors.map { tensor in
             TensorInfo(name: tensor.name, dtype: options.dtype.flatMap { tensor.dtype.isConvertibleFloat ? $0 : nil } ?? sourceDType(tensor, weights), shape: try! Shape(tensor.shape))
         }
-        let staging = try StagingFolder(beside: output)
         let outputName = URL(fileURLWithPath: output).lastPathComponent
         let stagedName = options.writesFolder ? "model.safetensors" : kerasModel != nil ? "model.weights.h5" : outputName
+        let conversion = ConversionOptions(format: kerasModel != nil ? .kerasWeights : format, dtype: options.dtype, maxShardBytes: options.maxShardBytes)
+        // Where each file will be published, checked against the source before anything is written.
+        let folder = options.writesFolder ? output : URL(fileURLWithPath: output).deletingLastPathComponent().path
+        let destinations = kerasModel != nil ? [output]
+            : CheckpointConversion.destinations(at: folder + "/" + stagedName, tensors: planned, options: conversion)
+                + (options.writesFolder ? [output + "/config.json"] : [])
+        try CheckpointConversion.checkOutputs(destinations, against: reader, replacingSpecial: options.replaceSpecialOutput)
+        let staging = try StagingFolder(beside: output)
         let writer = try CheckpointConversion.makeWriter(
-            at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:],
-            options: ConversionOptions(format: kerasModel != nil ? .kerasWeights : format, dtype: options.dtype, maxShardBytes: options.maxShardBytes))
+            at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:], options: conversion)
         let total = planned.reduce(0) { $0 + $1.byteCount }
         var done = 0
         var transforms: [String: Int] = [:]
@@ -147,14 +156,14 @@ public enum MappedConversion {
             done += info.byteCount
             progress(done, total)
         }
-        var staged = try writer.commit()
+        let staged = try writer.commit()
         if options.writesFolder {
             try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
-            staged.append(staging.file("config.json"))
         }
 
-        // Verify what was written: every tensor's name, dtype, shape and bytes, then its function.
-        let written = try Checkpoint.open(options.writesFolder ? (staged.first { $0.hasSuffix(".index.json") } ?? staging.file(stagedName)) : staging.file(stagedName))
+        // Verify what was written (the one file, or a sharded set's index): every tensor's name,
+        // dtype, shape and bytes, then its function.
+        let written = try Checkpoint.open(staged.last!)
         guard written.tensors.map(\.name) == planned.map(\.name), written.tensors == planned else {
             throw MappingError.outputMismatch(file: output, what: "the staged file lists other tensors than were planned")
         }
@@ -176,21 +185,15 @@ public enum MappedConversion {
 
         if let kerasModel {
             try KerasModelArchive.write(config: kerasModel.configJSON(), weightsFile: staging.file(stagedName), to: staging.file(outputName))
-            staged = [staging.file(outputName)]
         }
 
-        // Publish.
-        let files: [String]
+        // Publish: the folder in one rename, or the files with a sharded set's index last.
+        let files = destinations
         if options.writesFolder {
             try staging.publishFolder(to: output)
-            files = staged.map { output + "/" + URL(fileURLWithPath: $0).lastPathComponent }
         } else {
-            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
-            // The index last, so a reader never sees an index whose shards are not there yet.
-            files = try staged.sorted { !$0.hasSuffix(".index.json") && $1.hasSuffix(".index.json") }.map { path in
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                return try staging.publish(name, to: folder + "/" + name)
-            }
+            let index = destinations.last.flatMap { $0.hasSuffix(".index.json") ? $0 : nil }
+            try staging.publish(index == nil ? destinations : Array(destinations.dropLast()), index: index)
         }
         return MappedConversionReport(
             source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: total, transforms: transforms,
