@@ -33,6 +33,7 @@ import Testing
             guard case .dataInOtherFiles = error.problem else { Issue.record("\(error)"); return }
             #expect(error.tensor == "w" && error.file == path, "\(error)")
             #expect("\(error)".contains("'w'"), "\(error)")
+            if storage == .external { #expect("\(error)".contains(secret), "\(error)") }
         }
         // …and the probe's own parse, run here in-process.
         let report = try JSONDecoder().decode(HDF5ProbeReport.self, from: HDF5Reader.probeReport(path: path))

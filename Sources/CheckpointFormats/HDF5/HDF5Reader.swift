@@ -382,7 +382,10 @@ private struct Scan {
         let external = H5Pget_external_count(creation)
         guard external >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
         if external > 0 {
-            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' keeps its data in \(external) external file(s)"), tensor: name)
+            var first = [CChar](repeating: 0, count: 256), offset = off_t(0), size = hsize_t(0)
+            H5Pget_external(creation, 0, first.count - 1, &first, &offset, &size)
+            let file = String(decoding: first.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' keeps its data in \(external) external file(s), the first '\(file)'"), tensor: name)
         }
     }
 
