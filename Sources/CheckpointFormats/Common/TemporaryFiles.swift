@@ -23,7 +23,7 @@ final class TemporaryFiles: Sendable {
 
     func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
     func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
-    /// A staging folder whose files (one level) are removed with it.
+    /// A staging folder, removed with what is in it.
     func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
     func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
 
@@ -33,13 +33,14 @@ final class TemporaryFiles: Sendable {
         _ = folders.withLockIfAvailable { $0.forEach(TemporaryFiles.removeFolder) }
     }
 
-    /// Removes a folder and the files directly in it.
+    /// Removes a folder and what is in it: files, and the staging folders of writers that stage
+    /// inside another's (a sharded set staged inside `convert --to`'s folder).
     static func removeFolder(_ path: String) {
         if let folder = opendir(path) {
             let descriptor = dirfd(folder)
             while let entry = readdir(folder) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { unlinkat(descriptor, name, 0) }
+                if name != "." && name != ".." && unlinkat(descriptor, name, 0) != 0 && errno == EISDIR { removeFolder(path + "/" + name) }
             }
             closedir(folder)
         }
