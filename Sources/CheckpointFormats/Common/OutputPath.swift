@@ -5,7 +5,7 @@ import Foundation
 
 /// What zoo finds at a path it is about to publish a file at, looked at without following a
 /// symbolic link there (`rename` replaces the name itself, never what a link points to).
-public enum OutputPath {
+enum OutputPath {
     /// Nothing there yet, a regular file (replaced keeping its permission bits), or something
     /// `rename` would silently swap for a regular file.
     enum Existing: Equatable {
@@ -32,7 +32,7 @@ public enum OutputPath {
 
     /// Refuses to publish over a symbolic link, device node, FIFO or socket unless `replacingSpecial`
     /// (then the name itself is replaced, and nothing it points to is opened or written).
-    public static func refuseSpecial(_ paths: [String], replacingSpecial: Bool) throws {
+    static func refuseSpecial(_ paths: [String], replacingSpecial: Bool) throws {
         guard !replacingSpecial else { return }
         for path in paths {
             if case .special(let kind) = existing(path) { throw CheckpointError.specialOutput(file: path, kind: kind) }
