@@ -5,7 +5,8 @@ import ModelZoo
 enum ExitStatus: Int32 {
     /// Success.
     case ok = 0
-    /// The command line was wrong (unknown option, missing argument, bad value).
+    /// The command line was wrong (unknown option, missing argument, bad value), or an output
+    /// would replace a file the input reads, or a link, device node, FIFO or socket.
     case usage = 1
     /// An input file is malformed, unrecognised, missing or unreadable.
     case badInput = 2
