@@ -61,8 +61,9 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: scratch.file("alias.pth"))) == Data(contentsOf: URL(fileURLWithPath: RealAssets.mobileNetV2)))
     }
 
-    /// SIGKILL at several moments of a 256 MB `--shard-size` conversion: afterwards either no
-    /// index is visible or the index and every shard it names form the complete checkpoint.
+    /// SIGKILL (and SIGTERM, SIGINT) at several moments of a 256 MB `--shard-size` conversion:
+    /// afterwards either no index is visible or the index and every shard it names form the complete
+    /// checkpoint; after SIGTERM or SIGINT the hidden staging folder is gone too.
     @Test func aKilledShardedConversionNeverLeavesAnIndexWithoutItsShards() throws {
         let source = scratch.file("big.safetensors")
         let tensors = (0..<32).map { TensorInfo(name: "t\($0)", dtype: .f32, shape: [2048, 1024]) }  // 8 MiB each
@@ -71,8 +72,8 @@ import Testing
             try writer.append(Tensor([Float](repeating: Float(index), count: 2048 * 1024), dtype: .f32, shape: info.shape))
         }
         _ = try writer.commit()
-        for delay in [0.05, 0.2, 0.4, 0.7, 1.5] {
-            let folder = scratch.file("out-\(delay)")
+        for (delay, signal) in [(0.05, SIGKILL), (0.2, SIGKILL), (0.2, SIGTERM), (0.4, SIGKILL), (0.5, SIGINT), (0.7, SIGKILL), (1.5, SIGKILL)] {
+            let folder = scratch.file("out-\(signal)-\(delay)")
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
             let process = Process()
             process.executableURL = Zoo.executable
@@ -81,12 +82,16 @@ import Testing
             process.standardError = FileHandle.nullDevice
             try process.run()
             Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, SIGKILL)
+            kill(process.processIdentifier, signal)
             process.waitUntilExit()
+            if signal != SIGKILL {
+                let debris = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+                #expect(debris.isEmpty, "signal \(signal) after \(delay) s left \(debris)")
+            }
             let index = folder + "/m.safetensors.index.json"
             guard FileManager.default.fileExists(atPath: index) else { continue }
             let reader = try Checkpoint.open(index)
-            #expect(reader.tensors == tensors, "killed after \(delay) s")
+            #expect(reader.tensors == tensors, "signal \(signal) after \(delay) s")
             #expect(try reader.tensor(named: "t31").scalars(as: Float.self).first == 31)
         }
     }
