@@ -30,18 +30,29 @@ public final class StagingFolder {
     /// first, then `index` (a file naming the others), so a reader never sees an index whose files
     /// are not all there. A file already at `index` is removed before anything is moved: from then
     /// until the new index lands no index is visible, rather than an old index over a mix of old
-    /// and new files. If a move fails, the files of this set already moved are removed again.
-    /// Each file gets the permission bits of the regular file it replaces (else 0666 less the umask).
+    /// and new files. With an index, the destination folder is synced after each step, so the
+    /// steps reach the disk in this order too. If a move fails, the files of this set already moved
+    /// are removed again. Each file gets the permission bits of the regular file it replaces (else
+    /// 0666 less the umask).
     @discardableResult
     public func publish(_ files: [String], index: String? = nil) throws -> [String] {
-        if let index, unlink(index) != 0 && errno != ENOENT {
-            throw FileError(path: index, operation: "remove the previous index", errno: errno, access: .writing)
-        }
         var moved: [String] = []
         do {
-            for destination in files + (index.map { [$0] } ?? []) {
+            if let index {
+                guard unlink(index) == 0 || errno == ENOENT else {
+                    throw FileError(path: index, operation: "remove the previous index", errno: errno, access: .writing)
+                }
+                Self.syncFolder(of: index)
+            }
+            for destination in files {
                 try move(destination)
                 moved.append(destination)
+            }
+            if let index {
+                Self.syncFolder(of: index)
+                try move(index)
+                moved.append(index)
+                Self.syncFolder(of: index)
             }
         } catch {
             moved.forEach { unlink($0) }
@@ -49,6 +60,15 @@ public final class StagingFolder {
         }
         remove()
         return moved
+    }
+
+    /// Flushes the folder holding `path` (its names) to disk; best effort, as not every file
+    /// system can sync a folder.
+    private static func syncFolder(of path: String) {
+        let folder = open(URL(fileURLWithPath: path).deletingLastPathComponent().path, O_RDONLY | O_DIRECTORY)
+        guard folder >= 0 else { return }
+        fsync(folder)
+        close(folder)
     }
 
     /// Renames the staged file named as `destination` is onto `destination`.
