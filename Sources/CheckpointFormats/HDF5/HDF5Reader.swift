@@ -202,10 +202,20 @@ private struct Scan {
         try kind(group, name) == H5I_GROUP
     }
 
-    /// The object type `name` in `location` links to, or nil for a missing or non-hard link.
+    /// The object type `name` in `location` links to, or nil for a missing path or one with a soft
+    /// or external link at any step: Keras's `weight_names` are paths (`dense/kernel:0`), and an
+    /// external link on the way would open another HDF5 file.
     func kind(_ location: hid_t, _ name: String) throws -> H5I_type_t? {
-        guard H5Lexists(location, name, access.links) > 0 else { H5Eclear2(zoo_h5e_default()); return nil }
-        guard zoo_h5l_is_hard(location, name, access.links) == 1 else { H5Eclear2(zoo_h5e_default()); return nil }
+        let components = name.split(separator: "/")
+        guard !components.isEmpty else { return nil }
+        var step = name.hasPrefix("/") ? "/" : ""
+        for component in components {
+            step += (step.isEmpty || step.hasSuffix("/") ? "" : "/") + component
+            guard H5Lexists(location, step, access.links) > 0, zoo_h5l_is_hard(location, step, access.links) == 1 else {
+                H5Eclear2(zoo_h5e_default())
+                return nil
+            }
+        }
         let object = H5Oopen(location, name, access.links)
         guard object >= 0 else { throw fail(.badObject("'\(name)': \(HDF5Library.takeErrors())")) }
         defer { H5Oclose(object) }
