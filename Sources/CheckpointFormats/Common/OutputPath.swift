@@ -6,8 +6,8 @@ import Foundation
 /// What zoo finds at a path it is about to publish a file at, looked at without following a
 /// symbolic link there (`rename` replaces the name itself, never what a link points to).
 enum OutputPath {
-    /// Nothing there yet, a regular file (replaced keeping its permission bits), or something
-    /// `rename` would silently swap for a regular file.
+    /// Nothing there yet, a regular file (replaced keeping its permission bits), something
+    /// `rename` would silently swap for a regular file, or a folder (which no file replaces).
     enum Existing: Equatable {
         case none
         case regular(mode: mode_t)
