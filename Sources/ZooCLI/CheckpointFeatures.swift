@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// Features of local checkpoints on a labelled sample of the user's data, computed by the engine
-/// (penultimate features for images, mean-pooled embeddings for text): what `zoo score` and
+/// (penultimate features for images, sentence embeddings for text, pooled as the folder declares): what `zoo score` and
 /// `zoo advise --weights` score with LogME.
 struct CheckpointFeatures {
     struct Entry {
@@ -11,6 +11,8 @@ struct CheckpointFeatures {
         let model: String
         let path: String
         let features: FeatureMatrix
+        /// How a text model's embeddings were pooled (nil for images).
+        let pooling: SentencePooling?
     }
 
     let entries: [Entry]
@@ -33,11 +35,12 @@ struct CheckpointFeatures {
             case .texts where runner.model.task != "text": throw ValidationError("\(name) (\(path)) takes images, but \(data) is a text file")
             default: break
             }
-            FileHandle.standardError.write(Data("computing \(name) features of \(labelled.count) examples…\n".utf8))
+            let pooling = runner.model.task == "text" ? runner.pooling : nil
+            Diagnostics.say("computing \(name) features of \(labelled.count) examples" + (pooling.map { " (\($0))" } ?? "") + "…")
             let features = try runner.features(
                 of: labelled.inputs, preprocessing: Run.preprocessing(for: name, weights: path),
                 tokenizer: try tokenizer.map { try runner.tokenizer(in: $0) }, chunk: max(batch, 32))
-            return Entry(model: name, path: path, features: features)
+            return Entry(model: name, path: path, features: features, pooling: pooling)
         }
         labels = labelled.labels
         classes = Set(labelled.labels).count

@@ -4,7 +4,7 @@ import ModelZoo
 
 /// `zoo convert IN OUT [--to CONVENTION]`: change a checkpoint's format, and with `--to` its
 /// framework's names and layouts.
-struct Convert: ParsableCommand {
+struct Convert: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert a checkpoint to another format or framework, streaming, atomically, checked by outputs.",
         discussion: """
@@ -14,8 +14,13 @@ struct Convert: ParsableCommand {
             Linear→Dense, …), streamed to a staging file, verified (names, shapes, bytes) and checked by a forward pass \
             against the source before it is moved into place. Where the two frameworks compute the model differently \
             (batch-norm ε, padding, ResNet v1 strides, GELU form) the output difference is measured and reported; \
-            --fold-epsilon rescales batch-norm weights so the target's ε computes the source's function. Hugging Face \
-            targets are written as a folder (config.json + safetensors) that from_pretrained loads.
+            --fold-epsilon rescales batch-norm weights so the target's ε computes the source's function. A target \
+            that still computes a different function is refused (exit 6, nothing written) unless \
+            --allow-different-function accepts it; to keep PyTorch's function in Keras, write a whole model: \
+            --to keras3 OUT.keras. Hugging Face \
+            targets are written as a folder (config.json + safetensors) that from_pretrained loads, with the \
+            source folder's tokenizer files (vocab.txt, tokenizer.json, …) and sentence-transformers files \
+            (modules.json, its modules' folders such as 1_Pooling/, sentence_bert_config.json) carried over.
 
             The output format comes from --format or OUT's extension (\(OutputFormat.extensionList)), or with --to \
             from the convention. Memory stays bounded by the largest tensor; OUT appears only when complete and \
@@ -42,7 +47,8 @@ struct Convert: ParsableCommand {
     @Flag(help: "Compress: deflate the members of an .npz (like np.savez_compressed), or chunk an HDF5 output's datasets with shuffle + gzip.")
     var compress = false
 
-    @Flag(help: "Keep only model weights: drop optimizer state (Adam slots, …) and step counters.")
+    @Flag(name: [.customLong("weights-only"), .customLong("drop-optimizer")],
+          help: "Keep only the model's weights: drop optimizer state (Adam slots, …) and step counters, and write the model's own state dict (a training checkpoint's model. and a DataParallel module. prefix removed, as --to removes them). --drop-optimizer is the same flag.")
     var weightsOnly = false
 
     @Option(help: "Map names and layouts to this convention (see above).")
@@ -54,9 +60,6 @@ struct Convert: ParsableCommand {
     @Option(name: .customLong("from"), help: "With --to: the source's convention (default: identified).")
     var sourceConvention: Convention?
 
-    @Flag(help: "With --to: drop optimizer slots (a source that has them is refused otherwise).")
-    var dropOptimizer = false
-
     @Option(help: "With --to: keep or drop the classifier head.")
     var head: MappedConversionOptions.Head = .keep
 
@@ -65,6 +68,9 @@ struct Convert: ParsableCommand {
 
     @Flag(help: "With --to: skip the forward-pass comparison of the written file with the source.")
     var skipOutputCheck = false
+
+    @Flag(help: "With --to: write the target even where it computes a different function from the source (refused otherwise, exit 6; a warning on stderr says what differs).")
+    var allowDifferentFunction = false
 
     @Flag(help: "Replace an OUT that is a symbolic link, device node, FIFO or socket (the name itself; nothing is written through it) instead of refusing it.")
     var replaceSpecialOutput = false
@@ -77,14 +83,16 @@ struct Convert: ParsableCommand {
         format.flatMap(OutputFormat.init(userName:)) ?? OutputFormat(path: output) ?? to.map(\.defaultFormat)
     }
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         if let format, OutputFormat(userName: format) == nil {
             throw ValidationError("--format must be one of \(OutputFormat.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if to == nil && (model != nil || sourceConvention != nil || dropOptimizer || head == .drop || foldEpsilon || skipOutputCheck) {
-            throw ValidationError("--model, --from, --drop-optimizer, --head, --fold-epsilon and --skip-output-check apply with --to only")
+        if to == nil && (model != nil || sourceConvention != nil || head == .drop || foldEpsilon || skipOutputCheck || allowDifferentFunction) {
+            throw ValidationError("--model, --from, --head, --fold-epsilon, --skip-output-check and --allow-different-function apply with --to only")
         }
-        if to != nil && (compress || weightsOnly) { throw ValidationError("--compress and --weights-only apply without --to only (use --drop-optimizer)") }
+        if to != nil && compress { throw ValidationError("--compress applies without --to only") }
         if target == nil {
             throw ValidationError("cannot tell the output format from '\(output)': name it \(OutputFormat.extensionList), or use --format")
         }
@@ -122,9 +130,10 @@ struct Convert: ParsableCommand {
         } else {
             var cast = report.castTensors > 0 ? ", \(report.castTensors) cast to \(options.dtype!.rawValue)" : ""
             if report.droppedTensors > 0 { cast += ", \(report.droppedTensors) non-weight tensors dropped" }
+            if !report.removedPrefix.isEmpty { cast += ", prefix '\(report.removedPrefix)' removed" }
             print("wrote \(report.tensors) tensors (\(Format.bytes(report.bytesWritten))\(cast)) to \(report.files.joined(separator: ", "))")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        reader.warnings.forEach(warn)
     }
 
     struct Result: Encodable {
@@ -134,6 +143,7 @@ struct Convert: ParsableCommand {
         let bytesWritten: Int
         let castTensors: Int
         let droppedTensors: Int
+        let removedPrefix: String
 
         init(_ report: ConversionReport) {
             files = report.files
@@ -142,34 +152,45 @@ struct Convert: ParsableCommand {
             bytesWritten = report.bytesWritten
             castTensors = report.castTensors
             droppedTensors = report.droppedTensors
+            removedPrefix = report.removedPrefix
         }
     }
 
     private func runMapped(_ convention: Convention) throws {
         let options = MappedConversionOptions(
             target: convention, format: writesFolder ? nil : target, dtype: dtype.flatMap(DType.init(userName:)),
-            maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: dropOptimizer, head: head, foldEpsilon: foldEpsilon,
-            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, replaceSpecialOutput: replaceSpecialOutput)
+            maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: weightsOnly, head: head, foldEpsilon: foldEpsilon,
+            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, requireSameFunction: !allowDifferentFunction,
+            replaceSpecialOutput: replaceSpecialOutput)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try MappedConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }
         bar.finish()
+        if let change = report.functionChange {
+            let measured = report.outputs.map { "; on a fixed input: \(describe($0))" } ?? ""
+            warn((change.remedy.map { $0 + ". " } ?? "") + "\(output) was written as asked, but \(change.summary)\(measured)")
+        }
         if json { return try printJSON(MappedResult(report)) }
         let source = report.source
-        print("\(input): \(source.model) in \(source.convention)\(source.prefix.isEmpty ? "" : " under '\(source.prefix)'") → \(convention)")
+        print("\(input): \(source.model) in \(source.convention)\(source.prefix.isEmpty ? "" : " under '\(source.prefix)'") → \(report.target.convention)")
         print("wrote \(report.tensorsWritten) tensors (\(Format.bytes(report.bytesWritten))) to \(report.files.joined(separator: ", "))")
         printFields(report.transforms.sorted { $0.value > $1.value }.map { [$0.key, "\($0.value)"] })
         if !report.dropped.isEmpty { print("dropped: \(IdentificationReport.extrasSummary(report.dropped))") }
+        if !report.carriedFiles.isEmpty {
+            print("carried over from \(URL(fileURLWithPath: reader.path).deletingLastPathComponent().path): \(report.carriedFiles.joined(separator: ", "))")
+        } else if writesFolder {
+            print("no tokenizer or sentence-transformers files beside \(input) to carry over: add the tokenizer's files to \(output) before loading it")
+        }
         for (side, differences) in [("source", source.layout.differences), ("target", report.targetDifferences)] where !differences.isEmpty {
-            print("\(side) (\(side == "source" ? source.convention : convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
+            print("\(side) (\(side == "source" ? source.convention : report.target.convention)) computes differently from the registry graph: \(differences.map(\.description).joined(separator: "; "))")
         }
         if report.foldedScales > 0 { print("folded the ε difference into \(report.foldedScales) batch-norm scales") }
         if let outputs = report.outputs {
-            let verdict = !report.sameComputation ? "the target computes a DIFFERENT function"
+            let verdict = !report.sameComputation ? "a different function (see the warning)"
                 : outputs.isEquivalent ? "same function" : "same function, up to the \(options.dtype?.rawValue ?? "") cast"
             print("outputs, target vs source: \(describe(outputs)) → \(verdict)")
         }
-        for warning in reader.warnings { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+        reader.warnings.forEach(warn)
     }
 
     struct MappedResult: Encodable {
@@ -180,6 +201,8 @@ struct Convert: ParsableCommand {
         let bytesWritten: Int
         let transforms: [String: Int]
         let dropped: [ExtraTensor]
+        /// Tokenizer and sentence-transformers files copied from the source's folder.
+        let carriedFiles: [String]
         let targetDifferences: [String]
         let foldedScales: Int
         let outputs: OutputComparison?
@@ -193,6 +216,7 @@ struct Convert: ParsableCommand {
             bytesWritten = report.bytesWritten
             transforms = report.transforms
             dropped = report.dropped
+            carriedFiles = report.carriedFiles
             targetDifferences = report.targetDifferences.map(\.description)
             foldedScales = report.foldedScales
             outputs = report.outputs

@@ -48,11 +48,15 @@ enum ExitStatus: Int32 {
         case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported
         case is ImageError, is TokenizerError: self = .badInput
+        case let error as SentencePoolingError:
+            if case .unsupportedPooling = error { self = .unsupported } else { self = .badInput }
         case is LabelledDataError, is NpyInput.Problem: self = .badInput
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch
-        case is ProfileError: self = .usage
+        case let error as ProfileError: self = error.isBadInput ? .badInput : .usage
+        case is UnknownModelName: self = .usage
+        case is HubCacheError: self = .badInput
         case is TaskFileError: self = .badInput
         case is NothingFits: self = .infeasible
         case let error as MappingError:
@@ -60,7 +64,7 @@ enum ExitStatus: Int32 {
             case .unknownModel, .unsupportedConvention, .wholeModelTarget: self = .usage
             case .unsupportedKerasModel: self = .unsupported
             case .unidentified, .missingTensor, .notInGraph: self = .badInput
-            case .unmappedTensors, .incomplete, .outputMismatch: self = .mismatch
+            case .unmappedTensors, .incomplete, .outputMismatch, .differentFunction: self = .mismatch
             }
         case let error as EngineError:
             if case .unsupported = error { self = .unsupported } else { self = .badInput }

@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo identify FILE`: which registry model and naming convention a bare checkpoint is.
-struct Identify: ParsableCommand {
+struct Identify: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Say which architecture and naming convention a checkpoint is, from its names and shapes alone.",
         discussion: """
@@ -19,7 +19,7 @@ struct Identify: ParsableCommand {
     @Argument(help: "The checkpoint (any format `zoo inspect` reads).")
     var file: String
 
-    @Option(help: "Consider only this registry model.")
+    @Option(help: "Consider only this model (any name zoo models show takes).")
     var model: String?
 
     @Option(help: "Consider only this convention.")
@@ -28,9 +28,11 @@ struct Identify: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func run() throws {
         let reader = try Checkpoint.open(file)
-        let result = Identifier.identify(reader, model: model, convention: convention)
+        let result = Identifier.identify(reader, model: try model.map { try Models.names.resolve($0).name }, convention: convention)
         if json { try printJSON(IdentificationReport(result)) } else { printTable(result) }
         guard let best = result.best, best.score >= 0.5 else {
             throw MappingError.unidentified(file: file, reason: result.best.map { "the closest reading, \($0.model) in \($0.convention), accounts for \(Int($0.score * 100))% of the tensors" } ?? "no registry model's names occur in it")

@@ -3,15 +3,21 @@ import Foundation
 import ModelZoo
 
 /// `zoo inspect FILE…`: what a checkpoint holds.
-struct Inspect: ParsableCommand {
+struct Inspect: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the tensors in checkpoints: name, dtype, shape, parameters, bytes.",
+        abstract: "List the tensors in checkpoints: name, dtype, shape, elements, bytes; trainable parameters and buffers apart.",
         discussion: """
             FILE may be a safetensors file, a sharded index (*.safetensors.index.json), a NumPy .npy \
             or .npz, a PyTorch .pth/.bin/.pt (zip or legacy; no pickle code ever runs), an HDF5/Keras \
             .h5 or .weights.h5, a TensorFlow checkpoint (its .index, or the prefix), or a model \
-            folder. The format is detected from the content, not the name. Tensors that are not model \
-            weights (optimizer slots, step counters) are marked in a ROLE column.
+            folder, a Hugging Face cache folder (models--ORG--NAME, opened at its current ref) or a Hub \
+            id (ORG/NAME) already in the local cache ($HF_HUB_CACHE, else $HF_HOME/hub, else \
+            ~/.cache/huggingface/hub; nothing is downloaded). The format is detected from the content, not \
+            the name. Tensors that are not model weights (optimizer slots, step counters) are marked in a \
+            ROLE column. The totals count trainable parameters and buffers apart, as torch's parameters() \
+            and buffers() do (Keras: trainable and non-trainable): buffers are batch-norm running \
+            statistics (running_mean, running_var, num_batches_tracked; Keras moving_mean, \
+            moving_variance), position ids and any integer or boolean tensor.
 
             \(ExitStatus.summary)
             """)
@@ -20,7 +26,7 @@ struct Inspect: ParsableCommand {
         case file, name, size
     }
 
-    @Argument(help: "Checkpoint files or model folders.")
+    @Argument(help: "Checkpoint files, model folders or Hub ids in the local cache.")
     var files: [String]
 
     @Option(help: "Show only tensors whose name matches this shell glob (e.g. 'encoder.layer.0.*').")
@@ -35,6 +41,8 @@ struct Inspect: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func run() throws {
         var reports: [InspectReport] = []
         for path in files {
@@ -45,7 +53,7 @@ struct Inspect: ParsableCommand {
             try printJSON(reports)
         } else {
             print(reports.map(\.table).joined(separator: "\n\n"))
-            for warning in reports.flatMap(\.warnings) { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            reports.flatMap(\.warnings).forEach(warn)
         }
     }
 }
@@ -56,10 +64,13 @@ struct InspectReport: Encodable {
         let name: String
         let dtype: String
         let shape: [Int]
-        let parameters: Int
+        /// Elements (a parameter count for a trainable tensor).
+        let elements: Int
         let bytes: Int
         /// weight, optimizer or bookkeeping.
         let role: String
+        /// A weight that is saved but not trained (batch-norm statistics, position ids).
+        let buffer: Bool
         /// For Keras HDF5 files: the layer and the weight's name (or variable index) in it.
         let kerasLayer: String?
         let kerasWeight: String?
@@ -68,7 +79,11 @@ struct InspectReport: Encodable {
 
     struct Totals: Encodable {
         let tensors: Int
+        /// Trainable parameters: the weights that are not buffers (torch's `parameters()`).
         let parameters: Int
+        /// Elements of buffers (torch's `buffers()`; Keras's non-trainable weights).
+        let buffers: Int
+        let bufferTensors: Int
         let bytes: Int
     }
 
@@ -93,8 +108,8 @@ struct InspectReport: Encodable {
         var rows = selected.enumerated().map { index, info in
             let keras = hdf5?.entries[info.name]
             return Row(
-                name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, parameters: info.elementCount, bytes: info.byteCount,
-                role: reader.role(of: info.name).rawValue, kerasLayer: keras?.kerasLayer, kerasWeight: keras?.kerasWeight,
+                name: info.name, dtype: info.dtype.rawValue, shape: info.shape.dims, elements: info.elementCount, bytes: info.byteCount,
+                role: reader.role(of: info.name).rawValue, buffer: BufferNames.isBuffer(info.name, dtype: info.dtype), kerasLayer: keras?.kerasLayer, kerasWeight: keras?.kerasWeight,
                 crc32: crcs.map { String(format: "%08x", $0[index]) })
         }
         switch sort {
@@ -103,7 +118,11 @@ struct InspectReport: Encodable {
         case .size: rows.sort { ($0.bytes, $1.name) > ($1.bytes, $0.name) }
         }
         tensors = rows
-        totals = Totals(tensors: rows.count, parameters: rows.reduce(0) { $0 + $1.parameters }, bytes: rows.reduce(0) { $0 + $1.bytes })
+        let weights = rows.filter { $0.role == TensorRole.weight.rawValue }
+        let buffers = weights.filter(\.buffer)
+        totals = Totals(
+            tensors: rows.count, parameters: weights.filter { !$0.buffer }.reduce(0) { $0 + $1.elements },
+            buffers: buffers.reduce(0) { $0 + $1.elements }, bufferTensors: buffers.count, bytes: rows.reduce(0) { $0 + $1.bytes })
     }
 
     var table: String {
@@ -114,13 +133,15 @@ struct InspectReport: Encodable {
         let withCRC = tensors.first?.crc32 != nil
         let withRole = tensors.contains { $0.role != TensorRole.weight.rawValue }
         let body = tensors.map { row in
-            [row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]", Format.count(row.parameters), Format.bytes(row.bytes)]
+            [row.name, row.dtype, "[" + row.shape.map(String.init).joined(separator: ", ") + "]", Format.count(row.elements), Format.bytes(row.bytes)]
                 + (withRole ? [row.role] : []) + (withCRC ? [row.crc32!] : [])
         }
-        let footer = ["total: \(totals.tensors) tensors", "", "", Format.count(totals.parameters), Format.bytes(totals.bytes)]
+        let footer = ["total: \(totals.tensors) tensors", "", "", Format.count(tensors.reduce(0) { $0 + $1.elements }), Format.bytes(totals.bytes)]
             + (withRole ? [""] : []) + (withCRC ? [""] : [])
-        let header = ["NAME", "DTYPE", "SHAPE", "PARAMS", "BYTES"] + (withRole ? ["ROLE"] : []) + (withCRC ? ["CRC32"] : [])
+        let header = ["NAME", "DTYPE", "SHAPE", "ELEMENTS", "BYTES"] + (withRole ? ["ROLE"] : []) + (withCRC ? ["CRC32"] : [])
         text += Table(header: header, rightAligned: [3, 4], rows: body, footer: footer).rendered
+        text += "\ntrainable: \(Format.count(totals.parameters)) parameters · buffers: \(Format.count(totals.buffers)) "
+            + "in \(totals.bufferTensors) tensors (batch-norm statistics, position ids; not trained)"
         for role in [TensorRole.optimizer, .bookkeeping] {
             let rows = tensors.filter { $0.role == role.rawValue }
             if !rows.isEmpty {

@@ -32,12 +32,15 @@ struct Models: ParsableCommand {
         }
     }
 
+    /// Every name users know the registry models by, from the registry and the cards.
+    static let names = ModelNames(cards: cards)
+
     /// The model cards (built in, or `$ZOO_CARDS`); browsing works without them.
     static let cards: [String: ModelCard] = {
         do {
             return try ModelCards.standard().mapValues(\.card)
         } catch {
-            FileHandle.standardError.write(Data("warning: model cards not loaded: \(error)\n".utf8))
+            warn("model cards not loaded: \(error)")
             return [:]
         }
     }()
@@ -57,7 +60,7 @@ struct Models: ParsableCommand {
               }).rendered
     }
 
-    struct List: ParsableCommand {
+    struct List: CommonOptionsCommand {
         static let configuration = CommandConfiguration(
             abstract: "List registry models, filtered and sorted.",
             discussion: """
@@ -65,7 +68,12 @@ struct Models: ParsableCommand {
                 ACC@1 is the best ImageNet-1K top-1 accuracy on the model's card in zoo/ (— where none is published there).
                 """)
 
-        enum SortKey: String, ExpressibleByArgument, CaseIterable { case name, params, flops, accuracy }
+        enum SortKey: String, ExpressibleByArgument, CaseIterable {
+            case name, params, gmacs, accuracy
+
+            /// `flops`, the old name of `gmacs`, still sorts by multiply-accumulates.
+            init?(argument: String) { self.init(rawValue: argument == "flops" ? "gmacs" : argument) }
+        }
 
         @Option(help: "Only this family (e.g. resnet, vgg, mobilenet, efficientnet_lite, bert, roberta, distilbert, minilm).")
         var family: String?
@@ -76,14 +84,20 @@ struct Models: ParsableCommand {
         @Option(help: "At most this many parameters (e.g. 25M, 1.5B, 4000000).")
         var maxParams: String?
 
-        @Option(help: "At most this many GMACs per sample.")
+        @Option(help: "At most this many GMACs (billions of multiply-accumulates) per sample.")
+        var maxGmacs: Double?
+
+        /// The old name of --max-gmacs, which counted multiply-accumulates too.
+        @Option(name: .customLong("max-gflops"), help: .hidden)
         var maxGflops: Double?
 
-        @Option(help: "Order: name, params, flops, or accuracy (best first).")
+        @Option(help: "Order: name, params, gmacs, or accuracy (best first).")
         var sort: SortKey = .name
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
+
+        @OptionGroup var common: CommonOptions
 
         func validate() throws {
             if let task, !["image", "text"].contains(task) { throw ValidationError("--task must be image or text") }
@@ -94,40 +108,43 @@ struct Models: ParsableCommand {
         }
 
         func run() throws {
-            let limit = maxParams.flatMap(Format.parseCount)
+            let limit = maxParams.flatMap(Format.parseCount), maxGmacs = maxGmacs ?? maxGflops
             var rows = Registry.models
                 .filter { family == nil || $0.family == family }
                 .filter { task == nil || $0.task == task }
                 .map(Row.init)
                 .filter { limit == nil || $0.parameters <= limit! }
-                .filter { maxGflops == nil || $0.gmacs <= maxGflops! }
+                .filter { maxGmacs == nil || $0.gmacs <= maxGmacs! }
             switch sort {
             case .name: rows.sort { $0.name < $1.name }
             case .params: rows.sort { $0.parameters < $1.parameters }
-            case .flops: rows.sort { $0.gmacs < $1.gmacs }
+            case .gmacs: rows.sort { $0.gmacs < $1.gmacs }
             case .accuracy: rows.sort { ($0.accuracy ?? -1, $1.name) > ($1.accuracy ?? -1, $0.name) }
             }
             if json { try printJSON(rows) } else { print(Models.table(rows)) }
         }
     }
 
-    struct Search: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Find models whose name, family or task contains TEXT.")
+    struct Search: CommonOptionsCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Find models by name, family or task: TEXT anywhere in one, or a shell glob ('*lite*', 'resnet?0*').",
+            discussion: "Names include the Hugging Face ids and torchvision weights on the cards; case and -/_ do not matter.")
 
-        @Argument(help: "Text to look for (case-insensitive).")
+        @Argument(help: "Text to look for, or a glob with * ? [ ] (quote it).")
         var text: String
 
         @Flag(help: "Print JSON instead of a table.")
         var json = false
 
+        @OptionGroup var common: CommonOptions
+
         func run() throws {
-            let needle = text.lowercased()
-            let rows = Registry.models.filter { [$0.name, $0.family, $0.task].contains { $0.lowercased().contains(needle) } }.map(Row.init)
+            let rows = Models.names.search(text).map(Row.init)
             if json { try printJSON(rows) } else { print(rows.isEmpty ? "no model matches '\(text)'" : Models.table(rows)) }
         }
     }
 
-    struct Show: ParsableCommand {
+    struct Show: CommonOptionsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Show a model's structure by freeze group and what fine-tuning costs at each freeze depth.",
             discussion: """
@@ -136,7 +153,7 @@ struct Models: ParsableCommand {
                 f32: weights, gradients, optimizer state and the activations stored for the backward pass.
                 """)
 
-        @Argument(help: "A registry model name (see `zoo models list`).")
+        @Argument(help: "A model: its registry name, a Hugging Face id on its card (bert-base-uncased), a torchvision weight (ResNet50_Weights.IMAGENET1K_V2) or a timm name (resnet50.tv_in1k).")
         var name: String
 
         @Option(help: "Image size for image models (default: the model's own).")
@@ -157,11 +174,10 @@ struct Models: ParsableCommand {
         @Flag(help: "Print JSON instead of tables.")
         var json = false
 
+        @OptionGroup var common: CommonOptions
+
         func validate() throws {
-            if Registry.model(named: name) == nil {
-                let close = Registry.models.map(\.name).filter { $0.contains(name.lowercased()) || name.lowercased().contains($0) }
-                throw ValidationError("unknown model '\(name)'\(close.isEmpty ? "" : "; did you mean \(close.prefix(5).joined(separator: ", "))?")")
-            }
+            do { _ = try Models.names.resolve(name) } catch { throw ValidationError(error.description) }
             if FreezePlan.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd or adamw") }
             if batch < 1 || seq < 1 || (input ?? 32) < 32 || (classes ?? 1) < 1 {
                 throw ValidationError("--batch, --seq and --classes must be positive and --input at least 32")
@@ -177,8 +193,8 @@ struct Models: ParsableCommand {
         struct Depth: Encodable {
             let frozenThrough: String
             let trainableParameters: Int
-            let forwardGMACs: Double
-            let backwardGMACs: Double
+            let forwardGmacs: Double
+            let backwardGmacs: Double
             let cacheableFeatures: Int
             let frozenBatchNorms: Int
             let memoryBytes: [String: Int]
@@ -225,7 +241,7 @@ struct Models: ParsableCommand {
         static func format(_ value: Double) -> String { value == value.rounded() ? String(format: "%.1f", value) : String(value) }
 
         func run() throws {
-            let model = Registry.model(named: name)!
+            let model = try Models.names.resolve(name)
             let graph = model.build(classes ?? model.publishedClasses)
             let spec: InputSpec
             switch graph.input {
@@ -245,7 +261,7 @@ struct Models: ParsableCommand {
                 let bytes = plan.trainingBytes(batch: batch, optimizer: chosen)
                 return Depth(
                     frozenThrough: plan.frozen.last?.description ?? "nothing", trainableParameters: plan.trainableParameters,
-                    forwardGMACs: Double(plan.forwardMACs) / 1e9, backwardGMACs: Double(plan.backwardMACs) / 1e9,
+                    forwardGmacs: Double(plan.forwardMACs) / 1e9, backwardGmacs: Double(plan.backwardMACs) / 1e9,
                     cacheableFeatures: plan.cacheableFeatures, frozenBatchNorms: plan.frozenBatchNorms.count,
                     memoryBytes: ["weights": bytes.weights, "gradients": bytes.gradients, "optimizer": bytes.optimizer, "activations": bytes.activations])
             }
@@ -299,8 +315,8 @@ struct Models: ParsableCommand {
                 rightAligned: Set(1...9),
                 rows: depths.map { depth in
                     let memory = depth.memoryBytes
-                    return [depth.frozenThrough, Format.count(depth.trainableParameters), String(format: "%.3f", depth.forwardGMACs),
-                            String(format: "%.3f", depth.backwardGMACs), depth.cacheableFeatures == 0 ? "—" : Format.count(depth.cacheableFeatures),
+                    return [depth.frozenThrough, Format.count(depth.trainableParameters), String(format: "%.3f", depth.forwardGmacs),
+                            String(format: "%.3f", depth.backwardGmacs), depth.cacheableFeatures == 0 ? "—" : Format.count(depth.cacheableFeatures),
                             String(depth.frozenBatchNorms),
                             Format.bytes(memory["weights"]!), Format.bytes(memory["gradients"]! + memory["optimizer"]!),
                             Format.bytes(memory["activations"]!), Format.bytes(memory.values.reduce(0, +))]
@@ -308,7 +324,7 @@ struct Models: ParsableCommand {
         }
     }
 
-    struct Plot: ParsableCommand {
+    struct Plot: CommonOptionsCommand {
         static let configuration = CommandConfiguration(
             abstract: "Plot published accuracy against compute (log scale) as an SVG, Pareto front marked.",
             discussion: "Only models whose card publishes an ImageNet-1K acc@1 appear; each at its best checkpoint.")
@@ -318,6 +334,8 @@ struct Models: ParsableCommand {
 
         @Option(name: .shortAndLong, help: "Where to write the SVG.")
         var output: String = "models.svg"
+
+        @OptionGroup var common: CommonOptions
 
         func validate() throws {
             if let task, !["image", "text"].contains(task) { throw ValidationError("--task must be image or text") }

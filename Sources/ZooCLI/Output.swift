@@ -76,10 +76,12 @@ enum Format {
     }
 }
 
-/// Pretty, key-sorted JSON on standard output.
+/// Pretty JSON with sorted snake_case keys on standard output, as plan.json is: every command's
+/// `--json` (docs/json-output.md). Dictionary keys (tensor names, metadata) are written as they are.
 func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+    encoder.keyEncodingStrategy = .convertToSnakeCase
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
@@ -92,7 +94,7 @@ final class ProgressBar {
 
     init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
-        self.enabled = enabled
+        self.enabled = enabled && !Diagnostics.quiet
     }
 
     func update(done: Int, total: Int) {

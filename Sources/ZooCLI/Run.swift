@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo run [MODEL] --weights FILE (--image PATH… | --text "…"…)`: a forward pass on the CPU engine.
-struct Run: ParsableCommand {
+struct Run: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a model on images or text: top-k classes, text embeddings, or features for later use.",
         discussion: """
@@ -17,8 +17,11 @@ struct Run: ParsableCommand {
             Images (JPEG or PNG) are resized, cropped and normalised as the model card says for the \
             checkpoint (ImageNet's defaults where it is silent); a 1000-class head prints ImageNet's \
             labels. Text is tokenized with the vocab.txt (WordPiece) or vocab.json + merges.txt \
-            (byte-level BPE) beside the weights or in --tokenizer; an encoder prints its mean-pooled \
-            sentence embedding, or its classifier's classes when the checkpoint has a head. \
+            (byte-level BPE) beside the weights or in --tokenizer; an encoder prints its sentence \
+            embedding, or its classifier's classes when the checkpoint has a head. The embedding is pooled \
+            as a sentence-transformers folder's modules.json declares (1_Pooling/config.json: mean, cls or max \
+            over the non-padding tokens; a Normalize module: L2-normalised), else mean-pooled; a note on \
+            stderr and --json's pooling say which. \
             --features writes the penultimate features (images) or the sentence embeddings (text) \
             as a float32 .npy of shape [inputs, features]. The engine uses every core; ZOO_THREADS \
             sets how many.
@@ -26,7 +29,7 @@ struct Run: ParsableCommand {
             \(ExitStatus.summary)
             """)
 
-    @Argument(help: "The registry model (zoo models list) (default: identified from the weights).")
+    @Argument(help: "The model, by any name zoo models show takes (default: identified from the weights).")
     var model: String?
 
     @Option(help: "The checkpoint: any format zoo reads, in any convention zoo names.")
@@ -44,7 +47,7 @@ struct Run: ParsableCommand {
     @Option(help: "How many classes to print per input.")
     var top = 5
 
-    @Option(help: "Write features as a .npy file: [inputs, features] float32.")
+    @Option(help: "Write features as a .npy file: [inputs, features] float32 (missing folders are created).")
     var features: String?
 
     @Option(help: "The folder with the tokenizer's files (default: the weights' folder).")
@@ -56,6 +59,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Print JSON instead of text.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         guard images.isEmpty != texts.isEmpty else { throw ValidationError("give either --image or --text inputs") }
         guard top > 0, batch > 0 else { throw ValidationError("--top and --batch must be positive") }
@@ -63,23 +68,22 @@ struct Run: ParsableCommand {
 
     func run() throws {
         // A named model's task is checked before the weights are read.
-        if let model {
-            guard let registered = Registry.model(named: model) else { throw ValidationError("unknown model '\(model)' (zoo models list shows the registry)") }
-            try checkInputs(for: registered)
-        }
-        let runner = try ModelRunner(weights: weights, model: model, convention: convention, batch: batch)
+        let named = try model.map { (name) throws(UnknownModelName) in try Models.names.resolve(name) }
+        if let named { try checkInputs(for: named) }
+        let runner = try ModelRunner(weights: weights, model: named?.name, convention: convention, batch: batch)
         try checkInputs(for: runner.model)
         let reading = runner.reading, name = reading.model
         if !runner.differences.isEmpty {
-            Self.note("note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
+            Diagnostics.say("zoo: note: \(weights) is \(name) in \(reading.convention), which computes it differently from the registry's graph: "
                 + "\(runner.differences.map(\.description).joined(separator: "; ")); running \(reading.convention)'s function")
         }
         if !reading.unexpected.isEmpty {
-            Self.note("warning: \(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
+            warn("\(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
                 + reading.unexpected.prefix(5).joined(separator: ", ") + (reading.unexpected.count > 5 ? ", …" : ""))
         }
         let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
+            Diagnostics.say("zoo: note: sentence embeddings by \(runner.pooling)")
             (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
@@ -88,17 +92,15 @@ struct Run: ParsableCommand {
         try features.map { try Self.writeFeatures(featureRows, to: $0) }
         let report = RunReport(
             reading: reading, inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
-            labels: Self.labels(count: runner.classCount, weights: weights), top: top)
+            labels: Self.labels(count: runner.classCount, weights: weights), top: top, pooling: images.isEmpty ? runner.pooling : nil)
         if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
-        if let features { Self.note("features written to \(features)") }
+        if let features { Diagnostics.say("features written to \(features)") }
     }
 
     private func checkInputs(for model: RegisteredModel) throws {
         if images.isEmpty && model.task != "text" { throw ValidationError("\(model.name) takes images, not --text") }
         if !images.isEmpty && model.task != "image" { throw ValidationError("\(model.name) takes text, not --image") }
     }
-
-    private static func note(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
     /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
     static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {
@@ -124,9 +126,11 @@ struct Run: ParsableCommand {
     static func writeFeatures(_ rows: [[Float]], to path: String) throws {
         let width = rows.first?.count ?? 0
         let tensor = Tensor(rows.flatMap { $0 }, dtype: .f32, shape: try Shape([rows.count, width]))
-        let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
-        try writer.append(tensor)
-        _ = try writer.commit()
+        try OutputFolders.around(path) {
+            let writer = try NpyWriter(path: path, tensors: [TensorInfo(name: "features", dtype: .f32, shape: tensor.shape)])
+            try writer.append(tensor)
+            _ = try writer.commit()
+        }
     }
 }
 
@@ -148,10 +152,13 @@ struct RunReport: Encodable {
 
     /// How the weights were read: model, convention, wrapper prefix, head, differences from the registry's graph.
     let reading: IdentificationReport.Reading
+    /// How text embeddings were pooled (nil for images).
+    let pooling: SentencePooling?
     let entries: [Entry]
 
-    init(reading: Candidate, inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int) {
+    init(reading: Candidate, inputs: [String], logits: [[Float]]?, embeddings: [[Float]]?, labels: [String]?, top: Int, pooling: SentencePooling?) {
         self.reading = .init(reading)
+        self.pooling = pooling
         entries = inputs.indices.map { index in
             let classes = logits.map { rows in
                 let row = rows[index], probabilities = softmax(row)

@@ -3,13 +3,15 @@ import Foundation
 import ModelZoo
 
 /// `zoo score`: ranks candidate models for a task by LogME on a labelled sample of the user's data.
-struct Score: ParsableCommand {
+struct Score: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rank candidate models by LogME on a labelled sample of your data, with the score's spread.",
         discussion: """
             Each --model is a checkpoint, as MODEL=PATH (MODEL restricts the identification to that registry \
-            model) or PATH (identified as `zoo run` does); zoo reads local files only. The engine computes each \
-            model's penultimate features (images) or mean-pooled sentence embeddings (text) on up to --sample \
+            model) or PATH (identified as `zoo run` does); zoo reads local files only. Candidates are told apart \
+            by path (runA/model.safetensors, runB/model.safetensors); the same file given twice is a usage error. The engine computes each \
+            model's penultimate features (images) or sentence embeddings (text, pooled as a sentence-transformers \
+            folder's modules.json declares, else mean-pooled; stderr and --json's pooling say which) on up to --sample \
             examples of --data, balanced across classes:
               - an image folder: one subfolder per class, holding .jpg, .jpeg or .png files (class = subfolder name);
               - a text file: one example per line, `label<TAB>text` (UTF-8; blank lines skipped).
@@ -56,12 +58,16 @@ struct Score: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         let fromModels = !models.isEmpty || data != nil, fromFeatures = !featureFiles.isEmpty || labels != nil
         guard fromModels != fromFeatures else { throw ValidationError("give either --model … --data PATH, or --features … --labels PATH") }
         if fromModels && (models.isEmpty || data == nil) { throw ValidationError("--model needs --data, and --data at least one --model") }
         if fromFeatures && (featureFiles.isEmpty || labels == nil) { throw ValidationError("--features needs --labels, and --labels at least one --features") }
         guard sample >= 2, resamples >= 0, batch > 0 else { throw ValidationError("--sample must be at least 2, --resamples not negative, --batch positive") }
+        try CandidatePaths.requireDistinct(models.map { CheckpointFeatures.parse($0).path }, option: "--model")
+        try CandidatePaths.requireDistinct(featureFiles, option: "--features")
     }
 
     func run() throws {
@@ -72,16 +78,19 @@ struct Score: ParsableCommand {
         let report = ScoreReport(
             samples: classes.count, classes: Set(classes).count, resamples: resamples,
             features: Dictionary(uniqueKeysWithValues: candidates.map { ($0.name, $0.features.columns) }),
+            pooling: Dictionary(uniqueKeysWithValues: candidates.compactMap { candidate in candidate.pooling.map { (candidate.name, $0) } }),
             ranking: TransferabilityRanking.rank(scored))
         if json { try printJSON(report) } else { print(report.text) }
     }
 
-    private typealias Candidate = (name: String, features: FeatureMatrix)
+    private typealias Candidate = (name: String, features: FeatureMatrix, pooling: SentencePooling?)
 
-    /// Features from the engine for each --model on the --data sample.
+    /// Features from the engine for each --model on the --data sample, each named by its model and
+    /// the shortest part of its path that tells it from the others.
     private func modelFeatures() throws -> ([Candidate], [Int]) {
         let computed = try CheckpointFeatures(checkpoints: models, data: data!, sample: sample, seed: seed, batch: batch, tokenizer: tokenizer)
-        return (computed.entries.map { ("\($0.model) (\(URL(fileURLWithPath: $0.path).lastPathComponent))", $0.features) }, computed.labels)
+        let files = CandidatePaths.shortNames(computed.entries.map(\.path))
+        return (zip(computed.entries, files).map { ("\($0.model) (\($1))", $0.features, $0.pooling) }, computed.labels)
     }
 
     /// --features files and their --labels.
@@ -92,7 +101,7 @@ struct Score: ParsableCommand {
             guard features.rows == classes.count else {
                 throw NpyInput.Problem(file: file, reason: "\(features.rows) samples (rows) but \(labels!) has \(classes.count) labels: they must match")
             }
-            return (file, features)
+            return (file, features, nil)
         }
         return (candidates, classes)
     }
@@ -105,6 +114,8 @@ struct ScoreReport: Encodable {
     let resamples: Int
     /// Feature width per candidate.
     let features: [String: Int]
+    /// How each text candidate's embeddings were pooled.
+    let pooling: [String: SentencePooling]
     let ranking: [TransferabilityRanking.Entry]
 
     var text: String {

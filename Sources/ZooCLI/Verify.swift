@@ -3,7 +3,7 @@ import Foundation
 import ModelZoo
 
 /// `zoo verify FILE`: a strict account of every tensor against a registry model in a convention.
-struct Verify: ParsableCommand {
+struct Verify: CommonOptionsCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a checkpoint strictly against a registry model: matched, missing, unexpected, mis-shaped, wrong dtype.",
         discussion: """
@@ -22,7 +22,7 @@ struct Verify: ParsableCommand {
     @Argument(help: "The checkpoint to check.")
     var file: String
 
-    @Option(help: "The registry model it should be (default: identified).")
+    @Option(help: "The model it should be, by any name zoo models show takes (default: identified).")
     var model: String?
 
     @Option(help: "The convention it should use (default: identified).")
@@ -37,6 +37,8 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @OptionGroup var common: CommonOptions
+
     func validate() throws {
         if against != nil && !checkOutputs { throw ValidationError("--against needs --check-outputs") }
     }
@@ -44,6 +46,7 @@ struct Verify: ParsableCommand {
     func run() throws {
         let reader = try Checkpoint.open(file)
         let other = try against.map(Checkpoint.open)
+        let model = try model.map { try Models.names.resolve($0).name }
         let result = try Verifier.verify(reader, model: model, convention: convention, checkOutputs: checkOutputs, against: other)
         if json { try printJSON(VerificationReport(result)) } else { printReport(result) }
         if !result.passes { throw VerificationFailed(file: file) }
@@ -98,7 +101,7 @@ struct VerificationReport: Encodable {
     }
 
     let reading: IdentificationReport.Reading
-    let wrongDType: [Verification.WrongDType]
+    let wrongDtype: [Verification.WrongDType]
     let extras: [ExtraTensor]
     let against: OutputComparison?
     let differences: [Measured]
@@ -106,7 +109,7 @@ struct VerificationReport: Encodable {
 
     init(_ result: Verification) {
         reading = .init(result.reading)
-        wrongDType = result.wrongDType
+        wrongDtype = result.wrongDType
         extras = result.extras
         against = result.against
         differences = result.differences.map { Measured(differences: $0.differences.map(\.description), effect: $0.effect) }

@@ -226,7 +226,7 @@ import TestSupport
             ($0 as? ProfileError)?.field == "modality"
         }
         #expect { try TaskDraft(flags: ["--dataset", folder.file("nothing"), "--budget", "cpu:1h"]).resolve() } throws: {
-            ($0 as? ProfileError) == ProfileError("dataset", "\(folder.file("nothing")): no such file or folder")
+            ($0 as? ProfileError) == ProfileError("dataset", "\(folder.file("nothing")): no such file or folder", isBadInput: true)
         }
     }
 }

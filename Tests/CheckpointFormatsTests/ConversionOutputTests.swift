@@ -142,4 +142,39 @@ import Testing
         #expect(throws: FileError.self) { _ = try Self.write(folder.file("model.safetensors"), maxShardBytes: 500) }
         #expect(try folder.contents() == ["model-00004-of-00004.safetensors"])
     }
+
+    /// A reader over `source` that fails on the tensor called `failing`.
+    final class FailingReader: CheckpointReader, @unchecked Sendable {
+        let source: CheckpointReader
+        let failing: String
+        init(_ source: CheckpointReader, failingAt failing: String) { (self.source, self.failing) = (source, failing) }
+        var path: String { source.path }
+        var format: CheckpointFormat { source.format }
+        var tensors: [TensorInfo] { source.tensors }
+        var metadata: [String: String] { source.metadata }
+        var warnings: [String] { [] }
+        var files: [String] { source.files }
+        func tensor(named name: String) throws -> Tensor {
+            guard name != failing else { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
+            return try source.tensor(named: name)
+        }
+    }
+
+    /// Output folders (issue 16) with issue 17's checks and staging: a sharded set into folders that
+    /// do not exist yet is staged inside them and published whole; failing half-way it leaves neither
+    /// the staging folder nor the created folders.
+    @Test func shardedOutputIntoMissingFolders() throws {
+        let folder = try TemporaryFolder()
+        let source = try Checkpoint.open(try Self.write(folder.file("model.safetensors"))[0])
+        let options = ConversionOptions(format: .safetensors, maxShardBytes: 500)
+        let written = try CheckpointConversion.run(source, to: folder.file("new/deeper/out.safetensors"), options: options)
+        #expect(written.files.count == 5 && written.files.last == folder.file("new/deeper/out.safetensors.index.json"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("new/deeper")).sorted() == written.files.map { URL(fileURLWithPath: $0).lastPathComponent }.sorted())
+        #expect(try Checkpoint.open(written.files.last!).tensors == Self.tensors)
+
+        #expect(throws: CheckpointError.self) {
+            _ = try CheckpointConversion.run(FailingReader(source, failingAt: "layer.2.weight"), to: folder.file("x/y/out.safetensors"), options: options)
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.file("x")))
+    }
 }

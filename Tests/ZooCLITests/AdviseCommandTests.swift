@@ -102,6 +102,31 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.file("plan.json")), "no plan is written for a refused request")
     }
 
+    @Test func fewerExamplesThanClassesAndAMissingDatasetAreRefused() throws {
+        let few = try advise("--task", "image-classification", "--classes", "37", "--examples", "10", "--budget", "cpu:2h")
+        #expect(few.status == 1 && few.stderr.contains("examples: 10 is fewer than classes (37)"), "\(few.stderr)")
+        let empty = try advise("--task", "image-classification", "--classes", "3", "--examples-per-class", "5,0,5", "--examples", "10", "--budget", "cpu:2h")
+        #expect(empty.status == 1 && empty.stderr.contains("examples_per_class: class 2 of 3 has no examples"), "\(empty.stderr)")
+        let missing = try advise("--dataset", folder.file("no-such-folder"), "--budget", "cpu:2h")
+        #expect(missing.status == 2 && missing.stderr.contains("no-such-folder: no such file or folder"), "\(missing.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.file("plan.json")), "no plan is written for a refused request")
+    }
+
+    @Test("--robustness and --cpu-only take yes, no, true or false, as --help says, or stand alone for yes")
+    func switchesTakeTheValuesHelpDocuments() throws {
+        let help = try Zoo.run("advise", "--help")
+        #expect(help.stdout.contains("--robustness [yes|no]") && help.stdout.contains("--cpu-only [yes|no]"))
+        for (values, robust, cpuOnly) in [(["--robustness", "yes", "--cpu-only", "no"], true, false), (["--robustness", "false", "--cpu-only", "true"], false, true),
+                                          (["--robustness", "--cpu-only"], true, true), (["--cpu-only=yes", "--robustness=no"], false, true)] {
+            let result = try Zoo.run(
+                arguments: ["advise", "--output", folder.file("plan.json"), "--task", "image-classification", "--classes", "10", "--examples", "1000",
+                            "--budget", "cpu:2h"] + values, environment: environment)
+            try #require(result.status == 0, "\(values): \(result.stderr)")
+            let plan = try plan()
+            #expect(plan.profile.robustness == robust && plan.profile.deployment.cpuOnly == cpuOnly, "\(values)")
+        }
+    }
+
     @Test("LogME of the real checkpoints on a sample equals zoo score's and is shown for them",
           .enabled(if: RealAssets.haveMobileNetV2AndPhotos && RealAssets.haveEfficientNetLite0AndPhotos,
                    "needs the MobileNetV2 and EfficientNet-Lite0 checkpoints and assets/images (make assets)"))

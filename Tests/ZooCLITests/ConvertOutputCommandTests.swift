@@ -26,6 +26,19 @@ import Testing
         }
     }
 
+    /// Folders `convert` creates for OUT (issue 16) follow the umask as its files do (issue 17).
+    @Test(arguments: [(0o077, 0o700), (0o002, 0o775)] as [(Int, Int)])
+    func createdFoldersFollowTheUmask(_ umask: Int, _ folderMode: Int) throws {
+        let output = scratch.file("new/deeper/m.safetensors")
+        let result = try Zoo.run(
+            arguments: ["-c", "umask \(String(umask, radix: 8)) && exec \"$0\" \"$@\"", Zoo.executable.path, "convert", fixture, output, "--shard-size", "0.2KB"],
+            program: URL(fileURLWithPath: "/bin/sh"))
+        #expect(result.status == 0, "\(result.stderr)")
+        for (path, want) in [(scratch.file("new"), folderMode), (scratch.file("new/deeper"), folderMode), (output + ".index.json", 0o666 & ~umask)] {
+            #expect(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int == want, "\(path)")
+        }
+    }
+
     @Test func aSymbolicLinkOutputIsRefusedUnlessReplacingItIsAsked() throws {
         try Data("keep me".utf8).write(to: URL(fileURLWithPath: scratch.file("target")))
         try FileManager.default.createSymbolicLink(atPath: scratch.file("out.safetensors"), withDestinationPath: scratch.file("target"))
@@ -77,7 +90,10 @@ import Testing
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
             let process = Process()
             process.executableURL = Zoo.executable
-            process.arguments = ["convert", source, folder + "/m.safetensors", "--shard-size", "40MiB"]
+            // SIGTERM and SIGINT write into a folder the conversion creates (issue 16's OutputFolders):
+            // interrupted, it must go with the staging folder inside it.
+            let output = signal == SIGKILL ? folder : folder + "/new"
+            process.arguments = ["convert", source, output + "/m.safetensors", "--shard-size", "40MiB"]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -85,10 +101,11 @@ import Testing
             kill(process.processIdentifier, signal)
             process.waitUntilExit()
             if signal != SIGKILL {
-                let debris = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".") }
+                let debris = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "new" }
+                    + ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { $0.hasPrefix(".") }
                 #expect(debris.isEmpty, "signal \(signal) after \(delay) s left \(debris)")
             }
-            let index = folder + "/m.safetensors.index.json"
+            let index = output + "/m.safetensors.index.json"
             guard FileManager.default.fileExists(atPath: index) else { continue }
             let reader = try Checkpoint.open(index)
             #expect(reader.tensors == tensors, "signal \(signal) after \(delay) s")

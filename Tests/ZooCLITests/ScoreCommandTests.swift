@@ -109,4 +109,29 @@ import Testing
             #expect(abs((scored["score"] as! [String: Any])["score"] as! Double - expected) < 1e-9, "\(model)")
         }
     }
+
+    @Test("candidates are told apart by path: two runs' model.pth are two rows; the same file twice is a usage error",
+          .enabled(if: RealAssets.haveMobileNetV2AndPhotos, "needs the MobileNetV2 checkpoint and assets/images (make assets)"))
+    func candidatesByPath() throws {
+        let folder = try TemporaryFolder()
+        for photo in ["china", "flower"] {
+            try FileManager.default.createDirectory(atPath: folder.file("data/\(photo)"), withIntermediateDirectories: true)
+            for copy in 0..<2 { try FileManager.default.copyItem(atPath: RealAssets.photos + "/\(photo).jpg", toPath: folder.file("data/\(photo)/\(copy).jpg")) }
+        }
+        for run in ["runA", "runB"] {
+            try FileManager.default.createDirectory(atPath: folder.file(run), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: RealAssets.mobileNetV2, toPath: folder.file("\(run)/model.pth"))
+        }
+        let ranked = try Self.ranking(Zoo.run(
+            "score", "--model", folder.file("runA/model.pth"), "--model", folder.file("runB/model.pth"), "--data", folder.file("data"),
+            "--json", "--resamples", "0"))
+        #expect(Set(ranked.map { $0["name"] as! String }) == ["mobilenet_v2 (runA/model.pth)", "mobilenet_v2 (runB/model.pth)"])
+
+        let twice = try Zoo.run("score", "--model", folder.file("runA/model.pth"), "--model", "mobilenet_v2=" + folder.file("runA/../runA/model.pth"), "--data", folder.file("data"))
+        #expect(twice.status == 1 && twice.stderr.contains("are the same file") && !twice.stderr.contains("Fatal error"), "\(twice.stderr)")
+        let labels = try Self.labels(folder)
+        let good = try Self.features(folder, "good.npy", informative: true, seed: 1)
+        let sameFeatures = try Zoo.run("score", "--features", good, "--features", good, "--labels", labels)
+        #expect(sameFeatures.status == 1 && sameFeatures.stderr.contains("--features \(good) and --features \(good) are the same file"), "\(sameFeatures.stderr)")
+    }
 }

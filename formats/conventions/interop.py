@@ -13,7 +13,9 @@ the real files from assets/ (`make assets`). Exits 1 if a check fails.
                    timm.create_model("tf_efficientnet_lite0") with strict=True and gives the
                    lukemelas package's logits on flower.jpg.
   minilm-tf1       the real all-MiniLM-L6-v2 → Google's TF1-BERT names as .npz → Hugging Face
-                   folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder.
+                   folder: every tensor bit-exact, and BertModel.from_pretrained loads the folder;
+                   the real folder → Hugging Face: its tokenizer comes along (AutoTokenizer gives
+                   the source's vocabulary and ids).
   minilm-keras-hub the real all-MiniLM-L6-v2 → KerasHub .weights.h5: keras_hub.models.BertBackbone
                    (built by encoders/generate.py) loads it and, on formats/engine's five MiniLM
                    sentences, gives transformers' BertModel outputs on the original folder with
@@ -23,8 +25,9 @@ the real files from assets/ (`make assets`). Exits 1 if a check fails.
                    global_step) → Hugging Face folder with --drop-optimizer: from_pretrained
                    reports no missing or unexpected keys, and the folder's config keeps Google's
                    tanh GELU (hidden_act="gelu_new").
-  mobilenet-keras  the real torchvision MobileNetV2 → Keras legacy .h5 and Keras 3 .weights.h5:
-                   keras.applications.MobileNetV2(weights=None) loads both; the stock Keras model's
+  mobilenet-keras  the real torchvision MobileNetV2 → Keras legacy .h5 and Keras 3 .weights.h5 (by
+                   --to keras3 and by --to keras, with --allow-different-function):
+                   keras.applications.MobileNetV2(weights=None) loads all three; the stock Keras model's
                    distance from PyTorch on flower.jpg is printed beside what zoo reported; with
                    --fold-epsilon the ε part of that distance goes.
   keras-model      the real MobileNetV2 → a whole Keras model (.keras, symmetric ZeroPadding2D
@@ -113,7 +116,7 @@ def part_minilm_tf1(work):
     source = os.path.join(ASSETS, "all-MiniLM-L6-v2", "model.safetensors")
     npz = os.path.join(work, "minilm_tf1.npz")
     folder = os.path.join(work, "minilm_hf")
-    print(zoo("convert", source, npz, "--to", "tf1-bert"), end="")
+    print(zoo("convert", source, npz, "--to", "tf1-bert", "--allow-different-function"), end="")
     names = np.load(npz).files
     check(all(n.startswith("bert/") for n in names) and "bert/encoder/layer_0/attention/self/query/kernel" in names, "MiniLM in Google's TF1-BERT names")
     print(zoo("convert", npz, folder, "--to", "huggingface"), end="")
@@ -122,6 +125,17 @@ def part_minilm_tf1(work):
           "MiniLM → TF1-BERT .npz → Hugging Face: every tensor bit-exact")
     model, info = BertModel.from_pretrained(folder, output_loading_info=True)
     check(not info["missing_keys"] and not info["unexpected_keys"], f"BertModel.from_pretrained loads the folder ({info})")
+    # From the real folder, the tokenizer and sentence-transformers files come along.
+    from transformers import AutoTokenizer
+    original = os.path.join(ASSETS, "all-MiniLM-L6-v2")
+    carried = os.path.join(work, "minilm_hf_carried")
+    report = json.loads(zoo("convert", original, carried, "--to", "huggingface", "--json"))
+    check({"vocab.txt", "tokenizer.json", "modules.json", "1_Pooling/config.json"} <= set(report["carried_files"]),
+          f"zoo says it carried the tokenizer and sentence-transformers files over ({report['carried_files']})")
+    sentences = [s["text"] for s in json.load(open(os.path.join(ROOT, "formats", "engine", "minilm.json")))["sentences"]]
+    theirs, ours = AutoTokenizer.from_pretrained(original), AutoTokenizer.from_pretrained(carried)
+    check(len(ours) == len(theirs) and ours(sentences)["input_ids"] == theirs(sentences)["input_ids"],
+          f"AutoTokenizer.from_pretrained on zoo's folder: {len(ours)} tokens, the source's ids ({len(theirs)} tokens)")
 
 
 def part_minilm_keras_hub(work):
@@ -130,9 +144,9 @@ def part_minilm_keras_hub(work):
     folder = os.path.join(ASSETS, "all-MiniLM-L6-v2")
     source = os.path.join(folder, "model.safetensors")
     target = os.path.join(work, "minilm.weights.h5")
-    report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json"))
-    print(f"     zoo: {report['targetDifferences']}; outputs max |Δ| {report['outputs']['maxAbsoluteDifference']:.2e} on its fixed input")
-    check(not report["sameFunction"] and any("tanh" in d for d in report["targetDifferences"]),
+    report = json.loads(zoo("convert", source, target, "--to", "keras-hub", "--json", "--allow-different-function"))
+    print(f"     zoo: {report['target_differences']}; outputs max |Δ| {report['outputs']['max_absolute_difference']:.2e} on its fixed input")
+    check(not report["same_function"] and any("tanh" in d for d in report["target_differences"]),
           "zoo says KerasHub's BERT computes a different function: its GELU is the tanh approximation")
     backbone, _ = encoders.keras_hub_model("minilm_l6_h384")
     config = json.load(open(os.path.join(folder, "config.json")))
@@ -204,17 +218,18 @@ def part_mobilenet_keras(work):
         with torch.no_grad():
             keras_function[name] = variant(x).numpy()
     for name, flags in [("stock", []), ("folded", ["--fold-epsilon"])]:
-        for extension, convention in [(".h5", "keras"), (".weights.h5", "keras3")]:
-            path = os.path.join(work, f"mobilenet_v2_{name}{extension}")
-            report = json.loads(zoo("convert", source, path, "--to", convention, "--json", *flags))
+        # `--to keras` into a .weights.h5 writes Keras 3's layout, which load_weights reads there.
+        for extension, convention in [(".h5", "keras"), (".weights.h5", "keras3"), (".weights.h5", "keras")]:
+            path = os.path.join(work, f"mobilenet_v2_{name}_{convention}{extension}")
+            report = json.loads(zoo("convert", source, path, "--to", convention, "--json", "--allow-different-function", *flags))
             model = keras.applications.MobileNetV2(weights=None, classifier_activation=None)
             model.load_weights(path)
             logits = model.predict(np.transpose(x.numpy(), (0, 2, 3, 1)), verbose=0)
             distance = max_abs(logits, expected)
-            said = report["outputs"]["maxAbsoluteDifference"]
+            said = report["outputs"]["max_absolute_difference"]
             print(f"     {name} {convention}: Keras vs PyTorch on flower.jpg max |Δ| {distance:.3f}; zoo reported {said:.3f} on its fixed input; "
                   f"top-5 Keras {top5(logits)} vs PyTorch {top5(expected)}")
-            check(not report["sameFunction"], f"zoo says the {name} Keras MobileNetV2 computes a different function")
+            check(not report["same_function"], f"zoo says the {name} Keras MobileNetV2 computes a different function")
             check(distance > 1e-3, f"… and it does: the {name} {convention} file's outputs differ from PyTorch's by {distance:.3f}")
             explained = max_abs(logits, keras_function[name])
             check(explained <= 1e-3, f"… by exactly what zoo names (SAME padding{', ε 1e-3' if name == 'stock' else ''}): PyTorch with those changes = Keras within {explained:.1e}")
@@ -227,7 +242,7 @@ def part_keras_model(work):
     source = os.path.join(ASSETS, "torch", "mobilenet_v2-b0353104.pth")
     path = os.path.join(work, "mobilenet_v2.keras")
     report = json.loads(zoo("convert", source, path, "--to", "keras3", "--json"))
-    check(report["sameFunction"] and not report["targetDifferences"], "zoo says its .keras MobileNetV2 computes the source's function")
+    check(report["same_function"] and not report["target_differences"], "zoo says its .keras MobileNetV2 computes the source's function")
     reference = torchvision.models.mobilenet_v2().eval()
     reference.load_state_dict(torch.load(source, weights_only=True))
     x = imagenet_input()

@@ -40,7 +40,7 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
     public func validate(models: [RegisteredModel] = Registry.models) throws(ProfileError) {
         guard schema == Self.currentSchema else { throw ProfileError("schema", "'\(schema)' is not \(Self.currentSchema)") }
         guard let registered = models.first(where: { $0.name == model.name }) else {
-            throw ProfileError("model.name", "'\(model.name)' is not a registry model\(Preferences.suggestion(for: model.name, among: models.map(\.name)))")
+            throw ProfileError("model.name", "'\(model.name)' is not a registry model\(ClosestNames.suggestion(for: model.name, among: models.map(\.name)))")
         }
         guard registered.family == model.family else {
             throw ProfileError("model.family", "'\(model.name)' is in family '\(registered.family)', not '\(model.family)'")

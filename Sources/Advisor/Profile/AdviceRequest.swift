@@ -33,7 +33,7 @@ extension TaskDraft {
         var classNames: [String]?
         if let path = self[.dataset] {
             let dataset: LabelledDataset
-            do { dataset = try LabelledDataset(path: path) } catch { throw ProfileError("dataset", error.description) }
+            do { dataset = try LabelledDataset(path: path) } catch { throw ProfileError("dataset", error.description, isBadInput: true) }
             let counted: TaskProfile.Modality = dataset.kind == .images ? .image : .text
             try agree("modality", modality?.rawValue, counted.rawValue, path)
             try agree("classes", classes, dataset.classes.count, path)

@@ -13,7 +13,7 @@ public enum DraftField: String, CaseIterable, Sendable {
     /// The command-line flag.
     public var flag: String { "--" + rawValue.replacingOccurrences(of: "_", with: "-") }
 
-    /// Flags that take no value: present means yes.
+    /// Flags that may stand alone, meaning yes, or take yes, no, true or false.
     public var isSwitch: Bool { self == .robustness || self == .cpuOnly }
 
     /// What the field expects, for prompts and errors.
@@ -26,12 +26,12 @@ public enum DraftField: String, CaseIterable, Sendable {
         case .examplesPerClass: "comma-separated counts, one per class"
         case .dataset: "an image folder with one subfolder per class, or a label<TAB>text file"
         case .shift: DomainShift.accepted
-        case .robustness, .cpuOnly: "yes or no"
+        case .robustness, .cpuOnly: "yes or no (true or false; the flag alone means yes)"
         case .maxLatencyMs: "milliseconds per example, such as 20"
         case .budget: "DEVICE:DURATION such as cpu:2h, gpu:a100:30m or 4xgpu:a100:8h"
         case .memory: "a memory size such as 512MB, 16GB or 16GiB"
-        case .model: "a registry model name"
-        case .exclude: "comma-separated model families"
+        case .model: "a model: its registry name, or on the command line a Hugging Face id, torchvision weight or timm name"
+        case .exclude: "comma-separated model families (on the command line, a model's name stands for its family)"
         case .objective: "accuracy (maximise accuracy) or cheapest (cheapest that is good enough)"
         }
     }

@@ -4,10 +4,14 @@
 public struct ProfileError: Error, Equatable, CustomStringConvertible {
     public let field: String
     public let reason: String
+    /// The field names input that is missing, unreadable or malformed (a dataset), rather than a
+    /// value that is wrong: zoo exits 2 for it, as for any bad input, instead of 1.
+    public let isBadInput: Bool
 
-    public init(_ field: String, _ reason: String) {
+    public init(_ field: String, _ reason: String, isBadInput: Bool = false) {
         self.field = field
         self.reason = reason
+        self.isBadInput = isBadInput
     }
 
     public var description: String { "\(field): \(reason)" }

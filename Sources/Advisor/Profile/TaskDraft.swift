@@ -1,3 +1,4 @@
+import Architectures
 import Foundation
 import Yams
 
@@ -34,7 +35,8 @@ public struct TaskDraft: Equatable, Sendable {
         return merged
     }
 
-    /// Reads command-line flags: `--classes 37`, `--classes=37`, switches such as `--cpu-only`.
+    /// Reads command-line flags: `--classes 37`, `--classes=37`, switches such as `--cpu-only`
+    /// (alone: yes; or with a value, `--cpu-only no`, `--cpu-only=true`).
     public init(flags: [String]) throws(ProfileError) {
         let byFlag = Dictionary(uniqueKeysWithValues: DraftField.allCases.map { ($0.flag, $0) })
         var index = 0
@@ -43,12 +45,19 @@ public struct TaskDraft: Equatable, Sendable {
             let parts = argument.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             let name = parts[0], inline = parts.count > 1 ? parts[1] : nil
             guard let field = byFlag[name] else {
-                throw ProfileError(argument, "unknown flag\(Preferences.suggestion(for: name, among: DraftField.allCases.map(\.flag)))")
+                throw ProfileError(argument, "unknown flag\(ClosestNames.suggestion(for: name, among: DraftField.allCases.map(\.flag)))")
             }
             if let inline {
                 try set(field, inline)
             } else if field.isSwitch {
-                try set(field, "yes")
+                // A bare switch means yes; `--robustness no` gives its value as the next argument.
+                let next = index + 1 < flags.count ? flags[index + 1] : nil
+                if let next, (try? field.canonical(next)) != nil {
+                    try set(field, next)
+                    index += 1
+                } else {
+                    try set(field, "yes")
+                }
             } else {
                 guard index + 1 < flags.count else { throw ProfileError(field.rawValue, "\(field.flag) needs a value (\(field.expected))") }
                 index += 1
@@ -67,7 +76,7 @@ public struct TaskDraft: Equatable, Sendable {
         guard let mapping = document as? [String: Any] else { throw ProfileError(path, "expected a mapping of field names to values") }
         for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
             guard let field = DraftField(rawValue: key) else {
-                throw ProfileError(key, "unknown field in \(path)\(Preferences.suggestion(for: key, among: DraftField.allCases.map(\.rawValue)))")
+                throw ProfileError(key, "unknown field in \(path)\(ClosestNames.suggestion(for: key, among: DraftField.allCases.map(\.rawValue)))")
             }
             try set(field, Self.text(of: value, field: field))
         }

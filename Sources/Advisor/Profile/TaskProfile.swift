@@ -70,12 +70,18 @@ public struct TaskProfile: Codable, Equatable, Sendable {
             throw ProfileError("task", "sentence-pair tasks take text, but the modality is \(modality.rawValue)")
         }
         guard examples >= 1 else { throw ProfileError("examples", "must be at least 1, got \(examples)") }
+        if kind != .regression && kind != .multiLabel && examples < classes {
+            throw ProfileError("examples", "\(examples) is fewer than classes (\(classes)): every class needs at least one example")
+        }
         if let perClass = examplesPerClass {
             guard kind != .regression else { throw ProfileError("examples_per_class", "regression has no classes to count examples in") }
             guard perClass.count == classes else {
                 throw ProfileError("examples_per_class", "\(perClass.count) counts given for \(classes) classes")
             }
             guard perClass.allSatisfy({ $0 >= 0 }) else { throw ProfileError("examples_per_class", "counts must not be negative") }
+            if kind != .multiLabel, let empty = perClass.firstIndex(of: 0) {
+                throw ProfileError("examples_per_class", "class \(empty + 1) of \(classes) has no examples: every class needs at least one")
+            }
             let sum = perClass.reduce(0, +)
             if kind == .multiLabel {
                 guard perClass.allSatisfy({ $0 <= examples }) else {

@@ -41,6 +41,8 @@ public struct ModelCard: Decodable, Sendable {
     public struct Checkpoint: Decodable, Sendable {
         public let name: String
         public let library: String
+        /// torchvision's weights enum (`ResNet50_Weights.IMAGENET1K_V2`), for torchvision checkpoints.
+        public let torchvisionWeights: String?
         public let file: String?
         public let url: String?
         public let sha256Prefix: String?
@@ -57,13 +59,15 @@ public struct ModelCard: Decodable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case name, library, file, url, parameters, gmacs, accuracy, recipe, licence, preprocessing, note
-            case sha256Prefix = "sha256_prefix", sizeMB = "size_mb"
+            case sha256Prefix = "sha256_prefix", sizeMB = "size_mb", torchvisionWeights = "enum"
         }
     }
 
     public let name: String
     public let task: String
     public let paper: Paper?
+    /// timm's name for the same architecture, where it differs from the registry's (`mobilenetv2_100`).
+    public let timm: String?
     public let checkpoints: [Checkpoint]
 
     /// The best published value of `metric` across the checkpoints (e.g. "acc@1").

@@ -23,6 +23,16 @@ public enum TensorRole: String, Sendable, Codable, CaseIterable {
     case weight
     case optimizer
     case bookkeeping
+
+    /// The role of what a training checkpoint keeps under `key` beside the model
+    /// (`{"model": …, "optimizer": …, "lr_scheduler": …}`): `.weight` for any other key.
+    public init(checkpointKey key: String) {
+        switch key {
+        case "optimizer", "optimizer_state", "optimizer_state_dict", "optim": self = .optimizer
+        case "lr_scheduler", "scheduler", "scaler": self = .bookkeeping
+        default: self = .weight
+        }
+    }
 }
 
 /// A checkpoint opened for reading: the tensor list (in file order) is known up front and each

@@ -11,7 +11,8 @@ public struct ConversionOptions: Sendable {
     /// Deflate `.npz` members (like `np.savez_compressed`), or write HDF5 datasets chunked with
     /// shuffle + gzip (like h5py's `compression="gzip", shuffle=True`).
     public var compress: Bool
-    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters).
+    /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters), named
+    /// as the model's own state dict (`modelPrefix`).
     public var weightsOnly: Bool
     /// Replace an output that is a symbolic link, device node, FIFO or socket (the name itself;
     /// nothing is written through it) instead of refusing it.
@@ -35,10 +36,13 @@ public struct ConversionReport: Sendable {
     public let files: [String]
     public let tensors: Int
     public let bytesRead: Int
+    /// The size of the files written (a compressed `.npz` counts its compressed members).
     public let bytesWritten: Int
     public let castTensors: Int
     /// Tensors left out by `weightsOnly`.
     public let droppedTensors: Int
+    /// The wrapper prefix `weightsOnly` removed from every name (`model.`, `module.`), or "".
+    public let removedPrefix: String
 }
 
 /// Streams a checkpoint into another format, one tensor at a time: memory stays bounded by the
@@ -50,11 +54,24 @@ public enum CheckpointConversion {
         weightsOnly ? source.tensors.filter { source.role(of: $0.name) == .weight } : source.tensors
     }
 
-    /// What each selected tensor becomes in the output.
-    public static func plan(_ selection: [TensorInfo], dtype: DType?) -> [TensorInfo] {
+    /// The prefix that wraps the model's state dict among `kept` tensors, which `weightsOnly`
+    /// removes as `--to` removes a wrapper: the key every kept name starts under and no dropped one
+    /// does (`model.` in `{"model": …, "optimizer": …}`), then DataParallel's `module.`.
+    public static func modelPrefix(kept: [TensorInfo], dropped: [TensorInfo]) -> String {
+        func sharedBy(_ prefix: String) -> Bool { !kept.isEmpty && kept.allSatisfy { $0.name.hasPrefix(prefix) && $0.name.count > prefix.count } }
+        var prefix = ""
+        if !dropped.isEmpty, let first = kept.first, let dot = first.name.firstIndex(of: ".") {
+            let key = String(first.name[...dot])
+            if sharedBy(key) && !dropped.contains(where: { $0.name.hasPrefix(key) }) { prefix = key }
+        }
+        return sharedBy(prefix + "module.") ? prefix + "module." : prefix
+    }
+
+    /// What each selected tensor becomes in the output: `prefix` removed from its name, floats cast to `dtype`.
+    public static func plan(_ selection: [TensorInfo], dtype: DType?, removing prefix: String = "") -> [TensorInfo] {
         selection.map { info in
-            guard let dtype, info.dtype.isConvertibleFloat else { return info }
-            return TensorInfo(name: info.name, dtype: dtype, shape: info.shape)
+            let cast = dtype.flatMap { info.dtype.isConvertibleFloat ? $0 : nil } ?? info.dtype
+            return TensorInfo(name: String(info.name.dropFirst(prefix.count)), dtype: cast, shape: info.shape)
         }
     }
 
@@ -84,7 +101,9 @@ public enum CheckpointConversion {
         return ShardedSafetensorsWriter.destinations(path: path, tensors: tensors, maxShardBytes: limit)
     }
 
-    /// Converts `source` into `path`; `progress` receives (bytes done, bytes total) after each tensor.
+    /// Converts `source` into `path` (creating its missing folders, removed again if the conversion
+    /// fails); `progress` receives (bytes done, bytes total) after each tensor. The outputs are
+    /// checked (`checkOutputs`) before anything is created, folders included.
     public static func run(
         _ source: CheckpointReader, to path: String, options: ConversionOptions,
         progress: (Int, Int) -> Void = { _, _ in }
@@ -93,11 +112,22 @@ public enum CheckpointConversion {
             throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
         }
         let selected = selection(source, weightsOnly: options.weightsOnly)
-        let plan = plan(selected, dtype: options.dtype)
+        let prefix = options.weightsOnly ? modelPrefix(kept: selected, dropped: source.tensors.filter { source.role(of: $0.name) != .weight }) : ""
+        let plan = plan(selected, dtype: options.dtype, removing: prefix)
         try checkOutputs(destinations(at: path, tensors: plan, options: options), against: source, replacingSpecial: options.replaceSpecialOutput)
+        return try OutputFolders.around(path) {
+            try write(source, selected: selected, plan: plan, removedPrefix: prefix, to: path, options: options, progress: progress)
+        }
+    }
+
+    /// The conversion itself, once the outputs are checked and the output's folder exists.
+    private static func write(
+        _ source: CheckpointReader, selected: [TensorInfo], plan: [TensorInfo], removedPrefix prefix: String, to path: String,
+        options: ConversionOptions, progress: (Int, Int) -> Void
+    ) throws -> ConversionReport {
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
-        var done = 0, written = 0, cast = 0
+        var done = 0, cast = 0
         progress(0, total)
         for (info, target) in zip(selected, plan) {
             let tensor = try source.tensor(named: info.name)
@@ -107,13 +137,21 @@ public enum CheckpointConversion {
             // Written: let the source's pages leave the resident set, so RSS stays bounded too.
             tensor.storage.releaseMappedPages()
             done += info.byteCount
-            written += output.byteCount
             progress(done, total)
         }
         let files = try writer.commit()
         return ConversionReport(
-            files: files, tensors: plan.count, bytesRead: done, bytesWritten: written, castTensors: cast,
-            droppedTensors: source.tensors.count - selected.count)
+            files: files, tensors: plan.count, bytesRead: done, bytesWritten: try fileSize(files), castTensors: cast,
+            droppedTensors: source.tensors.count - selected.count, removedPrefix: prefix)
+    }
+
+    /// The total size on disk of `files`, as written.
+    public static func fileSize(_ files: [String]) throws -> Int {
+        try files.reduce(0) { total, file in
+            var status = stat()
+            guard stat(file, &status) == 0 else { throw FileError(path: file, operation: "measure", errno: errno, access: .writing) }
+            return total + Int(status.st_size)
+        }
     }
 
     /// Checks every path an output will publish before anything is written: none may be a file the

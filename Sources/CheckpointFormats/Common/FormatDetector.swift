@@ -63,8 +63,9 @@ public enum FormatDetector {
 /// Opening checkpoints of any readable format.
 public enum Checkpoint {
     /// Opens `path` for reading. A directory opens the checkpoint inside it (a Hugging Face model
-    /// folder: `model.safetensors.index.json` or `model.safetensors`); a TensorFlow prefix
-    /// (`model.ckpt`) is recognised by its `.index` file.
+    /// folder: `model.safetensors.index.json` or `model.safetensors`; a Hub cache repository
+    /// `models--ORG--NAME` at its current ref); a TensorFlow prefix (`model.ckpt`) is recognised by
+    /// its `.index` file; a Hub id (`ORG/NAME`) that is no path opens its copy in the local cache.
     public static func open(_ path: String) throws -> CheckpointReader {
         let path = try resolve(path)
         return try open(MappedFile(path: path))
@@ -123,13 +124,14 @@ public enum Checkpoint {
         let manager = FileManager.default
         if manager.fileExists(atPath: path, isDirectory: &isDirectory) {
             guard isDirectory.boolValue else { return path }
-            let folder = path.hasSuffix("/") ? path : path + "/"
+            let opened = HubCache.isRepository(path) ? try HubCache.snapshot(ofRepository: path) : path
+            let folder = opened.hasSuffix("/") ? opened : opened + "/"
             for candidate in ["model.safetensors.index.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "model.weights.h5"]
             where manager.fileExists(atPath: folder + candidate) {
                 return folder + candidate
             }
             // Otherwise a single index, or failing that a single safetensors file, under any name.
-            let names = (try? manager.contentsOfDirectory(atPath: path)) ?? []
+            let names = (try? manager.contentsOfDirectory(atPath: opened)) ?? []
             for suffix in [".safetensors.index.json", ".safetensors"] {
                 let matches = names.filter { $0.hasSuffix(suffix) && !$0.hasPrefix(".") }
                 if matches.count == 1 { return folder + matches[0] }
@@ -138,6 +140,7 @@ public enum Checkpoint {
                 file: path, tried: ["a folder holding model.safetensors(.index.json), pytorch_model.bin, tf_model.h5, model.weights.h5, or a single *.safetensors(.index.json)"])
         }
         if manager.fileExists(atPath: path + ".index") { return path + ".index" }
+        if HubCache.isHubID(path) { return try resolve(HubCache.snapshot(forID: path)) }
         return path
     }
 }

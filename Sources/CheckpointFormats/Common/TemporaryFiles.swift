@@ -10,6 +10,8 @@ final class TemporaryFiles: Sendable {
 
     private let paths = Mutex<Set<String>>([])
     private let folders = Mutex<Set<String>>([])
+    /// Folders created for an output, outermost first: removed (when empty) after the rest.
+    private let created = Mutex<[String]>([])
 
     private init() {
         for signal in [SIGINT, SIGTERM, SIGHUP] {
@@ -26,21 +28,28 @@ final class TemporaryFiles: Sendable {
     /// A staging folder, removed with what is in it.
     func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
     func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
+    func registerCreated(_ path: String) { created.withLock { $0.append(path) } }
+    func unregisterCreated(_ paths: [String]) { created.withLock { $0.removeAll { paths.contains($0) } } }
 
     private func removeAll() {
         // Best effort from a signal handler: never waits on the lock, and unlink is async-signal-safe.
         _ = paths.withLockIfAvailable { $0.forEach { unlink($0) } }
         _ = folders.withLockIfAvailable { $0.forEach(TemporaryFiles.removeFolder) }
+        _ = created.withLockIfAvailable { $0.reversed().forEach { rmdir($0) } }
     }
 
-    /// Removes a folder and what is in it: files, and the staging folders of writers that stage
-    /// inside another's (a sharded set staged inside `convert --to`'s folder).
+    /// Removes a folder and what is in it: files, a staged model folder's module folders
+    /// (`1_Pooling/`), and the staging folders of writers that stage inside another's (a sharded
+    /// set staged inside `convert --to`'s folder). Each entry is unlinked first and descended into
+    /// only when it is a folder (`EISDIR`), so a symbolic link is removed, never followed, and file
+    /// systems that report no entry type (`DT_UNKNOWN`) are handled alike.
     static func removeFolder(_ path: String) {
         if let folder = opendir(path) {
             let descriptor = dirfd(folder)
             while let entry = readdir(folder) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." && unlinkat(descriptor, name, 0) != 0 && errno == EISDIR { removeFolder(path + "/" + name) }
+                guard name != "." && name != ".." else { continue }
+                if unlinkat(descriptor, name, 0) != 0 && errno == EISDIR { removeFolder(path + "/" + name) }
             }
             closedir(folder)
         }

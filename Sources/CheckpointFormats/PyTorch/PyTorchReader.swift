@@ -80,6 +80,12 @@ public final class PyTorchReader: MappedCheckpointReader {
         metadata = Self.scalars(root)
     }
 
+    /// Tensors under a training checkpoint's `optimizer` (or scheduler) key are its state, not the
+    /// model's (`optimizer.state.0.exp_avg`).
+    public func role(of name: String) -> TensorRole {
+        TensorRole(checkpointKey: String(name.prefix { $0 != "." }))
+    }
+
     public func tensor(named name: String) throws -> Tensor {
         guard let reference = references[name], let storage = storages[reference.storage.key] else {
             throw CheckpointError.noSuchTensor(file: path, tensor: name)

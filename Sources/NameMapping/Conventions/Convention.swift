@@ -39,6 +39,18 @@ public enum Convention: String, CaseIterable, Sendable, Codable, CustomStringCon
         }
     }
 
+    /// The convention a file of `format` is written in when this one is asked for: Keras names a
+    /// model's weights one way in a legacy `.h5` (`layer/weight`) and another in a Keras 3
+    /// `.weights.h5` (`layers/<layer>/vars/<i>`), and its `load_weights` reads each file only in
+    /// its own naming.
+    public func writing(_ format: OutputFormat) -> Convention {
+        switch (self, format) {
+        case (.keras, .kerasWeights): .keras3
+        case (.keras3, .kerasH5): .keras
+        default: self
+        }
+    }
+
     var naming: any ConventionNaming {
         switch self {
         case .torchvision: CanonicalNaming(convention: self, families: ["resnet", "vgg", "mobilenet_v2", "mobilenet_v3"])

@@ -13,6 +13,8 @@ public enum MappingError: Error, CustomStringConvertible, Equatable {
     case wholeModelTarget(convention: String)
     /// A graph node a Keras whole-model file cannot express exactly.
     case unsupportedKerasModel(node: String, reason: String)
+    /// The target would compute another function than the source (refused unless accepted).
+    case differentFunction(file: String, FunctionChange)
 
     public var description: String {
         switch self {
@@ -31,6 +33,8 @@ public enum MappingError: Error, CustomStringConvertible, Equatable {
         case .outputMismatch(let file, let what): "\(file): the written file does not hold what was converted: \(what)"
         case .wholeModelTarget(let convention):
             "a .keras whole-model file is written with --to keras3 (Keras 3's names), not \(convention)"
+        case let .differentFunction(file, change):
+            "\(file): not written: " + (change.remedy.map { $0 + ". " } ?? "") + change.summary + "; pass --allow-different-function to write them anyway"
         case .unsupportedKerasModel(let node, let reason):
             "no Keras layer computes node '\(node)' exactly (\(reason)); write the weights alone (--format weights.h5 or h5)"
         }

@@ -18,6 +18,9 @@ public struct ExtraTensor: Sendable, Equatable, Codable {
     public let name: String
     public let kind: Kind
 
+    /// Last name components of buffers a model rebuilds itself.
+    static let derivedNames: Set<String> = ["position_ids", "token_type_ids"]
+
     /// What `name` is, when its name says it is not a model parameter.
     public static func kind(of name: String, role: TensorRole) -> Kind? {
         let components = name.split(whereSeparator: { $0 == "." || $0 == "/" }).map(String.init)
@@ -26,15 +29,16 @@ public struct ExtraTensor: Sendable, Equatable, Codable {
             "adam_m", "adam_v", "Adam", "Adam_1", "Momentum", "RMSProp", "RMSProp_1", "Adagrad", "beta1_power", "beta2_power",
             "exp_avg", "exp_avg_sq", "max_exp_avg_sq", "momentum_buffer", ".OPTIMIZER_SLOT",
         ]
-        if role == .optimizer || ["optimizer", "optimizer_state", "optim"].contains(first) || slots.contains(last) || components.contains(".OPTIMIZER_SLOT") {
+        let keyRole = TensorRole(checkpointKey: first)
+        if role == .optimizer || keyRole == .optimizer || slots.contains(last) || components.contains(".OPTIMIZER_SLOT") {
             return .optimizer
         }
-        if role == .bookkeeping || ["global_step", "epoch", "step", "iteration", "save_counter"].contains(name)
-            || ["lr_scheduler", "scheduler", "save_counter"].contains(first) {
+        if role == .bookkeeping || keyRole == .bookkeeping || ["global_step", "epoch", "step", "iteration", "save_counter"].contains(name)
+            || first == "save_counter" {
             return .bookkeeping
         }
         if ["ema", "model_ema", "ema_model", "module_ema", "shadow"].contains(first) || name.contains("ExponentialMovingAverage") { return .ema }
-        if ["position_ids", "token_type_ids"].contains(last) { return .derived }
+        if derivedNames.contains(last) { return .derived }
         return nil
     }
 }

@@ -27,6 +27,7 @@ public struct WordPieceTokenizer: Tokenizer {
 
     /// Loads `vocabularyFile`, one token per line, a token's id being its 0-based line index.
     /// - Parameters:
+    ///   - vocabularyFile: the model's `vocab.txt`.
     ///   - lowercase: Hugging Face's `do_lower_case` (true for uncased models).
     ///   - stripAccents: `strip_accents`: decompose (NFD) and drop nonspacing marks; nil follows
     ///     `lowercase`, as in Hugging Face.

@@ -11,7 +11,7 @@ let path = folder.appendingPathComponent("weights.safetensors").path
 let weight = Tensor([1, 2, 3, 4] as [Float], dtype: .f32, shape: try Shape([2, 2]))
 let writer = try SafetensorsWriter(path: path, tensors: [TensorInfo(name: "linear.weight", dtype: .f32, shape: weight.shape)])
 try writer.append(weight)
-try writer.commit()
+_ = try writer.commit()
 let reader = try Checkpoint.open(path)
 let back = try reader.tensor(named: "linear.weight").converted(to: .f32)
 print("read back \(reader.tensors.map(\.name)) \(back.shape)")

@@ -47,12 +47,15 @@ struct KerasLayer {
         return false
     }
 
+    /// A batch-norm layer's Keras weight names and their canonical suffixes, in Keras's order.
+    static let batchNormNames = Array(zip(["gamma", "beta", "moving_mean", "moving_variance"], ["weight", "bias", "running_mean", "running_var"]))
+
     /// The weights in Keras's order (Keras 3 numbers them `vars/0`, `vars/1`, … in this order).
     var weights: [Weight] {
         let p = node.name
         switch node.op {
         case .batchNorm:
-            return zip(["gamma", "beta", "moving_mean", "moving_variance"], ["weight", "bias", "running_mean", "running_var"]).map {
+            return Self.batchNormNames.map {
                 .parameter(name: $0, canonical: "\(p).\($1)", .identity)
             }
         case .conv2d(let conv):
