@@ -36,6 +36,16 @@ static inline hid_t zoo_h5t_std_le(int is_signed, size_t size) {
 static inline hid_t zoo_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
 static inline hid_t zoo_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 
+static herr_t zoo_h5l_refuse_external(const char *parent_file, const char *parent_group, const char *child_file,
+                                      const char *child_object, unsigned *flags, hid_t fapl, void *data) {
+    (void)parent_file; (void)parent_group; (void)child_file; (void)child_object; (void)flags; (void)fapl; (void)data;
+    return -1;
+}
+
+/// Makes every external link traversed through the link access list `lapl` fail before its file
+/// is opened (a file must never make libhdf5 open another).
+static inline herr_t zoo_h5p_refuse_external_links(hid_t lapl) { return H5Pset_elink_cb(lapl, zoo_h5l_refuse_external, NULL); }
+
 /// Whether `name` in `loc` is a hard link (soft and external links are never followed).
 static inline int zoo_h5l_is_hard(hid_t loc, const char *name, hid_t lapl) {
     H5L_info_t info;

@@ -72,6 +72,9 @@ struct Convert: CommonOptionsCommand {
     @Flag(help: "With --to: write the target even where it computes a different function from the source (refused otherwise, exit 6; a warning on stderr says what differs).")
     var allowDifferentFunction = false
 
+    @Flag(help: "Replace an OUT that is a symbolic link, device node, FIFO or socket (the name itself; nothing is written through it) instead of refusing it.")
+    var replaceSpecialOutput = false
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -116,7 +119,8 @@ struct Convert: CommonOptionsCommand {
             dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes),
             compress: compress,
-            weightsOnly: weightsOnly)
+            weightsOnly: weightsOnly,
+            replaceSpecialOutput: replaceSpecialOutput)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try CheckpointConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }
@@ -156,7 +160,8 @@ struct Convert: CommonOptionsCommand {
         let options = MappedConversionOptions(
             target: convention, format: writesFolder ? nil : target, dtype: dtype.flatMap(DType.init(userName:)),
             maxShardBytes: shardSize.flatMap(Format.parseBytes), dropOptimizer: weightsOnly, head: head, foldEpsilon: foldEpsilon,
-            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, requireSameFunction: !allowDifferentFunction)
+            checkOutputs: !skipOutputCheck, sourceModel: model, sourceConvention: sourceConvention, requireSameFunction: !allowDifferentFunction,
+            replaceSpecialOutput: replaceSpecialOutput)
         let reader = try Checkpoint.open(input)
         let bar = ProgressBar(label: "converting", enabled: !json && isatty(STDERR_FILENO) == 1)
         let report = try MappedConversion.run(reader, to: output, options: options) { bar.update(done: $0, total: $1) }

@@ -5,7 +5,8 @@ import ModelZoo
 enum ExitStatus: Int32 {
     /// Success.
     case ok = 0
-    /// The command line was wrong (unknown option, missing argument, bad value).
+    /// The command line was wrong (unknown option, missing argument, bad value), or an output
+    /// would replace a file the input reads, or a link, device node, FIFO or socket.
     case usage = 1
     /// An input file is malformed, unrecognised, missing or unreadable.
     case badInput = 2
@@ -39,7 +40,7 @@ enum ExitStatus: Int32 {
             switch error {
             case .unknownFormat, .noSuchTensor: self = .badInput
             case .notImplemented, .unsupportedOutput: self = .unsupported
-            case .outputIsSource: self = .usage
+            case .outputIsSource, .specialOutput: self = .usage
             }
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
         case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError

@@ -6,7 +6,8 @@ import Darwin
 import Tensors
 
 /// An output file written under a temporary name in its destination folder and renamed into
-/// place by `commit()`, so readers never see a half-written file. Dropped without a commit (an
+/// place by `commit()`, so readers never see a half-written file (and a symbolic link or device
+/// node at the destination is replaced, never written through). Dropped without a commit (an
 /// error, a thrown conversion), the temporary file is removed; on SIGINT/SIGTERM it is removed
 /// by `TemporaryFiles`.
 public final class AtomicFile {
@@ -30,7 +31,6 @@ public final class AtomicFile {
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno, access: .writing) }
         temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        fchmod(fd, 0o644)
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 64)
         TemporaryFiles.shared.register(temporaryPath)
     }
@@ -66,9 +66,14 @@ public final class AtomicFile {
         try file.commit()
     }
 
-    /// Flushes, syncs and renames the temporary file onto the destination.
+    /// Flushes, syncs and renames the temporary file onto the destination. The file gets the
+    /// permission bits of the regular file it replaces, or 0666 less the umask when it is new
+    /// (while written, only the owner can read it).
     public func commit() throws {
         try flush()
+        guard fchmod(fd, OutputPath.mode(publishingAt: destination)) == 0 else {
+            throw FileError(path: destination, operation: "set the permissions of", errno: errno, access: .writing)
+        }
         guard fsync(fd) == 0 else { throw FileError(path: destination, operation: "sync", errno: errno, access: .writing) }
         close(fd)
         fd = -1

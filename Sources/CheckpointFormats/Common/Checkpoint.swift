@@ -51,10 +51,14 @@ public protocol CheckpointReader: AnyObject, Sendable {
     func tensor(named name: String) throws -> Tensor
     /// What the tensor called `name` is for; formats that cannot tell say `.weight`.
     func role(of name: String) -> TensorRole
+    /// Every file the reader reads from (a sharded checkpoint's index and shards): what an
+    /// output must never replace.
+    var files: [String] { get }
 }
 
 extension CheckpointReader {
     public func role(of name: String) -> TensorRole { .weight }
+    public var files: [String] { [path] }
 }
 
 /// A reader of a single file, which it parses from a memory map (of a file on disk, or of bytes

@@ -14,13 +14,20 @@ public struct ConversionOptions: Sendable {
     /// Keep only tensors whose role is `.weight` (drop optimizer state and step counters), named
     /// as the model's own state dict (`modelPrefix`).
     public var weightsOnly: Bool
+    /// Replace an output that is a symbolic link, device node, FIFO or socket (the name itself;
+    /// nothing is written through it) instead of refusing it.
+    public var replaceSpecialOutput: Bool
 
-    public init(format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false, weightsOnly: Bool = false) {
+    public init(
+        format: OutputFormat, dtype: DType? = nil, maxShardBytes: Int? = nil, compress: Bool = false, weightsOnly: Bool = false,
+        replaceSpecialOutput: Bool = false
+    ) {
         self.format = format
         self.dtype = dtype
         self.maxShardBytes = maxShardBytes
         self.compress = compress
         self.weightsOnly = weightsOnly
+        self.replaceSpecialOutput = replaceSpecialOutput
     }
 }
 
@@ -88,26 +95,36 @@ public enum CheckpointConversion {
         }
     }
 
+    /// The final paths a writer for `options.format` at `path` publishes, known before it is created.
+    public static func destinations(at path: String, tensors: [TensorInfo], options: ConversionOptions) -> [String] {
+        guard options.format == .safetensors, let limit = options.maxShardBytes else { return [path] }
+        return ShardedSafetensorsWriter.destinations(path: path, tensors: tensors, maxShardBytes: limit)
+    }
+
     /// Converts `source` into `path` (creating its missing folders, removed again if the conversion
-    /// fails); `progress` receives (bytes done, bytes total) after each tensor.
+    /// fails); `progress` receives (bytes done, bytes total) after each tensor. The outputs are
+    /// checked (`checkOutputs`) before anything is created, folders included.
     public static func run(
         _ source: CheckpointReader, to path: String, options: ConversionOptions,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> ConversionReport {
-        try refuseOverwritingSource(source, path)
         if options.maxShardBytes != nil && options.format != .safetensors {
             throw CheckpointError.unsupportedOutput(file: path, reason: "--shard-size applies to safetensors output only")
         }
-        return try OutputFolders.around(path) { try write(source, to: path, options: options, progress: progress) }
-    }
-
-    /// The conversion itself, once the output's folder exists.
-    private static func write(
-        _ source: CheckpointReader, to path: String, options: ConversionOptions, progress: (Int, Int) -> Void
-    ) throws -> ConversionReport {
         let selected = selection(source, weightsOnly: options.weightsOnly)
         let prefix = options.weightsOnly ? modelPrefix(kept: selected, dropped: source.tensors.filter { source.role(of: $0.name) != .weight }) : ""
         let plan = plan(selected, dtype: options.dtype, removing: prefix)
+        try checkOutputs(destinations(at: path, tensors: plan, options: options), against: source, replacingSpecial: options.replaceSpecialOutput)
+        return try OutputFolders.around(path) {
+            try write(source, selected: selected, plan: plan, removedPrefix: prefix, to: path, options: options, progress: progress)
+        }
+    }
+
+    /// The conversion itself, once the outputs are checked and the output's folder exists.
+    private static func write(
+        _ source: CheckpointReader, selected: [TensorInfo], plan: [TensorInfo], removedPrefix prefix: String, to path: String,
+        options: ConversionOptions, progress: (Int, Int) -> Void
+    ) throws -> ConversionReport {
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
         var done = 0, cast = 0
@@ -137,16 +154,17 @@ public enum CheckpointConversion {
         }
     }
 
-    /// The source is never modified: refuse an output path that is the source file (or a shard of it).
-    public static func refuseOverwritingSource(_ source: CheckpointReader, _ path: String) throws {
-        let output = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        var sources = [source.path]
-        if let sharded = source as? ShardedSafetensorsReader {
-            let folder = URL(fileURLWithPath: sharded.path).deletingLastPathComponent()
-            sources += Set(sharded.weightMap.values).map { folder.appendingPathComponent($0).path }
-        }
-        for input in sources where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath().path == output {
-            throw CheckpointError.outputIsSource(file: path)
+    /// Checks every path an output will publish before anything is written: none may be a file the
+    /// source reads (compared by device and inode, so a hard link, a bind mount or another spelling
+    /// of the path is caught), and none may be a symbolic link, device node, FIFO or socket unless
+    /// `replacingSpecial`.
+    public static func checkOutputs(_ outputs: [String], against source: CheckpointReader, replacingSpecial: Bool) throws {
+        try OutputPath.refuseSpecial(outputs, replacingSpecial: replacingSpecial)
+        let read = Set(source.files.compactMap { OutputPath.identity($0, followingLink: true) })
+        for output in outputs {
+            if let identity = OutputPath.identity(output, followingLink: false), read.contains(identity) {
+                throw CheckpointError.outputIsSource(file: output)
+            }
         }
     }
 }

@@ -46,6 +46,9 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     case unsupportedOutput(file: String, reason: String)
     /// The output path names the source checkpoint, which zoo never modifies.
     case outputIsSource(file: String)
+    /// The output path is a symbolic link, device node, FIFO or socket (`kind` says which), which
+    /// publishing would replace by a regular file; refused unless the caller asks for that.
+    case specialOutput(file: String, kind: String)
 
     public var description: String {
         switch self {
@@ -59,6 +62,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             "\(file): \(reason)"
         case .outputIsSource(let file):
             "\(file): is the source checkpoint; zoo never overwrites its input, choose another output path"
+        case .specialOutput(let file, let kind):
+            "\(file): is \(kind), which the output would replace by a regular file; choose another output path, or pass --replace-special-output to replace \(kind == "a symbolic link" ? "the link itself (its target is left alone)" : "it")"
         }
     }
 }

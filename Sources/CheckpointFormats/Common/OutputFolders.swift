@@ -32,7 +32,8 @@ public enum OutputFolders {
         }
         var created: [String] = []
         for path in missing {
-            guard mkdir(path, 0o755) == 0 else {
+            // As `mkdir -p` and a published folder (`StagingFolder.publishFolder`): the umask decides.
+            guard mkdir(path, 0o777) == 0 else {
                 let code = errno
                 created.reversed().forEach { rmdir($0) }
                 throw FileError(path: path, operation: "create this folder for \(destination)", errno: code, access: .writing)

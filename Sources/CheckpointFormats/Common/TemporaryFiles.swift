@@ -25,7 +25,7 @@ final class TemporaryFiles: Sendable {
 
     func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }
     func unregister(_ path: String) { paths.withLock { _ = $0.remove(path) } }
-    /// A staging folder whose contents are removed with it.
+    /// A staging folder, removed with what is in it.
     func registerFolder(_ path: String) { folders.withLock { _ = $0.insert(path) } }
     func unregisterFolder(_ path: String) { folders.withLock { _ = $0.remove(path) } }
     func registerCreated(_ path: String) { created.withLock { $0.append(path) } }
@@ -38,14 +38,18 @@ final class TemporaryFiles: Sendable {
         _ = created.withLockIfAvailable { $0.reversed().forEach { rmdir($0) } }
     }
 
-    /// Removes a folder and what it holds (a staged model folder's files and its module folders).
+    /// Removes a folder and what is in it: files, a staged model folder's module folders
+    /// (`1_Pooling/`), and the staging folders of writers that stage inside another's (a sharded
+    /// set staged inside `convert --to`'s folder). Each entry is unlinked first and descended into
+    /// only when it is a folder (`EISDIR`), so a symbolic link is removed, never followed, and file
+    /// systems that report no entry type (`DT_UNKNOWN`) are handled alike.
     static func removeFolder(_ path: String) {
         if let folder = opendir(path) {
             let descriptor = dirfd(folder)
             while let entry = readdir(folder) {
                 let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
                 guard name != "." && name != ".." else { continue }
-                if entry.pointee.d_type == UInt8(DT_DIR) { removeFolder(path + "/" + name) } else { unlinkat(descriptor, name, 0) }
+                if unlinkat(descriptor, name, 0) != 0 && errno == EISDIR { removeFolder(path + "/" + name) }
             }
             closedir(folder)
         }

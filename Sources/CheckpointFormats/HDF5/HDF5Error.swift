@@ -14,6 +14,9 @@ public enum HDF5Problem: FormatProblem, Codable {
     /// The Keras attributes (`layer_names`, `weight_names`) disagree with the groups and datasets.
     case badKerasLayout(String)
     case badShape(String)
+    /// A dataset whose raw data is stored in other files (external storage, a virtual dataset):
+    /// refused, since reading it would copy whatever those paths name into the output.
+    case dataInOtherFiles(String)
     /// libhdf5 crashed (or hung) decoding the file, in the child process zoo parses it in.
     case libraryCrashed(String)
     /// libhdf5 refused to write.
@@ -31,6 +34,7 @@ public enum HDF5Problem: FormatProblem, Codable {
         case .unsupportedType(let what): "unsupported datatype: \(what)"
         case .badKerasLayout(let why): "inconsistent Keras weight layout: \(why)"
         case .badShape(let why): "invalid dataset shape: \(why)"
+        case .dataInOtherFiles(let what): "\(what); zoo reads only data stored inside the file"
         case .libraryCrashed(let how): "libhdf5 \(how) while decoding this file's structure: the file is malformed"
         case .writeFailed(let why): "cannot write: \(why)"
         }

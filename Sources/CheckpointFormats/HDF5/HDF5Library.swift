@@ -38,15 +38,16 @@ enum HDF5Library {
         return entries.count > 2 ? "\(entries.first!) … \(entries.last!)" : text
     }
 
-    /// Access lists (for links, groups, datasets) that follow no soft or external link: an
-    /// external link could make libhdf5 open another file.
+    /// Access lists (for links, groups, datasets) on which traversing an external link fails
+    /// before its file is opened: an external link could make libhdf5 open another file. (Soft
+    /// links stay in the file; the scan follows hard links only, step by step.)
     struct HardLinksOnly {
         let links: hid_t, groups: hid_t, datasets: hid_t
 
         init(in scope: HDF5Scope) {
             func restricted(_ kind: hid_t) -> hid_t {
                 let list = scope.own(H5Pcreate(kind), H5Pclose)
-                H5Pset_nlinks(list, 0)
+                zoo_h5p_refuse_external_links(list)
                 return list
             }
             links = restricted(zoo_h5p_link_access())

@@ -202,10 +202,20 @@ private struct Scan {
         try kind(group, name) == H5I_GROUP
     }
 
-    /// The object type `name` in `location` links to, or nil for a missing or non-hard link.
+    /// The object type `name` in `location` links to, or nil for a missing path or one with a soft
+    /// or external link at any step: Keras's `weight_names` are paths (`dense/kernel:0`), and an
+    /// external link on the way would open another HDF5 file.
     func kind(_ location: hid_t, _ name: String) throws -> H5I_type_t? {
-        guard H5Lexists(location, name, access.links) > 0 else { H5Eclear2(zoo_h5e_default()); return nil }
-        guard zoo_h5l_is_hard(location, name, access.links) == 1 else { H5Eclear2(zoo_h5e_default()); return nil }
+        let components = name.split(separator: "/")
+        guard !components.isEmpty else { return nil }
+        var step = name.hasPrefix("/") ? "/" : ""
+        for component in components {
+            step += (step.isEmpty || step.hasSuffix("/") ? "" : "/") + component
+            guard H5Lexists(location, step, access.links) > 0, zoo_h5l_is_hard(location, step, access.links) == 1 else {
+                H5Eclear2(zoo_h5e_default())
+                return nil
+            }
+        }
         let object = H5Oopen(location, name, access.links)
         guard object >= 0 else { throw fail(.badObject("'\(name)': \(HDF5Library.takeErrors())")) }
         defer { H5Oclose(object) }
@@ -354,10 +364,12 @@ private struct Scan {
         let shape = try shape(of: dataset, name: name)
         let bytes: Int
         do { bytes = try shape.byteCount(dtype) } catch { throw fail(.badShape("\(shape) of \(dtype.rawValue) overflows"), tensor: name) }
+        try refuseDataOutsideFile(dataset, hdf5Path: hdf5Path, name: name)
         let mapped = try mappedRange(dataset, type: type, bytes: bytes, name: name)
         if mapped == nil {
             // libhdf5 will allocate and fill: a file may declare a huge dataset it does not store.
-            let stored = Int(clamping: H5Dget_storage_size(dataset))
+            // Only bytes inside this file count (external storage is refused above, but be strict).
+            let stored = min(Int(clamping: H5Dget_storage_size(dataset)), file.count)
             guard bytes <= max(stored.multipliedReportingOverflow(by: 1100).partialValue, 1 << 20) else {
                 throw fail(.badShape("declares \(bytes) bytes of data but stores \(stored)"), tensor: name)
             }
@@ -366,6 +378,25 @@ private struct Scan {
         items.append(HDF5Reader.Entry(
             info: TensorInfo(name: name, dtype: dtype, shape: shape), hdf5Path: hdf5Path, kerasLayer: layer, kerasWeight: weight, role: role,
             mapped: mapped))
+    }
+
+    /// Refuses a dataset whose raw data lives in other files: external raw storage (any file
+    /// the path names, `/etc/passwd` or `/dev/zero` included) or a virtual dataset (drawn from
+    /// datasets of other HDF5 files). Checked on the creation property list, before any data is read.
+    private func refuseDataOutsideFile(_ dataset: hid_t, hdf5Path: String, name: String) throws {
+        let creation = scope.own(H5Dget_create_plist(dataset), H5Pclose)
+        guard creation >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
+        if H5Pget_layout(creation) == H5D_VIRTUAL {
+            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' is virtual (its data comes from other HDF5 files)"), tensor: name)
+        }
+        let external = H5Pget_external_count(creation)
+        guard external >= 0 else { throw fail(.badObject("dataset '\(hdf5Path)': \(HDF5Library.takeErrors())"), tensor: name) }
+        if external > 0 {
+            var first = [CChar](repeating: 0, count: 256), offset = off_t(0), size = hsize_t(0)
+            H5Pget_external(creation, 0, first.count - 1, &first, &offset, &size)
+            let file = String(decoding: first.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw fail(.dataInOtherFiles("dataset '\(hdf5Path)' keeps its data in \(external) external file(s), the first '\(file)'"), tensor: name)
+        }
     }
 
     private func shape(of dataset: hid_t, name: String) throws -> Shape {

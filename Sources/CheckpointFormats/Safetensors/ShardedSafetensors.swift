@@ -77,6 +77,9 @@ public final class ShardedSafetensorsReader: CheckpointReader {
         self.shards = shards
     }
 
+    /// The index and every shard.
+    public var files: [String] { [path] + shards.keys.sorted().compactMap { shards[$0]?.path } }
+
     public func tensor(named name: String) throws -> Tensor {
         guard let shardName = weightMap[name], let shard = shards[shardName] else {
             throw CheckpointError.noSuchTensor(file: path, tensor: name)
@@ -87,9 +90,14 @@ public final class ShardedSafetensorsReader: CheckpointReader {
 
 /// Writes safetensors split into shards of at most `maxShardBytes` each (a tensor larger than
 /// that gets a shard of its own) plus a Hugging Face `index.json`; a checkpoint that fits in one
-/// shard is written as a single plain file, as Hugging Face does.
+/// shard is written as a single plain file, as Hugging Face does. Shards and index are written
+/// into a hidden staging folder beside the output and published together by `commit()`, the
+/// index last (see `StagingFolder.publish`): an interrupted or failed conversion leaves no index
+/// over missing or foreign shards.
 public final class ShardedSafetensorsWriter: CheckpointWriter {
-    private let indexPath: String
+    /// The shards, then the index (or the single file).
+    private let destinations: [String]
+    private let staging: StagingFolder?
     private let shardWriters: [SafetensorsWriter]
     private let shardOf: [Int]
     private let weightMap: [(String, String)]
@@ -97,25 +105,48 @@ public final class ShardedSafetensorsWriter: CheckpointWriter {
     private var next = 0
 
     public init(path: String, tensors: [TensorInfo], metadata: [String: String] = [:], maxShardBytes: Int) throws {
+        let groups = Self.groups(tensors, maxShardBytes: maxShardBytes)
+        destinations = Self.destinations(path, shards: groups.count)
+        shardOf = groups.enumerated().flatMap { index, group in Array(repeating: index, count: group.count) }
+        totalSize = tensors.reduce(0) { $0 + $1.byteCount }
+        guard groups.count > 1 else {
+            (staging, weightMap) = (nil, [])
+            shardWriters = [try SafetensorsWriter(path: path, tensors: tensors, metadata: metadata)]
+            return
+        }
+        let names = destinations.dropLast().map(Self.fileName)
+        let staging = try StagingFolder(beside: path)
+        shardWriters = try zip(names, groups).map { try SafetensorsWriter(path: staging.file($0), tensors: $1, metadata: metadata) }
+        weightMap = zip(groups, names).flatMap { group, name in group.map { ($0.name, name) } }
+        self.staging = staging
+    }
+
+    /// The files a writer at `path` publishes (shards, then the index; or the single file), known
+    /// before anything is written.
+    public static func destinations(path: String, tensors: [TensorInfo], maxShardBytes: Int) -> [String] {
+        destinations(path, shards: groups(tensors, maxShardBytes: maxShardBytes).count)
+    }
+
+    private static func destinations(_ path: String, shards: Int) -> [String] {
+        shards == 1 ? [path] : (1...shards).map { shardPath(path, $0, of: shards) } + [path + ".index.json"]
+    }
+
+    /// The tensors in shard order: a new shard starts where the next tensor would overflow this one.
+    private static func groups(_ tensors: [TensorInfo], maxShardBytes: Int) -> [[TensorInfo]] {
         precondition(maxShardBytes > 0, "shard size must be positive")
-        var groups: [[TensorInfo]] = [[]], sizes = [0]
+        var groups: [[TensorInfo]] = [[]], size = 0
         for info in tensors {
-            if !groups[groups.count - 1].isEmpty && sizes[sizes.count - 1] + info.byteCount > maxShardBytes {
+            if !groups[groups.count - 1].isEmpty && size + info.byteCount > maxShardBytes {
                 groups.append([])
-                sizes.append(0)
+                size = 0
             }
             groups[groups.count - 1].append(info)
-            sizes[sizes.count - 1] += info.byteCount
+            size += info.byteCount
         }
-        indexPath = path + ".index.json"
-        let names = groups.count == 1 ? [path] : groups.indices.map { Self.shardPath(path, $0 + 1, of: groups.count) }
-        shardWriters = try zip(names, groups).map { try SafetensorsWriter(path: $0, tensors: $1, metadata: metadata) }
-        shardOf = groups.enumerated().flatMap { index, group in Array(repeating: index, count: group.count) }
-        weightMap = groups.count == 1 ? [] : zip(groups, names).flatMap { group, name in
-            group.map { ($0.name, String(name.split(separator: "/").last!)) }
-        }
-        totalSize = tensors.reduce(0) { $0 + $1.byteCount }
+        return groups
     }
+
+    private static func fileName(_ path: String) -> String { String(path.split(separator: "/").last ?? Substring(path)) }
 
     /// `model.safetensors` → `model-00001-of-00003.safetensors`.
     static func shardPath(_ path: String, _ index: Int, of count: Int) -> String {
@@ -130,12 +161,10 @@ public final class ShardedSafetensorsWriter: CheckpointWriter {
     }
 
     public func commit() throws -> [String] {
-        var written = try shardWriters.flatMap { try $0.commit() }
-        if shardWriters.count > 1 {
-            try AtomicFile.write(Array(indexJSON().utf8), to: indexPath)
-            written.append(indexPath)
-        }
-        return written
+        for writer in shardWriters { _ = try writer.commit() }
+        guard let staging, let index = destinations.last else { return destinations }
+        try AtomicFile.write(Array(indexJSON().utf8), to: staging.file(Self.fileName(index)))
+        return try staging.publish(Array(destinations.dropLast()), index: index)
     }
 
     /// The index in Hugging Face's layout: sorted keys, two-space indent.

@@ -77,6 +77,9 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
         warnings = skipped.isEmpty ? [] : ["\(path): skipped \(skipped.count) non-numeric tensor(s): \(skipped.joined(separator: ", "))"]
     }
 
+    /// The `.index` and every data shard it names.
+    public var files: [String] { [path] + shardNames }
+
     public func tensor(named name: String) throws -> Tensor {
         guard let entry = entries[name] else { throw CheckpointError.noSuchTensor(file: path, tensor: name) }
         let info = entry.info

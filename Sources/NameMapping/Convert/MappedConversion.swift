@@ -25,11 +25,13 @@ public struct MappedConversionOptions: Sendable {
     /// Refuse, before writing anything, a target that computes a different function from the
     /// source's (`MappingError.differentFunction`); otherwise the report says so.
     public var requireSameFunction: Bool
+    /// Replace an output that is a symbolic link, device node, FIFO or socket instead of refusing it.
+    public var replaceSpecialOutput: Bool
 
     public init(
         target: Convention, format: OutputFormat? = nil, dtype: DType? = nil, maxShardBytes: Int? = nil, dropOptimizer: Bool = false,
         head: Head = .keep, foldEpsilon: Bool = false, checkOutputs: Bool = true, sourceModel: String? = nil, sourceConvention: Convention? = nil,
-        requireSameFunction: Bool = false
+        requireSameFunction: Bool = false, replaceSpecialOutput: Bool = false
     ) {
         self.target = target
         self.format = format
@@ -42,6 +44,7 @@ public struct MappedConversionOptions: Sendable {
         self.sourceModel = sourceModel
         self.sourceConvention = sourceConvention
         self.requireSameFunction = requireSameFunction
+        self.replaceSpecialOutput = replaceSpecialOutput
     }
 
     /// Hugging Face targets are folders (`config.json` + safetensors) unless a format is named.
@@ -80,16 +83,12 @@ public struct MappedConversionReport: Sendable {
 /// publish. Memory stays bounded by the largest tensor (plus the few a fused or folded tensor
 /// reads); the source is never written to and the destination appears only when verified.
 public enum MappedConversion {
+    /// Converts `reader` into `output`. Every path the output will publish is checked
+    /// (`CheckpointConversion.checkOutputs`: not a file the source reads, not a special file unless
+    /// `replaceSpecialOutput`) once the plan is known and before anything is created; only then are
+    /// the output path's missing folders created (`OutputFolders`), removed again if the rest fails.
     public static func run(
         _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void = { _, _ in }
-    ) throws -> MappedConversionReport {
-        try CheckpointConversion.refuseOverwritingSource(reader, output)
-        return try OutputFolders.around(output) { try convert(reader, to: output, options: options, progress: progress) }
-    }
-
-    /// The conversion itself, once the output's folder exists.
-    private static func convert(
-        _ reader: CheckpointReader, to output: String, options: MappedConversionOptions, progress: (Int, Int) -> Void
     ) throws -> MappedConversionReport {
         let (identification, source) = try Identifier.bestReading(reader, model: options.sourceModel, convention: options.sourceConvention)
         try source.requireComplete(file: reader.path)
@@ -153,75 +152,79 @@ public enum MappedConversion {
         let planned = target.tensors.map { tensor in
             TensorInfo(name: tensor.name, dtype: options.dtype.flatMap { tensor.dtype.isConvertibleFloat ? $0 : nil } ?? sourceDType(tensor, weights), shape: try! Shape(tensor.shape))
         }
-        let staging = try StagingFolder(beside: output)
         let outputName = URL(fileURLWithPath: output).lastPathComponent
         let stagedName = options.writesFolder ? "model.safetensors" : kerasModel != nil ? "model.weights.h5" : outputName
-        let writer = try CheckpointConversion.makeWriter(
-            at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:],
-            options: ConversionOptions(format: kerasModel != nil ? .kerasWeights : format, dtype: options.dtype, maxShardBytes: options.maxShardBytes))
-        let total = planned.reduce(0) { $0 + $1.byteCount }
-        var done = 0
-        var transforms: [String: Int] = [:]
-        var checksums: [UInt32] = []
-        progress(0, total)
-        for (tensor, info) in zip(target.tensors, planned) {
-            let value = try tensor.export.evaluate(canonical).converted(to: info.dtype)
-            guard value.shape == info.shape else { throw MappingError.outputMismatch(file: output, what: "'\(tensor.name)' came out \(value.shape), expected \(info.shape)") }
-            try writer.append(value)
-            checksums.append(value.withUnsafeBytes { CRC32.checksum($0) })
-            transforms[tensor.export.summary, default: 0] += 1
-            touched.forEach { $0.storage.releaseMappedPages() }
-            touched.removeAll()
-            done += info.byteCount
-            progress(done, total)
-        }
-        var staged = try writer.commit()
-        var companions: [String] = []
-        if options.writesFolder {
-            try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
-            staged.append(staging.file("config.json"))
-            companions = try CompanionFiles.copy(from: URL(fileURLWithPath: reader.path).deletingLastPathComponent().path, into: staging.path)
-        }
-
-        // Verify what was written: every tensor's name, dtype, shape and bytes, then its function.
-        let written = try Checkpoint.open(options.writesFolder ? (staged.first { $0.hasSuffix(".index.json") } ?? staging.file(stagedName)) : staging.file(stagedName))
-        // (An HDF5 file lists its datasets by name, not in the order they were written.)
-        guard written.tensors.sorted(by: { $0.name < $1.name }) == planned.sorted(by: { $0.name < $1.name }) else {
-            throw MappingError.outputMismatch(file: output, what: "the staged file lists other tensors than were planned")
-        }
-        guard try written.checksums(of: planned) == checksums else {
-            throw MappingError.outputMismatch(file: output, what: "a tensor's bytes differ from what was written")
-        }
-        var comparison: OutputComparison?
-        if options.checkOutputs {
-            comparison = try OutputComparison.compare(
-                reference: (sourceFunction, weights), candidate: (targetFunction, MappedCheckpoint(reader: written, layout: target)))
-            if sameComputation && options.dtype == nil && !comparison!.isEquivalent {
-                throw MappingError.outputMismatch(file: output, what: "its outputs differ from the source's by \(comparison!.maxAbsoluteDifference) with no difference in function to explain it")
+        let conversion = ConversionOptions(format: kerasModel != nil ? .kerasWeights : format, dtype: options.dtype, maxShardBytes: options.maxShardBytes)
+        // Where each file will be published, checked against the source before anything is written.
+        let folder = options.writesFolder ? output : URL(fileURLWithPath: output).deletingLastPathComponent().path
+        let destinations = kerasModel != nil ? [output]
+            : CheckpointConversion.destinations(at: folder + "/" + stagedName, tensors: planned, options: conversion)
+                + (options.writesFolder ? [output + "/config.json"] : [])
+        try CheckpointConversion.checkOutputs(destinations, against: reader, replacingSpecial: options.replaceSpecialOutput)
+        // Missing folders of the output's path are created only now, and removed again if what
+        // follows fails.
+        return try OutputFolders.around(output) {
+            let staging = try StagingFolder(beside: output)
+            let writer = try CheckpointConversion.makeWriter(
+                at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:], options: conversion)
+            let total = planned.reduce(0) { $0 + $1.byteCount }
+            var done = 0
+            var transforms: [String: Int] = [:]
+            var checksums: [UInt32] = []
+            progress(0, total)
+            for (tensor, info) in zip(target.tensors, planned) {
+                let value = try tensor.export.evaluate(canonical).converted(to: info.dtype)
+                guard value.shape == info.shape else { throw MappingError.outputMismatch(file: output, what: "'\(tensor.name)' came out \(value.shape), expected \(info.shape)") }
+                try writer.append(value)
+                checksums.append(value.withUnsafeBytes { CRC32.checksum($0) })
+                transforms[tensor.export.summary, default: 0] += 1
+                touched.forEach { $0.storage.releaseMappedPages() }
+                touched.removeAll()
+                done += info.byteCount
+                progress(done, total)
             }
-        }
-
-        if let kerasModel {
-            try KerasModelArchive.write(config: kerasModel.configJSON(), weightsFile: staging.file(stagedName), to: staging.file(outputName))
-            staged = [staging.file(outputName)]
-        }
-
-        // Publish.
-        let files: [String]
-        if options.writesFolder {
-            try staging.publishFolder(to: output)
-            files = staged.map { output + "/" + URL(fileURLWithPath: $0).lastPathComponent }
-        } else {
-            let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
-            // The index last, so a reader never sees an index whose shards are not there yet.
-            files = try staged.sorted { !$0.hasSuffix(".index.json") && $1.hasSuffix(".index.json") }.map { path in
-                let name = URL(fileURLWithPath: path).lastPathComponent
-                return try staging.publish(name, to: folder + "/" + name)
+            let staged = try writer.commit()
+            var companions: [String] = []
+            if options.writesFolder {
+                try AtomicFile.write(Array(HuggingFaceConfig.json(for: targetFunction, model: model).utf8), to: staging.file("config.json"))
+                companions = try CompanionFiles.copy(from: URL(fileURLWithPath: reader.path).deletingLastPathComponent().path, into: staging.path)
             }
+
+            // Verify what was written (the one file, or a sharded set's index): every tensor's name,
+            // dtype, shape and bytes, then its function.
+            let written = try Checkpoint.open(staged.last!)
+            // (An HDF5 file lists its datasets by name, not in the order they were written.)
+            guard written.tensors.sorted(by: { $0.name < $1.name }) == planned.sorted(by: { $0.name < $1.name }) else {
+                throw MappingError.outputMismatch(file: output, what: "the staged file lists other tensors than were planned")
+            }
+            guard try written.checksums(of: planned) == checksums else {
+                throw MappingError.outputMismatch(file: output, what: "a tensor's bytes differ from what was written")
+            }
+            var comparison: OutputComparison?
+            if options.checkOutputs {
+                comparison = try OutputComparison.compare(
+                    reference: (sourceFunction, weights), candidate: (targetFunction, MappedCheckpoint(reader: written, layout: target)))
+                if sameComputation && options.dtype == nil && !comparison!.isEquivalent {
+                    throw MappingError.outputMismatch(file: output, what: "its outputs differ from the source's by \(comparison!.maxAbsoluteDifference) with no difference in function to explain it")
+                }
+            }
+
+            if let kerasModel {
+                try KerasModelArchive.write(config: kerasModel.configJSON(), weightsFile: staging.file(stagedName), to: staging.file(outputName))
+            }
+
+            // Publish: the folder in one rename, or the files with a sharded set's index last.
+            let files = destinations
+            if options.writesFolder {
+                try staging.publishFolder(to: output)
+            } else {
+                let index = destinations.last.flatMap { $0.hasSuffix(".index.json") ? $0 : nil }
+                try staging.publish(index == nil ? destinations : Array(destinations.dropLast()), index: index)
+            }
+            return MappedConversionReport(
+                source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: try CheckpointConversion.fileSize(files), transforms: transforms,
+                dropped: identification.extras, carriedFiles: companions, foldedScales: folds.count, functionChange: change, outputs: comparison)
         }
-        return MappedConversionReport(
-            source: source, target: target, targetDifferences: targetDifferences, files: files, tensorsWritten: planned.count, bytesWritten: try CheckpointConversion.fileSize(files), transforms: transforms,
-            dropped: identification.extras, carriedFiles: companions, foldedScales: folds.count, functionChange: change, outputs: comparison)
     }
 
     /// The dtype the source stores a target tensor's (first) input in: conversions keep it.
