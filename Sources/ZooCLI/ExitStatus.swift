@@ -44,6 +44,8 @@ enum ExitStatus: Int32 {
             }
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
         case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError
+        case let error as HDF5Error where error.problem.isUnsupported: self = .unsupported
+        case let error as NumPyError where error.problem.isUnsupported: self = .unsupported
         case let error as FileError: self = error.access == .reading ? .badInput : .internalError
         case _ where isCheckpointInputError(error): self = .badInput
         case is DTypeConversionError: self = .unsupported

@@ -305,7 +305,7 @@ def malformed_corpus(out_dir):
 
     add("descr_object.npy", edited(b"'<f4'", b"'|O'", b"\0" * 48), "unsupportedDescr", None, None,
         "descr '|O' (object array; data replaced by zeros, no pickle)")
-    add("descr_unknown.npy", edited(b"'<f4'", b"'<x4'"), "unsupportedDescr", None, None, "descr '<x4'")
+    add("descr_unknown.npy", edited(b"'<f4'", b"'<x4'"), "badDescr", None, None, "descr '<x4'")
     real = [
         ("descr_structured.npy", np.zeros(2, dtype=[("a", "<i4"), ("b", "<f4")]),
          "structured dtype [('a', '<i4'), ('b', '<f4')] (descr is a list)"),

@@ -47,6 +47,12 @@ extension HDF5Problem {
         if case .writeFailed = self { return true }
         return false
     }
+
+    /// Whether the file is valid HDF5 holding a weight zoo does not support (as opposed to malformed).
+    public var isUnsupported: Bool {
+        if case .unsupportedType = self { return true }
+        return false
+    }
 }
 
 public typealias HDF5Error = FormatError<HDF5Problem>

@@ -5,15 +5,7 @@ import Tensors
 enum NpyArray {
     /// The data after `header` in `storage` (which starts with the header), checked for length.
     static func tensor(_ header: NpyHeader, in storage: TensorStorage, file: String, tensor name: String, base: Int) throws -> Tensor {
-        let available = storage.bytes.count - header.dataOffset
-        if available < header.dataSize {
-            throw NumPyError(file: file, tensor: name, offset: base + header.dataOffset,
-                             .truncated("data is \(available) bytes but shape and dtype need \(header.dataSize)"))
-        }
-        if available > header.dataSize {
-            throw NumPyError(file: file, tensor: name, offset: base + header.dataOffset + header.dataSize,
-                             .trailingData(expected: header.dataSize, actual: available))
-        }
+        try header.checkDataSize(available: storage.bytes.count - header.dataOffset, file: file, tensor: name, base: base)
         let data = TensorStorage(slicing: storage, range: header.dataOffset..<storage.bytes.count)
         if !header.fortranOrder {
             let raw = try Tensor(dtype: header.dtype, shape: header.shape, storage: data)
@@ -42,6 +34,8 @@ public final class NpyReader: MappedCheckpointReader {
         self.file = file
         let name = Self.tensorName(path)
         header = try NpyHeader.parse(file.bytes, file: path, tensor: name)
+        // Checked now, not only when read, so a truncated array fails `zoo inspect` too.
+        try header.checkDataSize(available: file.count - header.dataOffset, file: path, tensor: name, base: 0)
         tensors = [TensorInfo(name: name, dtype: header.dtype, shape: header.shape)]
     }
 
@@ -103,15 +97,11 @@ public final class NpzReader: MappedCheckpointReader {
         }
         let prefix = try archive.prefix(of: entry, count: length)
         let header = try prefix.withUnsafeBytes { try NpyHeader.parse($0, file: file, tensor: name, base: base) }
-        // A deflated member's true size is known only once inflated: reading it checks that.
-        guard entry.isStored else { return header }
-        let available = entry.uncompressedSize - header.dataOffset
-        if available < header.dataSize {
-            throw NumPyError(file: file, tensor: name, offset: base, .truncated("member holds \(available) data bytes but shape and dtype need \(header.dataSize)"))
-        }
-        if available > header.dataSize {
-            throw NumPyError(file: file, tensor: name, offset: base, .trailingData(expected: header.dataSize, actual: available))
-        }
+        // Against the size the directory declares. A deflated member's stream is checked against
+        // that size when inflated, and a larger declaration may be the directory's lie: only a
+        // size too small for the header's shape is refused here.
+        let declared = entry.uncompressedSize - header.dataOffset
+        try header.checkDataSize(available: entry.isStored ? declared : min(declared, header.dataSize), file: file, tensor: name, base: base)
         return header
     }
 

@@ -15,6 +15,18 @@ public struct NpyHeader: Sendable, Equatable {
     /// Bytes of data the header promises.
     public var dataSize: Int { shape.elements * dtype.size }
 
+    /// Checks that the `available` bytes after the header are exactly the data it declares;
+    /// `base` is the header's absolute offset in `file`.
+    func checkDataSize(available: Int, file: String, tensor: String?, base: Int) throws(NumPyError) {
+        if available < dataSize {
+            throw NumPyError(file: file, tensor: tensor, offset: base + dataOffset, .truncated(
+                "shape \(shape.dims) of \(dtype.rawValue) needs \(dataSize) data bytes but \(available) follow the header"))
+        }
+        if available > dataSize {
+            throw NumPyError(file: file, tensor: tensor, offset: base + dataOffset + dataSize, .trailingData(expected: dataSize, actual: available))
+        }
+    }
+
     /// Parses the header at the start of `bytes`; `base` is its absolute offset in `file`.
     public static func parse(_ bytes: UnsafeRawBufferPointer, file: String, tensor: String?, base: Int = 0) throws(NumPyError) -> NpyHeader {
         func fail(_ problem: NumPyProblem, at offset: Int) -> NumPyError {
@@ -38,7 +50,7 @@ public struct NpyHeader: Sendable, Equatable {
         var literal = PythonLiteral(text: text, base: base + textStart)
         let fields = try literal.parseHeaderDict(file: file, tensor: tensor)
         guard case .string(let descr)? = fields["descr"] else {
-            if case .list? = fields["descr"] { throw fail(.unsupportedDescr("(structured record type)"), at: textStart) }
+            if case .list? = fields["descr"] { throw fail(.unsupportedDescr("(a structured record type)"), at: textStart) }
             throw fail(.badHeader("'descr' missing or not a string"), at: textStart)
         }
         guard case .bool(let fortran)? = fields["fortran_order"] else { throw fail(.badHeader("'fortran_order' missing or not True/False"), at: textStart) }
@@ -61,14 +73,37 @@ public struct NpyHeader: Sendable, Equatable {
     ]
 
     private static func dtype(_ descr: String, fail: (NumPyProblem) -> NumPyError) throws(NumPyError) -> (DType, Bool) {
-        guard let order = descr.first, "<>|=".contains(order), let dtype = kinds[String(descr.dropFirst())] else {
-            if descr.dropFirst() == "V2" {
+        guard let order = descr.first, "<>|=".contains(order) else { throw fail(.badDescr("'\(descr)' (no byte order character)")) }
+        let type = String(descr.dropFirst())
+        guard let dtype = kinds[type] else {
+            if type == "V2" {
                 throw fail(.unsupportedDescr("'\(descr)' (raw 2-byte void, as ml_dtypes' bfloat16 is saved; zoo cannot tell what it holds)"))
             }
-            throw fail(.unsupportedDescr("'\(descr)'"))
+            if let kind = unsupportedKind(type) { throw fail(.unsupportedDescr("'\(descr)' (\(kind))")) }
+            throw fail(.badDescr("'\(descr)' (not a NumPy type string)"))
         }
-        if order == "|" && dtype.size > 1 { throw fail(.unsupportedDescr("'\(descr)' (no byte order for a multi-byte type)")) }
+        if order == "|" && dtype.size > 1 { throw fail(.badDescr("'\(descr)' (no byte order for a multi-byte type)")) }
         return (dtype, order == ">" && dtype.size > 1)
+    }
+
+    /// What a NumPy type string zoo does not read holds (`c8` → "complex"), or nil when `type` is
+    /// no NumPy type string at all (`x4`, `i16`).
+    private static func unsupportedKind(_ type: String) -> String? {
+        guard let kind = type.first else { return nil }
+        var size = type.dropFirst()
+        if "Mm".contains(kind), let unit = size.firstIndex(of: "["), size.last == "]" { size = size[..<unit] }  // '<M8[ns]'
+        guard size.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        switch kind {
+        case "c" where ["8", "16", "24", "32"].contains(size): return "complex"
+        case "f" where ["12", "16"].contains(size): return "extended-precision float"
+        case "S", "a": return "byte string"
+        case "U": return "unicode string"
+        case "V": return "raw void"
+        case "O" where ["", "4", "8"].contains(size): return "Python object"
+        case "M" where size == "8": return "datetime"
+        case "m" where size == "8": return "timedelta"
+        default: return nil
+        }
     }
 
     /// A version 1.0 header (2.0 when the dict is too long) for a little-endian C-order array,
