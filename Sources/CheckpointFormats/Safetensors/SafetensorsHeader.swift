@@ -14,6 +14,9 @@ public struct SafetensorsHeader: Sendable {
     public let entries: [Entry]
     public let metadata: [String: String]
 
+    /// Where the JSON starts: after the 8-byte length.
+    static let headerStart = 8
+
     /// The reference implementation's limit on header size.
     public static let maxHeaderLength = 100_000_000
 
@@ -37,7 +40,7 @@ public struct SafetensorsHeader: Sendable {
     /// Parses and validates a header whose JSON starts at byte 8 of `file`, for a data section of
     /// `dataSize` bytes.
     public static func parse(json bytes: UnsafeRawBufferPointer, dataSize: Int, file: String) throws(SafetensorsError) -> SafetensorsHeader {
-        let headerStart = 8
+        let headerStart = Self.headerStart
         func error(_ problem: SafetensorsProblem, tensor: String? = nil, at offset: Int? = nil) -> SafetensorsError {
             SafetensorsError(file: file, tensor: tensor, offset: offset, problem)
         }
@@ -57,9 +60,11 @@ public struct SafetensorsHeader: Sendable {
             guard seen.insert(name).inserted else { throw error(.badEntry("key appears twice"), tensor: name, at: at) }
             if name == "__metadata__" {
                 guard case .object(let pairs) = value else { throw error(.badMetadata("must be an object of strings, found \(value.kind)"), at: at) }
-                for (key, item, _) in pairs {
+                for (key, item, offset) in pairs {
                     guard case .string(let text) = item else { throw error(.badMetadata("value for '\(key)' is \(item.kind), not a string"), at: at) }
-                    metadata[key] = text
+                    guard metadata.updateValue(text, forKey: key) == nil else {
+                        throw error(.badMetadata("key '\(key)' appears twice"), at: headerStart + offset)
+                    }
                 }
                 continue
             }
@@ -89,7 +94,10 @@ public struct SafetensorsHeader: Sendable {
     ) throws(SafetensorsError) -> Entry {
         guard case .object(let fields) = value else { throw error(.badEntry("expected an object, found \(value.kind)"), name, at) }
         var dtypeName: String?, shapeValue: JSON?, offsetsValue: JSON?
-        for (key, field, _) in fields {
+        var seen = Set<String>()
+        for (key, field, offset) in fields {
+            // serde, which the reference parses with, refuses a repeated field: never pick one of two.
+            guard seen.insert(key).inserted else { throw error(.badEntry("field '\(key)' appears twice"), name, headerStart + offset) }
             switch key {
             case "dtype":
                 guard case .string(let text) = field else { throw error(.badEntry("dtype is \(field.kind), not a string"), name, at) }
