@@ -170,7 +170,7 @@ private struct ZipDirectory {
         if method == 0 && compressed != uncompressed {
             throw fail(.sizeMismatch(member: name, declared: Int(uncompressed), actual: Int(compressed)), at: at)
         }
-        let dataStart = try localData(at: Int(localOffset), name: name)
+        let dataStart = try localData(at: Int(localOffset), name: name, nameBytes: nameBytes)
         guard dataStart <= bytes.count, Int(compressed) <= bytes.count - dataStart else {
             throw fail(.badLocalHeader("data of member '\(name)' (\(compressed) bytes at \(dataStart)) runs past the end of the file"), at: Int(localOffset))
         }
@@ -179,8 +179,10 @@ private struct ZipDirectory {
             dataRange: dataStart..<dataStart + Int(compressed))
     }
 
-    /// Where a member's data begins, from its local header.
-    func localData(at offset: Int, name: String) throws(ZipError) -> Int {
+    /// Where a member's data begins, from its local header, whose name must be the central
+    /// directory's: where the two differ, readers that walk the local headers (or repair the
+    /// archive) would see another member, so neither name can be trusted.
+    func localData(at offset: Int, name: String, nameBytes: UnsafeRawBufferPointer) throws(ZipError) -> Int {
         var cursor = ByteCursor(bytes)
         cursor.position = offset
         guard cursor.has(30), cursor.read(UInt32.self) == 0x0403_4B50 else {
@@ -188,6 +190,13 @@ private struct ZipDirectory {
         }
         cursor.position = offset + 26
         let nameLength = Int(cursor.read(UInt16.self)!), extraLength = Int(cursor.read(UInt16.self)!)
+        guard let localName = cursor.take(nameLength) else {
+            throw fail(.badLocalHeader("the name of member '\(name)' runs past the end of the file"), at: offset + 30)
+        }
+        guard localName.elementsEqual(nameBytes) else {
+            let local = String(decoding: localName, as: UTF8.self)
+            throw fail(.badLocalHeader("the central directory names a member '\(name)' but its local header names it '\(local)'"), at: offset + 30)
+        }
         return offset + 30 + nameLength + extraLength
     }
 }
