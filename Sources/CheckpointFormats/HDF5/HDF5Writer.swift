@@ -119,11 +119,16 @@ public final class HDF5Writer: CheckpointWriter {
         return order.map { ($0, weights[$0]!) }
     }
 
-    /// Refuses, before anything is created, names HDF5 cannot hold: empty or "." path
-    /// components, or a name that is also the group of another.
+    /// Refuses, before anything is created, names HDF5 cannot hold: a NUL (libhdf5 takes names as
+    /// C strings, so the rest would be cut off), empty or "." path components, or a name that is
+    /// also the group of another.
     private static func checkPaths(_ paths: [String], tensors: [TensorInfo], file: String) throws {
         let datasets = Set(paths)
         for (path, tensor) in zip(paths, tensors) {
+            if tensor.name.utf8.contains(0) {
+                throw CheckpointError.unsupportedOutput(
+                    file: file, reason: "tensor \(tensor.name.debugDescription) has a NUL character in its name, where HDF5 names end (the name would be cut short)")
+            }
             let components = path.split(separator: "/", omittingEmptySubsequences: false)
             if components.contains(where: { $0.isEmpty || $0 == "." }) {
                 throw CheckpointError.unsupportedOutput(file: file, reason: "tensor '\(tensor.name)' cannot be an HDF5 path ('\(path)' has an empty or '.' component)")

@@ -8,6 +8,22 @@ func checkNumPyCanHold(_ tensors: [TensorInfo], path: String) throws {
     }
 }
 
+/// Refuses tensor names an `.npz` member cannot carry back to NumPy: `np.load` (through Python's
+/// zipfile) cuts a member name at a NUL, so that tensor would come back renamed or not at all;
+/// and a zip member name holds at most 65,535 bytes.
+func checkNpzCanName(_ tensors: [TensorInfo], path: String) throws {
+    for tensor in tensors {
+        if tensor.name.utf8.contains(0) {
+            throw CheckpointError.unsupportedOutput(
+                file: path, reason: "tensor \(tensor.name.debugDescription) has a NUL character in its name, where NumPy's np.load cuts an .npz member name (the tensor would be lost); write safetensors or PyTorch instead")
+        }
+        if tensor.name.utf8.count + 4 > 0xFFFF {
+            throw CheckpointError.unsupportedOutput(
+                file: path, reason: "tensor '\(tensor.name.prefix(40))…' has a \(tensor.name.utf8.count)-byte name; an .npz member name holds at most 65,535 bytes")
+        }
+    }
+}
+
 /// Writes an `.npz`: one `NAME.npy` member per tensor, stored (like `np.savez`) or deflated
 /// (like `np.savez_compressed`), streamed and committed atomically.
 public final class NpzWriter: CheckpointWriter {
@@ -19,6 +35,7 @@ public final class NpzWriter: CheckpointWriter {
 
     public init(path: String, tensors: [TensorInfo], compress: Bool) throws {
         try checkNumPyCanHold(tensors, path: path)
+        try checkNpzCanName(tensors, path: path)
         self.tensors = tensors
         self.compress = compress
         output = try AtomicFile(destination: path)
