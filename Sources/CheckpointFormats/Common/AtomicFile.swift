@@ -5,8 +5,8 @@ import Darwin
 #endif
 import Tensors
 
-/// An output file written under a temporary name in its destination folder and renamed into
-/// place by `commit()`, so readers never see a half-written file (and a symbolic link or device
+/// An output file written under a temporary name (`TemporaryName`) in its destination folder and
+/// renamed into place by `commit()`, so readers never see a half-written file (and a symbolic link or device
 /// node at the destination is replaced, never written through). Dropped without a commit (an
 /// error, a thrown conversion), the temporary file is removed; on SIGINT/SIGTERM it is removed
 /// by `TemporaryFiles`.
@@ -27,7 +27,7 @@ public final class AtomicFile {
         let slash = destination.lastIndex(of: "/")
         let folder = slash.map { String(destination[...$0]) } ?? ""
         let name = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
-        var template = Array("\(folder).\(name).zoo-XXXXXX".utf8CString)
+        var template = Array((folder + TemporaryName.template(for: name)).utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno, access: .writing) }
         temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

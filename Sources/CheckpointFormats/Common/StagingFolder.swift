@@ -15,7 +15,7 @@ public final class StagingFolder {
     public init(beside destination: String) throws {
         let url = URL(fileURLWithPath: destination)
         let parent = url.deletingLastPathComponent().path
-        var template = Array("\(parent)/.\(url.lastPathComponent).zoo-XXXXXX".utf8CString)
+        var template = Array("\(parent)/\(TemporaryName.template(for: url.lastPathComponent))".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw FileError(path: destination, operation: "create a staging folder beside", errno: errno, access: .writing)
         }
