@@ -202,32 +202,49 @@ private struct Scan {
         try kind(group, name) == H5I_GROUP
     }
 
-    /// The object type `name` in `location` links to, or nil for a missing path or one with a soft
-    /// or external link at any step: Keras's `weight_names` are paths (`dense/kernel:0`), and an
-    /// external link on the way would open another HDF5 file.
+    /// The object type `name` in `location` links to, or nil for a missing path, one that passes
+    /// through something other than a group, or one with a soft or external link at any step:
+    /// Keras's `weight_names` are paths (`dense/kernel:0`), and an external link on the way would
+    /// open another HDF5 file. A step libhdf5 cannot look up (a corrupted group) is an error,
+    /// never taken for a missing name: that would drop the tensors below it without a word.
     func kind(_ location: hid_t, _ name: String) throws -> H5I_type_t? {
         let components = name.split(separator: "/")
         guard !components.isEmpty else { return nil }
         var step = name.hasPrefix("/") ? "/" : ""
-        for component in components {
+        for (index, component) in components.enumerated() {
             step += (step.isEmpty || step.hasSuffix("/") ? "" : "/") + component
-            guard H5Lexists(location, step, access.links) > 0, zoo_h5l_is_hard(location, step, access.links) == 1 else {
-                H5Eclear2(zoo_h5e_default())
-                return nil
-            }
+            let exists = H5Lexists(location, step, access.links)
+            guard exists >= 0 else { throw fail(.badObject("cannot look up '\(step)': \(HDF5Library.takeErrors())")) }
+            guard exists > 0 else { return nil }
+            let hard = zoo_h5l_is_hard(location, step, access.links)
+            guard hard >= 0 else { throw fail(.badObject("cannot read the link '\(step)': \(HDF5Library.takeErrors())")) }
+            guard hard == 1 else { return nil }
+            if index < components.count - 1, try objectType(location, step) != H5I_GROUP { return nil }
         }
+        return try objectType(location, name)
+    }
+
+    /// The type of the object at `name` (a group, dataset or committed datatype).
+    private func objectType(_ location: hid_t, _ name: String) throws -> H5I_type_t {
         let object = H5Oopen(location, name, access.links)
         guard object >= 0 else { throw fail(.badObject("'\(name)': \(HDF5Library.takeErrors())")) }
         defer { H5Oclose(object) }
-        return H5Iget_type(object)
+        let type = H5Iget_type(object)
+        guard type != H5I_BADID else { throw fail(.badObject("'\(name)': \(HDF5Library.takeErrors())")) }
+        return type
     }
 
     /// A string-list attribute (fixed or variable length; Keras's split `name0`, `name1`, … joined).
     func strings(_ object: hid_t, _ name: String) throws -> [String] {
-        if H5Aexists(object, name) > 0 { return try attributeStrings(object, name, list: true) }
+        func exists(_ attribute: String) throws -> Bool {
+            let found = H5Aexists(object, attribute)
+            guard found >= 0 else { throw fail(.badObject("attribute '\(attribute)': \(HDF5Library.takeErrors())")) }
+            return found > 0
+        }
+        if try exists(name) { return try attributeStrings(object, name, list: true) }
         var result: [String] = []
         var index = 0
-        while H5Aexists(object, "\(name)\(index)") > 0 {
+        while try exists("\(name)\(index)") {
             result += try attributeStrings(object, "\(name)\(index)", list: true)
             index += 1
         }
@@ -316,8 +333,18 @@ private struct Scan {
             let length = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, access.links)
             guard length >= 0, length < 1 << 16 else { throw fail(.badObject("link \(index) of '\(prefix)': \(HDF5Library.takeErrors())")) }
             var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-            H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, access.links)
-            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            guard H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, access.links) == length else {
+                throw fail(.badObject("link \(index) of '\(prefix)': \(HDF5Library.takeErrors())"))
+            }
+            guard let name = String(validating: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self) else {
+                throw fail(.badObject("link \(index) of \(groupDescription(prefix)) has a name that is not UTF-8"))
+            }
+            // A name the group lists but cannot find again: its index or name heap is corrupted,
+            // and skipping the link would drop what is below it without a word.
+            guard H5Lexists(group, name, access.links) > 0 else {
+                throw fail(.badObject("\(groupDescription(prefix)) lists a link '\(name)' that it cannot look up: \(HDF5Library.takeErrors())"))
+            }
+            names.append(name)
         }
         for name in names.sorted(by: KerasNaming.childOrder) {
             visited += 1
@@ -341,6 +368,9 @@ private struct Scan {
         }
     }
 
+    /// "the root group" or "group 'a/b'" for the group whose members are named `prefix` + name.
+    private func groupDescription(_ prefix: String) -> String { prefix.isEmpty ? "the root group" : "group '\(prefix.dropLast())'" }
+
     /// Inspects one dataset and records it as tensor `name`.
     mutating func add(
         _ name: String, location: hid_t, linkName: String, hdf5Path: String, layer: String?, weight: String?, role: TensorRole, skipUnsupported: Bool
@@ -355,6 +385,7 @@ private struct Scan {
         case .success(let found): dtype = found
         case .failure(let unsupported):
             H5Eclear2(zoo_h5e_default())
+            if unsupported.malformed { throw fail(.badObject("dataset '\(hdf5Path)' has \(unsupported.what)"), tensor: name) }
             if skipUnsupported {
                 warnings.append("skipped dataset '\(hdf5Path)' (\(unsupported.what))")
                 return

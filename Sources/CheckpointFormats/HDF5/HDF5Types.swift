@@ -11,7 +11,11 @@ enum HDF5Types {
         case H5T_INTEGER:
             let signed = H5Tget_sign(type) == H5T_SGN_2
             let dtypes: [Int: DType] = signed ? [1: .i8, 2: .i16, 4: .i32, 8: .i64] : [1: .u8, 2: .u16, 4: .u32, 8: .u64]
-            guard let dtype = dtypes[size], H5Tget_precision(type) == size * 8, H5Tget_offset(type) == 0 else {
+            let (precision, offset) = (H5Tget_precision(type), Int(H5Tget_offset(type)))
+            if size == 0 || offset < 0 || precision + offset > size * 8 || size * 8 - precision > maxUnusedBits {
+                return .failure(UnsupportedType("an impossible integer type (\(size) bytes, \(precision) bits at bit \(offset))", malformed: true))
+            }
+            guard let dtype = dtypes[size], precision == size * 8, offset == 0 else {
                 return .failure(UnsupportedType("a \(size * 8)-bit integer with unusual precision"))
             }
             return .success(dtype)
@@ -19,6 +23,10 @@ enum HDF5Types {
             var sign = 0, exponentAt = 0, exponentBits = 0, mantissaAt = 0, mantissaBits = 0
             H5Tget_fields(type, &sign, &exponentAt, &exponentBits, &mantissaAt, &mantissaBits)
             let layout = [size, sign, exponentAt, exponentBits, mantissaAt, mantissaBits, H5Tget_ebias(type)]
+            if !fieldsFit(bits: size * 8, sign: sign, exponent: exponentAt..<exponentAt + exponentBits, mantissa: mantissaAt..<mantissaAt + mantissaBits)
+                || size * 8 - H5Tget_precision(type) > maxUnusedBits {
+                return .failure(UnsupportedType("an impossible float type (\(size) bytes, fields \(layout.dropFirst()))", malformed: true))
+            }
             switch layout {
             case [2, 15, 10, 5, 0, 10, 15]: return .success(.f16)
             case [2, 15, 7, 8, 0, 7, 127]: return .success(.bf16)
@@ -40,7 +48,28 @@ enum HDF5Types {
         }
     }
 
-    struct UnsupportedType: Error { let what: String; init(_ what: String) { self.what = what } }
+    /// Why zoo cannot hold a datatype; `malformed` when no valid file has it (a corrupted type
+    /// message: libhdf5 1.10 decodes it without checking, later versions refuse it).
+    struct UnsupportedType: Error {
+        let what: String
+        let malformed: Bool
+        init(_ what: String, malformed: Bool = false) {
+            self.what = what
+            self.malformed = malformed
+        }
+    }
+
+    /// More bits than this beside a number's precision mark a corrupted size (libhdf5 1.14 refuses
+    /// such a type; an x87 long double, the widest real one, leaves 48).
+    private static let maxUnusedBits = 64
+
+    /// Whether a float's sign bit, exponent and mantissa lie inside its `bits` without overlapping.
+    private static func fieldsFit(bits: Int, sign: Int, exponent: Range<Int>, mantissa: Range<Int>) -> Bool {
+        guard bits > 0, (0..<bits).contains(sign), !exponent.isEmpty, !mantissa.isEmpty,
+            exponent.lowerBound >= 0, mantissa.lowerBound >= 0, exponent.upperBound <= bits, mantissa.upperBound <= bits
+        else { return false }
+        return !exponent.contains(sign) && !mantissa.contains(sign) && !exponent.overlaps(mantissa)
+    }
 
     /// h5py's bool: an enum over a 1-byte integer whose members are exactly FALSE = 0, TRUE = 1.
     private static func isBoolEnum(_ type: hid_t) -> Bool {
