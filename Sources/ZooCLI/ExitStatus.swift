@@ -38,7 +38,7 @@ enum ExitStatus: Int32 {
         case _ where Zoo.isArgumentParserError(error): self = .usage
         case let error as CheckpointError:
             switch error {
-            case .unknownFormat, .noSuchTensor: self = .badInput
+            case .unknownFormat, .noSuchTensor, .nothingToConvert: self = .badInput
             case .notImplemented, .unsupportedOutput: self = .unsupported
             case .outputIsSource, .specialOutput: self = .usage
             }

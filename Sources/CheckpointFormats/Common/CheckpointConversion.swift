@@ -114,10 +114,22 @@ public enum CheckpointConversion {
         let selected = selection(source, weightsOnly: options.weightsOnly)
         let prefix = options.weightsOnly ? modelPrefix(kept: selected, dropped: source.tensors.filter { source.role(of: $0.name) != .weight }) : ""
         let plan = plan(selected, dtype: options.dtype, removing: prefix)
+        try refuseEmpty(plan, from: source)
         try checkOutputs(destinations(at: path, tensors: plan, options: options), against: source, replacingSpecial: options.replaceSpecialOutput)
         return try OutputFolders.around(path) {
             try write(source, selected: selected, plan: plan, removedPrefix: prefix, to: path, options: options, progress: progress)
         }
+    }
+
+    /// Refuses a conversion that would write no tensors: a source that yields none (its objects
+    /// skipped, or a structure that lists nothing readable) or whose every tensor `weightsOnly`
+    /// drops would otherwise become an empty checkpoint and exit 0, as if converted.
+    private static func refuseEmpty(_ plan: [TensorInfo], from source: CheckpointReader) throws {
+        guard plan.isEmpty else { return }
+        let reason = source.tensors.isEmpty
+            ? (["zoo found no tensors in it"] + source.warnings).joined(separator: "; ")
+            : "--weights-only keeps none of its \(source.tensors.count) tensors (all are optimizer state or bookkeeping)"
+        throw CheckpointError.nothingToConvert(file: source.path, reason: reason)
     }
 
     /// The conversion itself, once the outputs are checked and the output's folder exists.

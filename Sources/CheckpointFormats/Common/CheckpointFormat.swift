@@ -43,6 +43,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     /// Recognised, but zoo cannot read it yet.
     case notImplemented(file: String, format: CheckpointFormat, hint: String)
     case noSuchTensor(file: String, tensor: String)
+    /// A conversion would write no tensors: refused rather than writing an empty checkpoint.
+    case nothingToConvert(file: String, reason: String)
     case unsupportedOutput(file: String, reason: String)
     /// The output path names the source checkpoint, which zoo never modifies.
     case outputIsSource(file: String)
@@ -58,6 +60,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
             "\(file): \(format.displayName) is recognised but not supported yet\(hint.isEmpty ? "" : " (\(hint))")"
         case .noSuchTensor(let file, let tensor):
             "\(file): no tensor named '\(tensor)'"
+        case .nothingToConvert(let file, let reason):
+            "\(file): nothing to convert: \(reason); no output written"
         case .unsupportedOutput(let file, let reason):
             "\(file): \(reason)"
         case .outputIsSource(let file):
