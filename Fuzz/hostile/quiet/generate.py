@@ -175,6 +175,22 @@ def hdf5_plain():
     return buf.getvalue()
 
 
+def hdf5_keras_without_weight_names():
+    """A Keras legacy weights file whose layer group lost its weight_names attribute (Keras writes
+    it for every layer, [] for one without weights): its kernel and bias are still there."""
+    import h5py
+    import numpy as np
+    buf = io.BytesIO()
+    with h5py.File(buf, "w", libver="earliest") as f:
+        f.attrs["layer_names"] = np.array([b"dense"])
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["keras_version"] = b"2.15.0"
+        layer = f.create_group("dense").create_group("dense")
+        layer.create_dataset("kernel:0", data=np.ones((2, 2), dtype="<f4"))
+        layer.create_dataset("bias:0", data=np.zeros(2, dtype="<f4"))
+    return buf.getvalue()
+
+
 def u64(blob, at):
     return struct.unpack("<Q", blob[at: at + 8])[0]
 
@@ -233,6 +249,11 @@ def build_hdf5():
     name_at = u64(blob, u64(blob, 88) + 24) + u64(blob, root["a"][0])
     case("hdf5 link name not UTF-8", "hdf5_link_name_not_utf8.h5", patched(blob, name_at, b"\x9e"), inspect, 2,
          "link 0 of the root group has a name that is not UTF-8", "a link name that is not UTF-8 dropped its dataset without a word")
+    # Read as a layer without weights: 0 tensors, exit 0 (a flipped byte in the attribute's
+    # message did the same); h5py reads both datasets, Keras's load_weights would find none.
+    case("keras layer without weight_names", "hdf5_keras_no_weight_names.h5", hdf5_keras_without_weight_names(), inspect, 2,
+         "inconsistent Keras weight layout: layer 'dense' holds 1 object(s) but has no weight_names attribute",
+         "a Keras layer group that lost its weight_names gave 0 tensors and exit 0")
     # A datatype message whose float fields cannot be (sign bit 224 of 32) or whose size leaves
     # thousands of unused bits: libhdf5 1.10 decodes it, zoo skipped the dataset with a warning
     # as an exotic float; h5py (HDF5 2.0) refuses the file.

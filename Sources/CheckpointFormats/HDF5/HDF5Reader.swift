@@ -306,8 +306,15 @@ private struct Scan {
                 throw fail(.badKerasLayout("layer_names lists '\(layer)' but \(prefix)\(layer) is not a group"))
             }
             let group = try self.group(base, layer, path: prefix + layer)
-            // A layer without weight_names has no weights, as Keras's loader reads it.
-            guard try hasAttribute(group, "weight_names") else { continue }
+            // A layer without weight_names has no weights, as Keras's loader reads it. But Keras
+            // writes the attribute for every layer ([] when it has no weights): a layer group that
+            // holds objects without it has lost it, and its weights would be dropped without a word.
+            guard try hasAttribute(group, "weight_names") else {
+                var info = H5G_info_t()
+                guard H5Gget_info(group, &info) >= 0 else { throw fail(.badObject("group '\(prefix)\(layer)': \(HDF5Library.takeErrors())")) }
+                if info.nlinks > 0 { throw fail(.badKerasLayout("layer '\(layer)' holds \(info.nlinks) object(s) but has no weight_names attribute")) }
+                continue
+            }
             try namedWeights(group, prefix: prefix + layer + "/", layer: layer, role: role)
         }
     }
