@@ -103,7 +103,7 @@ struct Advise: CommonOptionsCommand {
             do { draft = try TaskDraft(file: taskFile) } catch { throw TaskFileError(file: taskFile, problem: error) }
         }
         do {
-            draft = draft.merging(try TaskDraft(flags: TaskFlagNames.canonical(taskFlags, names: Models.names)))
+            draft = draft.merging(try TaskDraft(flags: taskFlags))
         } catch {
             throw ValidationError(error.description)
         }
