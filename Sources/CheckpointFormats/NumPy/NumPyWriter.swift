@@ -19,6 +19,7 @@ public final class NpzWriter: CheckpointWriter {
 
     public init(path: String, tensors: [TensorInfo], compress: Bool) throws {
         try checkNumPyCanHold(tensors, path: path)
+        try FieldWidth.check(tensors, path: path, limit: FieldWidth.zipName, field: "a zip member's name (NAME.npy)") { $0 + ".npy" }
         self.tensors = tensors
         self.compress = compress
         output = try AtomicFile(destination: path)
