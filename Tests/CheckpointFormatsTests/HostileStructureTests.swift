@@ -74,6 +74,10 @@ import Testing
         #expect(throws: CheckpointError.self) {
             try HDF5Writer(path: folder.file("x.h5"), tensors: tensors, metadata: [:], layout: .kerasLegacy)
         }
+        // Shapes of more dimensions than HDF5 (32) or NumPy (64) describe, likewise.
+        let deep = [TensorInfo(name: "t", dtype: .f32, shape: try Shape([Int](repeating: 1, count: 65)))]
+        #expect(throws: CheckpointError.self) { try NpzWriter(path: folder.file("x.npz"), tensors: deep, compress: false) }
+        #expect(throws: CheckpointError.self) { try HDF5Writer(path: folder.file("x.h5"), tensors: deep, metadata: [:], layout: .paths) }
         #expect(try folder.contents() == [])
         // The same name fits a safetensors header and a torch pickle.
         for writer in [

@@ -11,6 +11,7 @@ was due) beside itself, with Python's standard library only, deterministically:
     expanded_small.pth    {'w': torch.arange(4.).expand(256, 4)} (read by an ordinary test: it must work)
     long_name.safetensors one F32 tensor whose name is 70,000 bytes (over a zip name's 65,535 and a
                           Keras weight_names attribute's 64,512)
+    rank70.safetensors    one F32 element of shape [1] * 70 (over HDF5's 32 dimensions and NumPy's 64)
 
 Rerun with `python3 Fuzz/hostile/crashes/generate.py`; cases.json says what zoo must do with each.
 """
@@ -79,8 +80,8 @@ def expanded_view(size, stride, numel):
     return b"\x80\x02" + pickle.EMPTY_DICT + unicode("w") + tensor + pickle.SETITEM + pickle.STOP
 
 
-def safetensors(path, name):
-    header = ('{"%s":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}' % name).encode()
+def safetensors(path, name, rank=1):
+    header = ('{"%s":{"dtype":"F32","shape":[%s],"data_offsets":[0,4]}}' % (name, ",".join(["1"] * rank))).encode()
     header += b" " * (-len(header) % 8)
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(header)) + header + struct.pack("<f", 1.0))
@@ -96,6 +97,7 @@ def main():
     torch_zip(out("expanded_32768.pth"), expanded_view((32768, 32768), (0, 0), 1), one)
     torch_zip(out("expanded_small.pth"), expanded_view((256, 4), (0, 1), 4), [("0", struct.pack("<4f", 0, 1, 2, 3))])
     safetensors(out("long_name.safetensors"), "layer." + "x" * (70_000 - len("layer.") - len(".weight")) + ".weight")
+    safetensors(out("rank70.safetensors"), "t", rank=70)
 
 
 if __name__ == "__main__":
