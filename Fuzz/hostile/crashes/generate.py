@@ -9,6 +9,7 @@ was due) beside itself, with Python's standard library only, deterministically:
     expanded_huge.pth     {'w': torch.zeros(1).expand(1 << 20, 1 << 20)}: 1.5 KB, 4 TiB materialised
     expanded_32768.pth    {'w': torch.zeros(1).expand(32768, 32768)}: 4 GiB materialised
     expanded_small.pth    {'w': torch.arange(4.).expand(256, 4)} (read by an ordinary test: it must work)
+    expanded_overflow.pth an expanded view of size (2**31, 2**31): 2**64 bytes, past any 64-bit count
     long_name.safetensors one F32 tensor whose name is 70,000 bytes (over a zip name's 65,535 and a
                           Keras weight_names attribute's 64,512)
     rank70.safetensors    one F32 element of shape [1] * 70 (over HDF5's 32 dimensions and NumPy's 64)
@@ -63,7 +64,10 @@ def unicode(text):
 
 
 def small_int(value):
-    return pickle.BININT + struct.pack("<i", value)
+    if -(2**31) <= value < 2**31:
+        return pickle.BININT + struct.pack("<i", value)
+    encoded = pickle.encode_long(value)
+    return pickle.LONG1 + bytes([len(encoded)]) + encoded
 
 
 def int_tuple(values):
@@ -95,6 +99,7 @@ def main():
     one = [("0", struct.pack("<f", 0.0))]
     torch_zip(out("expanded_huge.pth"), expanded_view((1 << 20, 1 << 20), (0, 0), 1), one)
     torch_zip(out("expanded_32768.pth"), expanded_view((32768, 32768), (0, 0), 1), one)
+    torch_zip(out("expanded_overflow.pth"), expanded_view((1 << 31, 1 << 31), (0, 0), 1), one)
     torch_zip(out("expanded_small.pth"), expanded_view((256, 4), (0, 1), 4), [("0", struct.pack("<4f", 0, 1, 2, 3))])
     safetensors(out("long_name.safetensors"), "layer." + "x" * (70_000 - len("layer.") - len(".weight")) + ".weight")
     safetensors(out("rank70.safetensors"), "t", rank=70)

@@ -223,6 +223,10 @@ public final class PyTorchReader: MappedCheckpointReader {
         guard reference.shape.count == reference.strides.count, reference.shape.allSatisfy({ $0 >= 0 }),
             reference.strides.allSatisfy({ $0 >= 0 }), reference.offset >= 0
         else { throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape), stride \(reference.strides), offset \(reference.offset)")) }
+        // An expanded view's size is not bounded by its storage: its byte count must still fit in Int.
+        guard (try? Shape(reference.shape).byteCount(reference.dtype)) != nil else {
+            throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape) holds more bytes than a 64-bit count"))
+        }
         let available = storage.count / reference.dtype.size
         if reference.shape.contains(0) { return }
         var last = reference.offset
