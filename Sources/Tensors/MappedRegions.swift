@@ -24,6 +24,8 @@ public enum MappedRegions {
     }
 
     private static let regions = Mutex<[Region]>([])
+    /// The handler before zoo's (the Swift runtime's backtracer), for faults outside every mapping.
+    nonisolated(unsafe) private static var previous = sigaction()
     private static let installHandler: Void = {
         var action = sigaction()
         action.sa_flags = SA_SIGINFO
@@ -31,7 +33,7 @@ public enum MappedRegions {
             MappedRegions.sourceChanged(at: info.map { UInt(bitPattern: $0.pointee._sifields._sigfault.si_addr) } ?? 0)
         }
         sigemptyset(&action.sa_mask)
-        sigaction(SIGBUS, &action, nil)
+        sigaction(SIGBUS, &action, &previous)
     }()
 
     static func register(_ bytes: UnsafeRawBufferPointer, path: String) {
@@ -54,7 +56,7 @@ public enum MappedRegions {
     }
 
     /// The SIGBUS handler's work: report, clean up, exit 2 (bad input). A fault outside every
-    /// mapping is not zoo's to explain: the default action (a core dump) runs.
+    /// mapping is not zoo's to explain: the previous handler takes it.
     private static func sourceChanged(at address: UInt) {
         let found = regions.withLockIfAvailable { regions -> Bool in
             guard let region = regions.first(where: { $0.start <= address && address < $0.end }) else { return false }
@@ -63,8 +65,8 @@ public enum MappedRegions {
         }
         switch found {
         case false?:
-            signal(SIGBUS, SIG_DFL)
-            return  // the faulting access runs again and takes the default action
+            sigaction(SIGBUS, &previous, nil)
+            return  // the faulting access runs again, into the previous handler
         case nil:  // the registry is busy (another thread maps or unmaps): say it without the name
             let message: StaticString = "zoo: error: a source file changed while it was read (truncated or rewritten); nothing was written\n"
             _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
