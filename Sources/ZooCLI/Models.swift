@@ -176,8 +176,10 @@ struct Models: ParsableCommand {
         func validate() throws {
             do { _ = try ModelNames.standard.resolve(name) } catch { throw ValidationError(error.description) }
             if FreezePlan.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd or adamw") }
-            if batch < 1 || seq < 1 || (input ?? 32) < 32 || (classes ?? 1) < 1 {
-                throw ValidationError("--batch, --seq and --classes must be positive and --input at least 32")
+            // Upper bounds keep every memory and FLOP figure inside Int (the largest model at the
+            // largest input, batch and sequence); beyond them the arithmetic trapped.
+            guard (1...65536).contains(batch), (1...65536).contains(seq), (32...8192).contains(input ?? 32), (1...1_000_000).contains(classes ?? 1) else {
+                throw ValidationError("--batch and --seq must be 1 to 65536, --input 32 to 8192, --classes 1 to 1000000")
             }
         }
 

@@ -27,6 +27,11 @@ public final class HDF5Writer: CheckpointWriter {
             throw CheckpointError.unsupportedOutput(
                 file: path, reason: "HDF5 has no standard \(bad.dtype.rawValue) type (tensor '\(bad.name)'); convert with --dtype f32 or f16 first")
         }
+        try FieldWidth.checkRank(tensors, path: path, limit: FieldWidth.hdf5Rank, format: "an HDF5 dataspace")
+        if layout == .kerasLegacy {
+            // Keras lists names in attributes of at most 64,512 bytes, splitting lists between names, never inside one.
+            try FieldWidth.check(tensors, path: path, limit: KerasNaming.attributeLimit, field: "a Keras weight_names attribute")
+        }
         let layers = layout == .kerasLegacy ? Self.layers(tensors) : []
         datasetPaths = layout == .kerasLegacy ? tensors.map { KerasNaming.layer(of: $0.name) + "/" + $0.name } : tensors.map(\.name)
         try Self.checkPaths(datasetPaths, tensors: tensors, file: path)

@@ -1,7 +1,8 @@
 import Tensors
 
-/// Refuses dtypes NumPy cannot hold before any file is created.
+/// Refuses dtypes and ranks NumPy cannot hold before any file is created.
 func checkNumPyCanHold(_ tensors: [TensorInfo], path: String) throws {
+    try FieldWidth.checkRank(tensors, path: path, limit: FieldWidth.numpyRank, format: "a NumPy array")
     if let bad = tensors.first(where: { $0.dtype.numpyDescr == nil }) {
         throw CheckpointError.unsupportedOutput(
             file: path, reason: "NumPy has no \(bad.dtype.rawValue) dtype (tensor '\(bad.name)'); convert with --dtype f32 or f16 first")
@@ -19,6 +20,7 @@ public final class NpzWriter: CheckpointWriter {
 
     public init(path: String, tensors: [TensorInfo], compress: Bool) throws {
         try checkNumPyCanHold(tensors, path: path)
+        try FieldWidth.check(tensors, path: path, limit: FieldWidth.zipName, field: "a zip member's name (NAME.npy)") { $0 + ".npy" }
         self.tensors = tensors
         self.compress = compress
         output = try AtomicFile(destination: path)
