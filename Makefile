@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 # would refuse ModelZoo as a dependency ("unsafe build flags").
 DEBUG_FLAGS := -Xswiftc -O
 
-.PHONY: all deps build release test demo bench fuzz interop assets install install-files install-check consumer docs clean
+.PHONY: all deps build release test demo bench fuzz interop assets install install-files install-check consumer docs redteam clean
 
 all: build
 
@@ -135,6 +135,13 @@ interop: build assets $(VENV)/.interop-packages-3
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/hdf5/generate.py --readback .build/debug/zoo
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/tensorflow/generate.py --readback .build/debug/zoo
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/conventions/interop.py .build/debug/zoo
+
+## redteam: the slow hostile cases (issue 17): zoo convert interrupted by SIGINT, SIGTERM and SIGKILL at random moments
+## of single-file and sharded writes, and each output format filling a small tmpfs (where mounting one is allowed);
+## prints a table of crashes, hangs, partial outputs, modified sources and leftovers (Fuzz/README.md records it).
+## The fast hostile cases (Fuzz/hostile/) run in make test. A few minutes.
+redteam: release
+	python3 Fuzz/redteam.py .build/release/zoo
 
 ## fuzz: build the libFuzzer targets and run each for FUZZ_SECONDS (see Fuzz/README.md).
 fuzz: deps

@@ -25,21 +25,21 @@ swift build -c release --product zoo-hdf5-probe
 export ZOO_HDF5_PROBE="$PWD/.build/release/zoo-hdf5-probe"
 
 mkdir -p "$scratch/logs" "$scratch/findings"
-seed() {  # corpus for a target: the fixtures its parser should see
+seed() {  # corpus for a target: the fixtures its parser should see, and the hostile corpus's inputs of its format
     case $1 in
-        Safetensors) ls formats/safetensors/*.safetensors formats/safetensors/sharded/*.safetensors formats/safetensors/malformed/* ;;
-        NumPy) ls formats/numpy/*.npy formats/numpy/malformed/*.npy ;;
-        Zip) ls formats/numpy/*.npz formats/numpy/malformed/*.npz ;;
-        PyTorch) ls formats/pytorch/*.pth formats/pytorch/malformed/* formats/pytorch/malicious/* ;;
-        HDF5) ls formats/hdf5/*.h5 formats/hdf5/malformed/*.h5 ;;
-        TensorFlow) ls formats/tensorflow/*.index formats/tensorflow/malformed/*.index ;;
-        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz formats/*/*.pth formats/*/*.index ;;
-    esac
+        Safetensors) ls formats/safetensors/*.safetensors formats/safetensors/sharded/*.safetensors formats/safetensors/malformed/* Fuzz/hostile/*/*.safetensors ;;
+        NumPy) ls formats/numpy/*.npy formats/numpy/malformed/*.npy Fuzz/hostile/*/*.npy ;;
+        Zip) ls formats/numpy/*.npz formats/numpy/malformed/*.npz Fuzz/hostile/*/*.npz ;;
+        PyTorch) ls formats/pytorch/*.pth formats/pytorch/malformed/* formats/pytorch/malicious/* Fuzz/hostile/*/*.pth Fuzz/hostile/*/*.bin ;;
+        HDF5) ls formats/hdf5/*.h5 formats/hdf5/malformed/*.h5 Fuzz/hostile/*/*.h5 ;;
+        TensorFlow) ls formats/tensorflow/*.index formats/tensorflow/malformed/*.index Fuzz/hostile/*/*.index ;;
+        Detection) ls formats/*/*.safetensors formats/*/*.npy formats/*/*.npz formats/*/*.pth formats/*/*.index Fuzz/hostile/*/* ;;
+    esac 2>/dev/null || true  # an area without files of a format is no error
 }
 for target in "${targets[@]}"; do
     corpus="$scratch/corpus-$target"
     mkdir -p "$corpus"
-    seed "$target" | grep -v '\.json$' | while read -r f; do cp "$f" "$corpus/"; done
+    seed "$target" | grep -v -e '\.json$' -e '\.py$' -e '\.md$' | while read -r f; do cp "$f" "$corpus/"; done
     echo "fuzzing $target for ${seconds}s"
     # A probe that libhdf5 hangs is killed after 10 s and reported as a typed error: not a finding.
     timeout=10; [ "$target" = HDF5 ] && timeout=30

@@ -34,6 +34,7 @@ public final class MappedFile: @unchecked Sendable {
             throw FileError(path: path, operation: "mmap", errno: errno)
         }
         bytes = UnsafeRawBufferPointer(start: address, count: size)
+        MappedRegions.register(bytes, path: path)
     }
 
     /// An anonymous mapping holding a copy of `contents`, read exactly like a file called `path`
@@ -71,6 +72,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if isFileBacked { MappedRegions.unregister(bytes) }
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }
 }

@@ -71,7 +71,9 @@ struct Advise: CommonOptionsCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard sampleSize >= 2, resamples >= 0 else { throw ValidationError("--sample-size must be at least 2 and --resamples not negative") }
+        guard sampleSize >= 2, (0...BootstrapScore.maximumResamples).contains(resamples) else {
+            throw ValidationError("--sample-size must be at least 2 and --resamples 0 to \(BootstrapScore.maximumResamples)")
+        }
         if let plot, !plot.lowercased().hasSuffix(".svg") { throw ValidationError("--plot must name an .svg file") }
         if sample != nil, weights.isEmpty { throw ValidationError("--sample scores the checkpoints given with --weights: give at least one") }
     }
@@ -103,7 +105,7 @@ struct Advise: CommonOptionsCommand {
             do { draft = try TaskDraft(file: taskFile) } catch { throw TaskFileError(file: taskFile, problem: error) }
         }
         do {
-            draft = draft.merging(try TaskDraft(flags: TaskFlagNames.canonical(taskFlags, names: Models.names)))
+            draft = draft.merging(try TaskDraft(flags: taskFlags))
         } catch {
             throw ValidationError(error.description)
         }

@@ -43,6 +43,7 @@ enum ExitStatus: Int32 {
             case .outputIsSource, .specialOutput: self = .usage
             }
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
+        case let error as PyTorchError where error.problem.isUnsupported: self = .unsupported
         case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError
         case let error as HDF5Error where error.problem.isUnsupported: self = .unsupported
         case let error as NumPyError where error.problem.isUnsupported: self = .unsupported

@@ -32,7 +32,7 @@ struct Identify: CommonOptionsCommand {
 
     func run() throws {
         let reader = try Checkpoint.open(file)
-        let result = Identifier.identify(reader, model: try model.map { try Models.names.resolve($0).name }, convention: convention)
+        let result = Identifier.identify(reader, model: try model.map { try ModelNames.standard.resolve($0).name }, convention: convention)
         if json { try printJSON(IdentificationReport(result)) } else { printTable(result) }
         guard let best = result.best, best.score >= 0.5 else {
             throw MappingError.unidentified(file: file, reason: result.best.map { "the closest reading, \($0.model) in \($0.convention), accounts for \(Int($0.score * 100))% of the tensors" } ?? "no registry model's names occur in it")

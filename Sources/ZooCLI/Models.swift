@@ -32,9 +32,6 @@ struct Models: ParsableCommand {
         }
     }
 
-    /// Every name users know the registry models by, from the registry and the cards.
-    static let names = ModelNames(cards: cards)
-
     /// The model cards (built in, or `$ZOO_CARDS`); browsing works without them.
     static let cards: [String: ModelCard] = {
         do {
@@ -139,7 +136,7 @@ struct Models: ParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func run() throws {
-            let rows = Models.names.search(text).map(Row.init)
+            let rows = ModelNames.standard.search(text).map(Row.init)
             if json { try printJSON(rows) } else { print(rows.isEmpty ? "no model matches '\(text)'" : Models.table(rows)) }
         }
     }
@@ -177,10 +174,12 @@ struct Models: ParsableCommand {
         @OptionGroup var common: CommonOptions
 
         func validate() throws {
-            do { _ = try Models.names.resolve(name) } catch { throw ValidationError(error.description) }
+            do { _ = try ModelNames.standard.resolve(name) } catch { throw ValidationError(error.description) }
             if FreezePlan.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer must be sgd or adamw") }
-            if batch < 1 || seq < 1 || (input ?? 32) < 32 || (classes ?? 1) < 1 {
-                throw ValidationError("--batch, --seq and --classes must be positive and --input at least 32")
+            // Upper bounds keep every memory and FLOP figure inside Int (the largest model at the
+            // largest input, batch and sequence); beyond them the arithmetic trapped.
+            guard (1...65536).contains(batch), (1...65536).contains(seq), (32...8192).contains(input ?? 32), (1...1_000_000).contains(classes ?? 1) else {
+                throw ValidationError("--batch and --seq must be 1 to 65536, --input 32 to 8192, --classes 1 to 1000000")
             }
         }
 
@@ -241,7 +240,7 @@ struct Models: ParsableCommand {
         static func format(_ value: Double) -> String { value == value.rounded() ? String(format: "%.1f", value) : String(value) }
 
         func run() throws {
-            let model = try Models.names.resolve(name)
+            let model = try ModelNames.standard.resolve(name)
             let graph = model.build(classes ?? model.publishedClasses)
             let spec: InputSpec
             switch graph.input {

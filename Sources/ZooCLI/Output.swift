@@ -54,7 +54,8 @@ enum Format {
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
         let scales: [Character: Double] = ["k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9]
         if let last = lower.last, let scale = scales[last], let number = Double(lower.dropLast()), number >= 0 {
-            return Int(number * scale)
+            let count = number * scale
+            return count < 9e18 ? Int(count) : nil  // "1e300M" and "infK" are no counts (Int would trap)
         }
         return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
     }
@@ -69,8 +70,9 @@ enum Format {
         ]
         for (suffix, scale) in units where lower.hasSuffix(suffix) {
             guard let number = Double(lower.dropLast(suffix.count).trimmingCharacters(in: .whitespaces)), number > 0 else { return nil }
-            let bytes = number * scale
-            return bytes < 9e18 ? Int(bytes) : nil
+            // Whole bytes, at least one: "0.5b" is no size (a shard of 0 bytes would hold nothing).
+            let bytes = (number * scale).rounded(.down)
+            return bytes >= 1 && bytes < 9e18 ? Int(bytes) : nil
         }
         return Int(lower).flatMap { $0 > 0 ? $0 : nil }
     }

@@ -68,7 +68,7 @@ struct Run: CommonOptionsCommand {
 
     func run() throws {
         // A named model's task is checked before the weights are read.
-        let named = try model.map { (name) throws(UnknownModelName) in try Models.names.resolve(name) }
+        let named = try model.map { (name) throws(UnknownModelName) in try ModelNames.standard.resolve(name) }
         if let named { try checkInputs(for: named) }
         let runner = try ModelRunner(weights: weights, model: named?.name, convention: convention, batch: batch)
         try checkInputs(for: runner.model)

@@ -65,7 +65,9 @@ struct Score: CommonOptionsCommand {
         guard fromModels != fromFeatures else { throw ValidationError("give either --model … --data PATH, or --features … --labels PATH") }
         if fromModels && (models.isEmpty || data == nil) { throw ValidationError("--model needs --data, and --data at least one --model") }
         if fromFeatures && (featureFiles.isEmpty || labels == nil) { throw ValidationError("--features needs --labels, and --labels at least one --features") }
-        guard sample >= 2, resamples >= 0, batch > 0 else { throw ValidationError("--sample must be at least 2, --resamples not negative, --batch positive") }
+        guard sample >= 2, (0...BootstrapScore.maximumResamples).contains(resamples), batch > 0 else {
+            throw ValidationError("--sample must be at least 2, --resamples 0 to \(BootstrapScore.maximumResamples), --batch positive")
+        }
         try CandidatePaths.requireDistinct(models.map { CheckpointFeatures.parse($0).path }, option: "--model")
         try CandidatePaths.requireDistinct(featureFiles, option: "--features")
     }

@@ -46,7 +46,7 @@ struct Verify: CommonOptionsCommand {
     func run() throws {
         let reader = try Checkpoint.open(file)
         let other = try against.map(Checkpoint.open)
-        let model = try model.map { try Models.names.resolve($0).name }
+        let model = try model.map { try ModelNames.standard.resolve($0).name }
         let result = try Verifier.verify(reader, model: model, convention: convention, checkOutputs: checkOutputs, against: other)
         if json { try printJSON(VerificationReport(result)) } else { printReport(result) }
         if !result.passes { throw VerificationFailed(file: file) }

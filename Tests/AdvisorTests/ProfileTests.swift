@@ -167,6 +167,16 @@ import TestSupport
         }
     }
 
+    @Test func modelsAreNamedAsUsersKnowThemInFlagsAndTaskFiles() throws {
+        let flags = try TaskDraft(flags: ["--model", "google-bert/bert-base-uncased", "--exclude", "distilbert-base-uncased, ResNet50_Weights"])
+        #expect(flags[.model] == "bert_base_uncased")
+        #expect(flags[.exclude] == "distilbert,resnet")
+        let folder = try TemporaryFolder()
+        try "model: resnet50.tv_in1k\nexclude: [mobilenet-v2]\n".write(toFile: folder.file("task.yaml"), atomically: true, encoding: .utf8)
+        let file = try TaskDraft(file: folder.file("task.yaml"))
+        #expect(file[.model] == "resnet50" && file[.exclude] == "mobilenet")
+    }
+
     @Test func unknownTaskFileKeysAreNamed() throws {
         let folder = try TemporaryFolder()
         let path = try Self.write("classes: 3\nexample: 10\n", "task.yaml", in: folder)

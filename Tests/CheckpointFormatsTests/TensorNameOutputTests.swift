@@ -37,14 +37,4 @@ import Testing
         #expect(Set(written.tensors.map(\.name)) == ["w\0x", "w"])
         #expect(try written.tensor(named: "w\0x").byteArray == Tensor([Float(0)], dtype: .f32, shape: [1]).byteArray)
     }
-
-    /// A zip member name has a 16-bit length.
-    @Test func anNpzMemberNameOver64KiBIsRefused() throws {
-        let folder = try TemporaryFolder()
-        let long = [TensorInfo(name: String(repeating: "n", count: 65_532), dtype: .f32, shape: [1])]
-        #expect(throws: CheckpointError.self) { _ = try Self.convert(long, to: .npz, at: folder.file("x.npz")) }
-        #expect(try folder.contents() == [])
-        let longest = [TensorInfo(name: String(repeating: "n", count: 65_531), dtype: .f32, shape: [1])]
-        #expect(try Self.convert(longest, to: .npz, at: folder.file("x.npz")).tensors == longest)
-    }
 }

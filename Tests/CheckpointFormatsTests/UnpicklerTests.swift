@@ -39,7 +39,7 @@ import Testing
             Issue.record("wrong list items \(list.items.map(\.kind))")
             return
         }
-        guard case .tuple(let items) = dict.entries[1].value, items.count == 3, case .string("x") = items[0], case .bool(true) = items[1] else {
+        guard case .tuple(let items, _) = dict.entries[1].value, items.count == 3, case .string("x") = items[0], case .bool(true) = items[1] else {
             Issue.record("wrong tuple")
             return
         }

@@ -1,3 +1,5 @@
+import Architectures
+
 /// One setting of a task request, named the same in a task file (`max_latency_ms:`), on the
 /// command line (`--max-latency-ms`) and in prompts. Each field parses its text form the same way
 /// wherever it comes from.
@@ -61,10 +63,15 @@ public enum DraftField: String, CaseIterable, Sendable {
             let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !counts.isEmpty, counts.allSatisfy({ ($0 ?? -1) >= 0 }) else { throw refuse() }
             return counts.map { String($0!) }.joined(separator: ",")
-        case .dataset, .model:
+        case .dataset:
             guard !text.isEmpty else { throw refuse() }
-            if self == .model { try Preferences(model: text).validate() }
             return text
+        case .model:
+            // Any name users know a model by (a Hugging Face id, a torchvision weight, a timm name…), as its registry name.
+            guard !text.isEmpty else { throw refuse() }
+            let name = ModelNames.standard.model(named: text)?.name ?? text
+            try Preferences(model: name).validate()
+            return name
         case .shift:
             guard let value = DomainShift(text) else { throw refuse() }
             return value.description
@@ -83,7 +90,9 @@ public enum DraftField: String, CaseIterable, Sendable {
             guard Quantities.bytes(text) != nil else { throw refuse() }
             return text.replacingOccurrences(of: " ", with: "")
         case .exclude:
+            // A family, or a model's name standing for its family.
             let families = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+                .map { ModelNames.standard.family(named: $0) ?? $0 }
             guard !families.isEmpty else { throw refuse() }
             try Preferences(excludedFamilies: families).validate()
             return families.joined(separator: ",")

@@ -17,6 +17,10 @@ public struct BootstrapScore: Sendable, Equatable, Codable {
     public let high: Double
     public let resamples: Int
 
+    /// The most resamples `zoo score` and `zoo advise` accept: a 95% interval needs hundreds, and
+    /// each costs a LogME (a count near Int.max once reserved that many scores and aborted).
+    public static let maximumResamples = 100_000
+
     /// LogME of `features` for `labels`, with `resamples` bootstrap resamples drawn by
     /// `SplitMix64(seed:)`. The resampled rows depend only on N and the seed, so candidates scored
     /// on the same data with the same seed share their resamples (a paired bootstrap), which makes

@@ -94,8 +94,10 @@ public struct ModelCardError: Error, CustomStringConvertible {
 /// of cards to read instead.
 public enum ModelCards {
     /// Cards by model name, with the family each file declares: `$ZOO_CARDS`'s folder when set, else
-    /// the cards built in.
-    public static func standard() throws -> [String: (family: String, card: ModelCard)] {
+    /// the cards built in. Parsed once per process.
+    public static func standard() throws -> [String: (family: String, card: ModelCard)] { try parsedStandard.get() }
+
+    private static let parsedStandard = Result { () throws -> [String: (family: String, card: ModelCard)] in
         if let folder = overrideFolder { return try load(from: folder) }
         return try load(files: EmbeddedCardFiles.files.filter { $0.key.hasSuffix(".yaml") }.map { ($0.key, $0.value) })
     }

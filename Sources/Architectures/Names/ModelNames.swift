@@ -44,6 +44,10 @@ public struct ModelNames: Sendable {
         byKey = owners.compactMapValues { $0.count == 1 ? $0[0] : nil }
     }
 
+    /// The registry's names with the standard cards' (built in, or `$ZOO_CARDS`); the registry's alone
+    /// when the cards cannot be read.
+    public static let standard = ModelNames(cards: (try? ModelCards.standard().mapValues(\.card)) ?? [:])
+
     /// The model `name` names: an alias, or else an alias once a timm pretrained tag (`.tv_in1k`)
     /// or a Hub organisation (`timm/`) is dropped.
     public func model(named name: String) -> RegisteredModel? {

@@ -97,6 +97,10 @@ public final class AtomicFile {
             let written = Glibc.write(fd, bytes.baseAddress! + offset, chunk)
             if written < 0 {
                 if errno == EINTR { continue }
+                // EFAULT: the bytes came from a mapped source whose file was truncated meanwhile.
+                if errno == EFAULT, let source = MappedRegions.path(containing: bytes.baseAddress! + offset) {
+                    throw FileError(path: source, operation: "read", message: MappedRegions.changed)
+                }
                 throw FileError(path: destination, operation: "write", errno: errno, access: .writing)
             }
             offset += written

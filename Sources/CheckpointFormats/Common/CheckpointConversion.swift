@@ -137,6 +137,7 @@ public enum CheckpointConversion {
         _ source: CheckpointReader, selected: [TensorInfo], plan: [TensorInfo], removedPrefix prefix: String, to path: String,
         options: ConversionOptions, progress: (Int, Int) -> Void
     ) throws -> ConversionReport {
+        let snapshot = SourceSnapshot(source.files)
         let writer = try makeWriter(at: path, tensors: plan, metadata: source.metadata, options: options)
         let total = selected.reduce(0) { $0 + $1.byteCount }
         var done = 0, cast = 0
@@ -151,6 +152,7 @@ public enum CheckpointConversion {
             done += info.byteCount
             progress(done, total)
         }
+        try snapshot.checkUnchanged()
         let files = try writer.commit()
         return ConversionReport(
             files: files, tensors: plan.count, bytesRead: done, bytesWritten: try fileSize(files), castTensors: cast,

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Synchronization
+import Tensors
 
 /// The temporary files currently being written, removed if the process is interrupted
 /// (SIGINT, SIGTERM, SIGHUP), so an aborted conversion leaves no debris behind.
@@ -14,6 +15,8 @@ final class TemporaryFiles: Sendable {
     private let created = Mutex<[String]>([])
 
     private init() {
+        // A mapped source truncated while read (SIGBUS): its report removes these files too.
+        MappedRegions.cleanup = { TemporaryFiles.shared.removeAll() }
         for signal in [SIGINT, SIGTERM, SIGHUP] {
             Glibc.signal(signal) { received in
                 TemporaryFiles.shared.removeAll()

@@ -15,6 +15,10 @@ enum HDF5Library {
 
     private static let lock: NSRecursiveLock = {
         let lock = NSRecursiveLock()
+        // No clean-up at exit: after a failed H5Fclose (a full disk while flushing), libhdf5's exit
+        // handler closes the file again and crashes (SIGSEGV after zoo's message). zoo closes every
+        // file it opens itself; the process's exit frees the rest.
+        H5dont_atexit()
         _ = H5open()
         H5Eset_auto2(zoo_h5e_default(), nil, nil)
         return lock

@@ -27,6 +27,11 @@ public final class HDF5Writer: CheckpointWriter {
             throw CheckpointError.unsupportedOutput(
                 file: path, reason: "HDF5 has no standard \(bad.dtype.rawValue) type (tensor '\(bad.name)'); convert with --dtype f32 or f16 first")
         }
+        try FieldWidth.checkRank(tensors, path: path, limit: FieldWidth.hdf5Rank, format: "an HDF5 dataspace")
+        if layout == .kerasLegacy {
+            // Keras lists names in attributes of at most 64,512 bytes, splitting lists between names, never inside one.
+            try FieldWidth.check(tensors, path: path, limit: KerasNaming.attributeLimit, field: "a Keras weight_names attribute")
+        }
         let layers = layout == .kerasLegacy ? Self.layers(tensors) : []
         datasetPaths = layout == .kerasLegacy ? tensors.map { KerasNaming.layer(of: $0.name) + "/" + $0.name } : tensors.map(\.name)
         try Self.checkPaths(datasetPaths, tensors: tensors, file: path)
@@ -123,12 +128,9 @@ public final class HDF5Writer: CheckpointWriter {
     /// C strings, so the rest would be cut off), empty or "." path components, or a name that is
     /// also the group of another.
     private static func checkPaths(_ paths: [String], tensors: [TensorInfo], file: String) throws {
+        try refuseNUL(in: tensors, path: file, cut: "where HDF5 names end (the name would be cut short)")
         let datasets = Set(paths)
         for (path, tensor) in zip(paths, tensors) {
-            if tensor.name.utf8.contains(0) {
-                throw CheckpointError.unsupportedOutput(
-                    file: file, reason: "tensor \(tensor.name.debugDescription) has a NUL character in its name, where HDF5 names end (the name would be cut short)")
-            }
             let components = path.split(separator: "/", omittingEmptySubsequences: false)
             if components.contains(where: { $0.isEmpty || $0 == "." }) {
                 throw CheckpointError.unsupportedOutput(file: file, reason: "tensor '\(tensor.name)' cannot be an HDF5 path ('\(path)' has an empty or '.' component)")

@@ -1,26 +1,11 @@
 import Tensors
 
-/// Refuses dtypes NumPy cannot hold before any file is created.
+/// Refuses dtypes and ranks NumPy cannot hold before any file is created.
 func checkNumPyCanHold(_ tensors: [TensorInfo], path: String) throws {
+    try FieldWidth.checkRank(tensors, path: path, limit: FieldWidth.numpyRank, format: "a NumPy array")
     if let bad = tensors.first(where: { $0.dtype.numpyDescr == nil }) {
         throw CheckpointError.unsupportedOutput(
             file: path, reason: "NumPy has no \(bad.dtype.rawValue) dtype (tensor '\(bad.name)'); convert with --dtype f32 or f16 first")
-    }
-}
-
-/// Refuses tensor names an `.npz` member cannot carry back to NumPy: `np.load` (through Python's
-/// zipfile) cuts a member name at a NUL, so that tensor would come back renamed or not at all;
-/// and a zip member name holds at most 65,535 bytes.
-func checkNpzCanName(_ tensors: [TensorInfo], path: String) throws {
-    for tensor in tensors {
-        if tensor.name.utf8.contains(0) {
-            throw CheckpointError.unsupportedOutput(
-                file: path, reason: "tensor \(tensor.name.debugDescription) has a NUL character in its name, where NumPy's np.load cuts an .npz member name (the tensor would be lost); write safetensors or PyTorch instead")
-        }
-        if tensor.name.utf8.count + 4 > 0xFFFF {
-            throw CheckpointError.unsupportedOutput(
-                file: path, reason: "tensor '\(tensor.name.prefix(40))…' has a \(tensor.name.utf8.count)-byte name; an .npz member name holds at most 65,535 bytes")
-        }
     }
 }
 
@@ -35,7 +20,8 @@ public final class NpzWriter: CheckpointWriter {
 
     public init(path: String, tensors: [TensorInfo], compress: Bool) throws {
         try checkNumPyCanHold(tensors, path: path)
-        try checkNpzCanName(tensors, path: path)
+        try FieldWidth.check(tensors, path: path, limit: FieldWidth.zipName, field: "a zip member's name (NAME.npy)") { $0 + ".npy" }
+        try refuseNUL(in: tensors, path: path, cut: "where NumPy's np.load cuts an .npz member name (the tensor would be lost); write safetensors or PyTorch instead")
         self.tensors = tensors
         self.compress = compress
         output = try AtomicFile(destination: path)

@@ -11,7 +11,8 @@ indirect enum PickleValue {
     case float(Double)
     case string(String)
     case bytes([UInt8])
-    case tuple([PickleValue])
+    /// The items, and how many containers deep the tuple is (its own level included).
+    case tuple([PickleValue], depth: Int)
     case list(PickleList)
     case dict(PickleDict)
     /// An allowed global, not yet called.
@@ -37,10 +38,31 @@ indirect enum PickleValue {
         case .mark: "mark"
         }
     }
+
+    /// How many containers deep the value is: 0 for a scalar, 1 + the deepest item for a
+    /// container. Exact for tuples (immutable); for lists and dicts, as deep as they were when last
+    /// appended to (a container appended to after it was nested does not deepen its parents: those
+    /// are bounded by `PyTorchReader.collect`'s walk, and freed by the arena without recursion).
+    var depth: Int {
+        switch self {
+        case .tuple(_, let depth): depth
+        case .list(let list): list.depth
+        case .dict(let dict): dict.depth
+        default: 0
+        }
+    }
+
+    /// A tuple of `items`, with its depth.
+    static func tuple(_ items: [PickleValue]) -> PickleValue {
+        .tuple(items, depth: 1 + (items.map(\.depth).max() ?? 0))
+    }
 }
 
 /// Every list and dict an unpickler builds, so they can be emptied when the reader is done: a
-/// pickle can make a container hold itself (DUP + SETITEM), a cycle reference counting never frees.
+/// pickle can make a container hold itself (DUP + SETITEM), a cycle reference counting never frees,
+/// and a chain of containers a million deep would be freed by a recursion a million calls deep
+/// (a stack overflow); emptied from here, each container is freed on its own. Whoever makes an
+/// arena clears it when done with the values (they are emptied then).
 final class PickleArena {
     private var lists: [PickleList] = []
     private var dicts: [PickleDict] = []
@@ -59,19 +81,39 @@ final class PickleArena {
 
     /// Breaks every cycle by emptying every container.
     func clear() {
-        lists.forEach { $0.items = [] }
-        dicts.forEach { $0.entries = [] }
+        lists.forEach { $0.removeAll() }
+        dicts.forEach { $0.removeAll() }
         lists = []
         dicts = []
     }
 }
 
 final class PickleList {
-    var items: [PickleValue] = []
+    private(set) var items: [PickleValue] = []
+    /// See `PickleValue.depth`.
+    private(set) var depth = 1
+
+    func append(_ item: PickleValue) {
+        items.append(item)
+        depth = max(depth, item.depth + 1)
+    }
+
+    /// Empties the list (the arena breaking cycles).
+    func removeAll() { items = [] }
 }
 
 final class PickleDict {
-    var entries: [(key: PickleValue, value: PickleValue)] = []
+    private(set) var entries: [(key: PickleValue, value: PickleValue)] = []
+    /// See `PickleValue.depth`.
+    private(set) var depth = 1
+
+    func append(key: PickleValue, value: PickleValue) {
+        entries.append((key, value))
+        depth = max(depth, key.depth + 1, value.depth + 1)
+    }
+
+    /// Empties the dict (the arena breaking cycles).
+    func removeAll() { entries = [] }
 }
 
 /// A storage a checkpoint refers to: its key, element type and element count.

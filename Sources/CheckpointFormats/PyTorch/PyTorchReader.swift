@@ -86,6 +86,11 @@ public final class PyTorchReader: MappedCheckpointReader {
         TensorRole(checkpointKey: String(name.prefix { $0 != "." }))
     }
 
+    /// The most bytes an expanded view (`torch.zeros(1).expand(n, n)`: strides of 0, or views
+    /// overlapping in their storage) is materialised into when read. A view larger than its storage
+    /// and than this is refused as unsupported: its file costs a few bytes, its tensor terabytes.
+    public static let expandedViewLimit = 1 << 30
+
     public func tensor(named name: String) throws -> Tensor {
         guard let reference = references[name], let storage = storages[reference.storage.key] else {
             throw CheckpointError.noSuchTensor(file: path, tensor: name)
@@ -97,7 +102,13 @@ public final class PyTorchReader: MappedCheckpointReader {
             let start = reference.offset * size
             return try Tensor(dtype: dtype, shape: shape, storage: TensorStorage(slicing: window, range: start..<start + shape.elements * size))
         }
-        // A strided view: gather its elements in C order.
+        // A strided view: gather its elements in C order, unless it is expanded far past its storage.
+        let bytes = shape.elements * size
+        if bytes > storage.count && bytes > Self.expandedViewLimit {
+            throw PyTorchError(
+                file: path, tensor: name,
+                .expandedView(elements: shape.elements, stored: storage.count / size, bytes: bytes, limit: Self.expandedViewLimit))
+        }
         return withExtendedLifetime(window) {
             Tensor.gathering(dtype: dtype, shape: shape, from: window.bytes, offset: reference.offset, strides: reference.strides)
         }
@@ -105,7 +116,7 @@ public final class PyTorchReader: MappedCheckpointReader {
 
     /// `('storage', storage_type, key, location, numel[, view_metadata])`, torch's persistent id.
     static func storageReference(_ id: PickleValue, file: String, at: Int) throws -> StorageReference {
-        guard case .tuple(let fields) = id, fields.count >= 5, case .string("storage") = fields[0], case .global(let type) = fields[1],
+        guard case .tuple(let fields, _) = id, fields.count >= 5, case .string("storage") = fields[0], case .global(let type) = fields[1],
             let dtype = Unpickler.storageTypes[type], case .int(let count) = fields[4], count >= 0
         else { throw PyTorchError(file: file, offset: at, .badStructure("a persistent id is not ('storage', type, key, location, numel)")) }
         let key: String
@@ -165,7 +176,8 @@ public final class PyTorchReader: MappedCheckpointReader {
 
     /// Every tensor in `value`, with the key path that leads to it.
     static func collect(_ value: PickleValue, path: [String], depth: Int, into found: inout [(path: [String], reference: TensorReference)], file: String) throws {
-        guard depth < 64 else { throw PyTorchError(file: file, .badStructure("objects nested more than 64 deep (or a cycle)")) }
+        // The unpickler bounds nesting as it builds; a list deepened after it was nested, or a cycle, ends here.
+        guard depth <= Unpickler.maximumDepth else { throw PyTorchError(file: file, .tooDeep(limit: Unpickler.maximumDepth)) }
         switch value {
         case .tensor(let reference): found.append((path, reference))
         case .dict(let dict):
@@ -180,7 +192,7 @@ public final class PyTorchReader: MappedCheckpointReader {
             }
         case .list(let list):
             for (index, item) in list.items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
-        case .tuple(let items):
+        case .tuple(let items, _):
             for (index, item) in items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
         default: break
         }
@@ -211,6 +223,10 @@ public final class PyTorchReader: MappedCheckpointReader {
         guard reference.shape.count == reference.strides.count, reference.shape.allSatisfy({ $0 >= 0 }),
             reference.strides.allSatisfy({ $0 >= 0 }), reference.offset >= 0
         else { throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape), stride \(reference.strides), offset \(reference.offset)")) }
+        // An expanded view's size is not bounded by its storage: its byte count must still fit in Int.
+        guard (try? Shape(reference.shape).byteCount(reference.dtype)) != nil else {
+            throw PyTorchError(file: file, tensor: name, .badShape("size \(reference.shape) holds more bytes than a 64-bit count"))
+        }
         let available = storage.count / reference.dtype.size
         if reference.shape.contains(0) { return }
         var last = reference.offset

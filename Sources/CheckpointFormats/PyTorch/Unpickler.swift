@@ -27,6 +27,12 @@ struct Unpickler {
         "torch.uint64": .u64, "torch.uint32": .u32, "torch.uint16": .u16, "torch.uint8": .u8, "torch.bool": .bool,
     ]
 
+    /// The deepest nesting of containers accepted (a state dict needs a few levels; an optimizer's
+    /// state a few more). A pickle nested deeper is refused at the opcode that nests it: nesting
+    /// costs a byte a level, and a value a million levels deep would be freed by a recursion that
+    /// overflows the stack.
+    static let maximumDepth = 64
+
     let bytes: UnsafeRawBufferPointer
     let file: String
     /// Absolute offset of `bytes[0]` in the file, for error messages.
@@ -119,37 +125,44 @@ struct Unpickler {
             case 0x50: stack.append(try persistentLoad(.string(try line()), at))
             case 0x73:  // SETITEM
                 let value = try pop("SETITEM"), key = try pop("SETITEM")
-                try dictionary(try top("SETITEM"), at: at).entries.append((key, value))
+                let target = try dictionary(try top("SETITEM"), at: at)
+                target.append(key: key, value: value)
+                try checkDepth(.dict(target))
             case 0x75:  // SETITEMS
                 let items = try popMark("SETITEMS", at: at)
                 guard items.count % 2 == 0 else { throw fail(.badStructure("SETITEMS with an odd number of items"), at: at) }
                 let target = try dictionary(try top("SETITEMS"), at: at)
-                for pair in stride(from: 0, to: items.count, by: 2) { target.entries.append((items[pair], items[pair + 1])) }
+                for pair in stride(from: 0, to: items.count, by: 2) { target.append(key: items[pair], value: items[pair + 1]) }
+                try checkDepth(.dict(target))
             case 0x61:  // APPEND
                 let value = try pop("APPEND")
-                try list(try top("APPEND"), at: at).items.append(value)
+                let target = try list(try top("APPEND"), at: at)
+                target.append(value)
+                try checkDepth(.list(target))
             case 0x65, 0x90:  // APPENDS, ADDITEMS
                 let items = try popMark("APPENDS", at: at)
-                try list(try top("APPENDS"), at: at).items.append(contentsOf: items)
-            case 0x74: stack.append(.tuple(try popMark("TUPLE", at: at)))
-            case 0x91: stack.append(.tuple(try popMark("FROZENSET", at: at)))
-            case 0x85: stack.append(.tuple([try pop("TUPLE1")]))
+                let target = try list(try top("APPENDS"), at: at)
+                items.forEach(target.append)
+                try checkDepth(.list(target))
+            case 0x74: try push(.tuple(try popMark("TUPLE", at: at)))
+            case 0x91: try push(.tuple(try popMark("FROZENSET", at: at)))
+            case 0x85: try push(.tuple([try pop("TUPLE1")]))
             case 0x86:
                 let b = try pop("TUPLE2"), a = try pop("TUPLE2")
-                stack.append(.tuple([a, b]))
+                try push(.tuple([a, b]))
             case 0x87:
                 let c = try pop("TUPLE3"), b = try pop("TUPLE3"), a = try pop("TUPLE3")
-                stack.append(.tuple([a, b, c]))
+                try push(.tuple([a, b, c]))
             case 0x64:  // DICT
                 let items = try popMark("DICT", at: at)
                 guard items.count % 2 == 0 else { throw fail(.badStructure("DICT with an odd number of items"), at: at) }
                 let dict = arena.dict()
-                for pair in stride(from: 0, to: items.count, by: 2) { dict.entries.append((items[pair], items[pair + 1])) }
-                stack.append(.dict(dict))
+                for pair in stride(from: 0, to: items.count, by: 2) { dict.append(key: items[pair], value: items[pair + 1]) }
+                try push(.dict(dict))
             case 0x6C:  // LIST
                 let list = arena.list()
-                list.items = try popMark("LIST", at: at)
-                stack.append(.list(list))
+                try popMark("LIST", at: at).forEach(list.append)
+                try push(.list(list))
             case 0x30: _ = try pop("POP")
             case 0x31: _ = try popMark("POP_MARK", at: at)
             case 0x32: stack.append(try top("DUP"))
@@ -250,6 +263,17 @@ struct Unpickler {
         return value
     }
 
+    /// Pushes a value just built from others, refusing it past `maximumDepth`.
+    private mutating func push(_ value: PickleValue) throws {
+        try checkDepth(value)
+        stack.append(value)
+    }
+
+    /// Refuses a value nested deeper than `maximumDepth`, at the opcode that nested it.
+    private func checkDepth(_ value: PickleValue) throws {
+        guard value.depth <= Self.maximumDepth else { throw fail(.tooDeep(limit: Self.maximumDepth), at: opcodeStart) }
+    }
+
     private func top(_ opcode: String) throws -> PickleValue {
         guard let value = stack.last else { throw fail(.stackUnderflow(opcode: opcode), at: opcodeStart) }
         return value
@@ -287,7 +311,7 @@ struct Unpickler {
 
     /// The effect of calling an allowed global, computed by zoo rather than by running it.
     private func call(_ callable: PickleValue, _ arguments: PickleValue, at: Int) throws -> PickleValue {
-        guard case .global(let name) = callable, case .tuple(let args) = arguments else {
+        guard case .global(let name) = callable, case .tuple(let args, _) = arguments else {
             throw fail(.badStructure("REDUCE of a \(callable.kind) with \(arguments.kind)"), at: at)
         }
         switch name {
@@ -295,8 +319,8 @@ struct Unpickler {
             let dict = arena.dict()
             if case .list(let pairs)? = args.first {
                 for pair in pairs.items {
-                    guard case .tuple(let kv) = pair, kv.count == 2 else { throw fail(.badStructure("OrderedDict item is not a pair"), at: at) }
-                    dict.entries.append((kv[0], kv[1]))
+                    guard case .tuple(let kv, _) = pair, kv.count == 2 else { throw fail(.badStructure("OrderedDict item is not a pair"), at: at) }
+                    dict.append(key: kv[0], value: kv[1])
                 }
             }
             return .dict(dict)
@@ -308,7 +332,7 @@ struct Unpickler {
             return args[0]
         case "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor_v3":
             guard args.count >= 4, case .storage(let storage) = args[0], case .int(let offset) = args[1],
-                case .tuple(let size) = args[2], case .tuple(let stride) = args[3]
+                case .tuple(let size, _) = args[2], case .tuple(let stride, _) = args[3]
             else { throw fail(.badStructure("\(name) arguments are not (storage, offset, size, stride, …)"), at: at) }
             // v3 (storage, offset, size, stride, requires_grad, hooks, dtype, …) names the dtype itself.
             var dtype = storage.dtype

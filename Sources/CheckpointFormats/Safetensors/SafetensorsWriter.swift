@@ -9,8 +9,14 @@ public final class SafetensorsWriter: CheckpointWriter {
 
     public init(path: String, tensors: [TensorInfo], metadata: [String: String] = [:]) throws {
         header = SafetensorsHeader(laying: tensors, metadata: metadata)
+        let encoded = header.encoded()
+        // The 8-byte length prefix could say more, but readers (zoo's, the reference one) refuse a longer header.
+        guard encoded.count - 8 <= SafetensorsHeader.maxHeaderLength else {
+            throw CheckpointError.unsupportedOutput(
+                file: path, reason: "the safetensors header would take \(encoded.count - 8) bytes; readers accept at most \(SafetensorsHeader.maxHeaderLength) (the tensor names are too long)")
+        }
         output = try AtomicFile(destination: path)
-        try output.write(header.encoded())
+        try output.write(encoded)
     }
 
     public func append(_ tensor: Tensor) throws {

@@ -26,6 +26,10 @@ final class ZipWriter {
     /// Starts a member of `size` uncompressed bytes.
     func beginMember(_ name: String, size: Int, deflate: Bool, alignment: Int = 64) throws {
         let nameBytes = Array(name.utf8)
+        // Writers check names up front (`FieldWidth`); this keeps any other caller from trapping.
+        guard nameBytes.count <= FieldWidth.zipName else {
+            throw CheckpointError.unsupportedOutput(file: output.destination, reason: "zip member name '\(FieldWidth.abbreviated(name))' is longer than 65,535 bytes")
+        }
         let zip64 = size >= 0xFFFF_FFFF
         var extra: [UInt8] = []
         if zip64 { extra = le(UInt16(1)) + le(UInt16(16)) + le(UInt64(size)) + le(UInt64(0)) }

@@ -165,6 +165,7 @@ public enum MappedConversion {
         // follows fails.
         return try OutputFolders.around(output) {
             let staging = try StagingFolder(beside: output)
+            let snapshot = SourceSnapshot(reader.files)
             let writer = try CheckpointConversion.makeWriter(
                 at: staging.file(stagedName), tensors: planned, metadata: format == .safetensors ? ["format": "pt"] : [:], options: conversion)
             let total = planned.reduce(0) { $0 + $1.byteCount }
@@ -183,6 +184,7 @@ public enum MappedConversion {
                 done += info.byteCount
                 progress(done, total)
             }
+            try snapshot.checkUnchanged()
             let staged = try writer.commit()
             var companions: [String] = []
             if options.writesFolder {
