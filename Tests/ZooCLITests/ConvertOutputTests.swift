@@ -52,4 +52,14 @@ import Testing
         }
         #expect(try Self.size(folder.file("small.npz")) < Self.size(folder.file("plain.npz")))
     }
+
+    @Test("an output name of 252 or 255 bytes is written (its temporary name used to be 11 bytes longer, past NAME_MAX)",
+          arguments: [252, 255], [".npz", ".safetensors", ".h5"])
+    func outputNamesUpToNameMax(_ length: Int, _ suffix: String) throws {
+        let folder = try TemporaryFolder()
+        let name = String(repeating: "n", count: length - suffix.utf8.count) + suffix
+        let result = try Zoo.run("convert", Fixtures.path("safetensors", "no_metadata.safetensors"), folder.file(name))
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try folder.contents() == [name])
+    }
 }
