@@ -41,9 +41,19 @@ indirect enum PickleValue {
 
 /// Every list and dict an unpickler builds, so they can be emptied when the reader is done: a
 /// pickle can make a container hold itself (DUP + SETITEM), a cycle reference counting never frees.
+/// It also counts the values its unpicklers build, against `limit`, across all the pickles of a file.
 final class PickleArena {
     private var lists: [PickleList] = []
     private var dicts: [PickleDict] = []
+    /// Set before unpickling, once the storages are known (a legacy file's limit counts none).
+    var limit = PickleLimit(storages: nil)
+    private(set) var built = 0
+
+    /// Counts one value built (or held once more, in the memo); false once over the limit.
+    func count() -> Bool {
+        built += 1
+        return built <= limit.values
+    }
 
     func list() -> PickleList {
         let list = PickleList()

@@ -11,6 +11,8 @@ public enum PyTorchProblem: FormatProblem {
     case storageTooSmall(storage: String, needed: Int, available: Int)
     case badShape(String)
     case notAStateDict(String)
+    /// The pickle builds more values than a checkpoint plausibly needs (see `PickleLimit`).
+    case tooManyValues(String)
 
     public static let formatName = "pytorch"
 
@@ -28,6 +30,7 @@ public enum PyTorchProblem: FormatProblem {
             "storage '\(storage)' holds \(available) elements but the tensor needs \(needed)"
         case .badShape(let why): "invalid tensor geometry: \(why)"
         case .notAStateDict(let why): "no tensors found: \(why)"
+        case .tooManyValues(let limit): "the pickle builds too many values: \(limit)"
         }
     }
 }
