@@ -68,8 +68,8 @@ def memo_dag(levels, container):
 
 torch_zip("memo_dag_dict.pth", memo_dag(50, "dict"), [("0", b"\x01\x02\x03\x04")])
 torch_zip("memo_dag_tuple.pth", memo_dag(50, "tuple"), [("0", b"\x01\x02\x03\x04")])
-# One opcode (EMPTY_DICT) 3 Mi times: 3 KB deflated, 3 MB of pickle, 3 Mi objects (~250 MB) unbounded.
-torch_zip("repeated_opcode.pth", b"\x80\x02" + b"}" * (3 << 20) + b".", deflate_pickle=True)
+# One opcode (EMPTY_DICT) 16 Mi times: 16 KB deflated, 16 MB of pickle, 16 Mi objects (~1.5 GB) unbounded.
+torch_zip("repeated_opcode.pth", b"\x80\x02" + b"}" * (16 << 20) + b".", deflate_pickle=True)
 # A deflated data.pkl of 100 MiB (100 KB in the file), past the bytes a pickle of no storages may inflate to.
 torch_zip("inflated_pickle.pth", b"\x80\x02" + b"N" * (100 << 20) + b".", deflate_pickle=True)
 
