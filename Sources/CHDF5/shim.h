@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 static inline hid_t zoo_h5p_default(void) { return H5P_DEFAULT; }
 static inline hid_t zoo_h5s_all(void) { return H5S_ALL; }
@@ -70,8 +71,13 @@ static inline int zoo_h5o_identity(hid_t loc, const char *name, hid_t lapl, uint
 }
 
 /// For zoo-hdf5-probe: be killed when the parent dies, so a probe that libhdf5 hangs never
-/// outlives the zoo that started it (prctl is variadic, which Swift cannot call).
-static inline void zoo_die_with_parent(void) { prctl(PR_SET_PDEATHSIG, SIGKILL); }
+/// outlives the zoo that started it (prctl is variadic, which Swift cannot call). `parent` is the
+/// pid zoo passed: if zoo died before the prctl took effect, the probe has been re-parented
+/// already and exits at once.
+static inline void zoo_die_with_parent(pid_t parent) {
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (parent > 0 && getppid() != parent) _exit(70);
+}
 
 struct zoo_h5_message { char *buffer; size_t capacity; size_t used; };
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// How token states become one sentence embedding: what a sentence-transformers folder declares
 /// in `modules.json` (a `Pooling` module's `config.json`: mean, cls or max over the unmasked
@@ -55,7 +56,7 @@ public struct SentencePooling: Sendable, Equatable, Encodable, CustomStringConve
     }
 
     private static func json(_ path: String) -> Any? {
-        (try? Data(contentsOf: URL(fileURLWithPath: path))).flatMap { try? JSONSerialization.jsonObject(with: $0) }
+        (try? RegularFile.read(path)).flatMap { try? JSONSerialization.jsonObject(with: Data($0)) }
     }
 
     /// One embedding per sample of `states` (`[samples, length, width]`, flattened), pooled over the

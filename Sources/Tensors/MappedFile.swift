@@ -16,15 +16,8 @@ public final class MappedFile: @unchecked Sendable {
     public init(path: String) throws(FileError) {
         self.path = path
         isFileBacked = true
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw FileError(path: path, operation: "open", errno: errno) }
+        let (fd, size) = try RegularFile.open(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw FileError(path: path, operation: "stat", errno: errno) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else {
-            throw FileError(path: path, operation: "open", message: "not a regular file")
-        }
-        let size = Int(info.st_size)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
             return

@@ -26,7 +26,7 @@ enum ExitStatus: Int32 {
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
-        3 internal error or failed write · 4 unsupported (format recognised but not supported, or output cannot hold the data) · \
+        3 internal error or failed write · 4 unsupported (format recognised but not supported, output cannot hold the data, or a limit reached: the message names it and its variable) · \
         5 refused (a pickle that would run code; nothing ran) · \
         6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs) · \
         7 infeasible (zoo advise: nothing fits the budget and constraints; the plan written is the nearest, see its warnings)
@@ -45,7 +45,7 @@ enum ExitStatus: Int32 {
         case let error as PyTorchError where error.problem.isForbiddenGlobal: self = .refused
         case let error as PyTorchError where error.problem.isUnsupported: self = .unsupported
         case let error as HDF5Error where error.problem.isWriteFailure: self = .internalError
-        case let error as HDF5Error where error.problem.isUnsupported: self = .unsupported
+        case let error as HDF5Error where error.problem.isUnsupported || error.problem.isResourceLimit: self = .unsupported
         case let error as NumPyError where error.problem.isUnsupported: self = .unsupported
         case let error as FileError: self = error.access == .reading ? .badInput : .internalError
         case _ where isCheckpointInputError(error): self = .badInput

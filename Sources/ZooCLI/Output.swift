@@ -15,12 +15,21 @@ struct Table {
             cells.enumerated().map { column, cell in
                 let pad = String(repeating: " ", count: widths[column] - cell.count)
                 return rightAligned.contains(column) ? pad + cell : cell + pad
-            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+            }.joined(separator: "  ").trimmingTrailingWhitespace
         }
         let rule = widths.map { String(repeating: "─", count: $0) }.joined(separator: "  ")
         var lines = [line(header), rule] + rows.map(line)
         if let footer { lines += [rule, line(footer)] }
         return lines.joined(separator: "\n")
+    }
+}
+
+extension String {
+    /// The string without its trailing whitespace, in time linear in that whitespace (a regular
+    /// expression `\s+$` retries at every space of a long run: minutes for a 100,000-character name).
+    var trimmingTrailingWhitespace: String {
+        guard let last = lastIndex(where: { !$0.isWhitespace }) else { return "" }
+        return String(self[...last])
     }
 }
 

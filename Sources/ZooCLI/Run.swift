@@ -114,7 +114,7 @@ struct Run: CommonOptionsCommand {
     static func labels(count: Int?, weights: String) -> [String]? {
         guard let count else { return nil }
         let config = URL(fileURLWithPath: weights).deletingLastPathComponent().appendingPathComponent("config.json")
-        if let data = try? Data(contentsOf: config), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+        if let data = try? Data(RegularFile.read(config.path)), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
            let names = object["id2label"] as? [String: String], names.count == count {
             return (0..<count).map { names[String($0)] ?? "class \($0)" }
         }

@@ -1,5 +1,6 @@
 import CheckpointFormats
 import Foundation
+import Tensors
 
 /// `plan.json`: sorted, pretty-printed, snake_case JSON, written atomically and read strictly
 /// (the schema version first, then every field, then `validate()`).
@@ -43,7 +44,8 @@ extension FineTunePlan {
 
     /// Reads and validates `plan.json`.
     public init(path: String) throws(ProfileError) {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ProfileError(path, "cannot be read") }
+        let data: Data
+        do { data = Data(try RegularFile.read(path)) } catch { throw ProfileError(path, "cannot be read: \(error.message)") }
         do { try self.init(json: data) } catch { throw ProfileError("\(path): \(error.field)", error.reason) }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A labelled dataset on disk, grouped by class: an image folder with one subfolder per class
 /// (JPEG or PNG files), or a text file of `label<TAB>text` lines. The advisor counts it for the
@@ -41,8 +42,8 @@ public struct LabelledDataset: Sendable, Equatable {
     }
 
     private static func textFile(_ path: String) throws(LabelledDataError) -> [String: [String]] {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
-        guard let text = String(data: data, encoding: .utf8) else { throw .malformed(path, line: 0, reason: "not valid UTF-8") }
+        guard let bytes = try? RegularFile.read(path) else { throw .unreadable(path) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw .malformed(path, line: 0, reason: "not valid UTF-8") }
         var grouped = [String: [String]]()
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = line.hasSuffix("\r") ? line.dropLast() : line

@@ -1,5 +1,6 @@
 import Architectures
 import Foundation
+import Tensors
 import Yams
 
 /// A task request as given so far, from a task file, flags or prompts: each `DraftField`'s value
@@ -70,7 +71,9 @@ public struct TaskDraft: Equatable, Sendable {
     /// Reads a YAML or JSON task file: a mapping from field names (`classes`, `max_latency_ms`, …)
     /// to values; lists are allowed for `examples_per_class` and `exclude`.
     public init(file path: String) throws(ProfileError) {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ProfileError(path, "cannot be read as UTF-8 text") }
+        let bytes: [UInt8]
+        do { bytes = try RegularFile.read(path) } catch { throw ProfileError(path, error.message) }
+        guard let text = String(validating: bytes, as: UTF8.self) else { throw ProfileError(path, "cannot be read as UTF-8 text") }
         let document: Any?
         do { document = try Yams.load(yaml: text) } catch { throw ProfileError(path, "not valid YAML or JSON: \(error)") }
         guard let mapping = document as? [String: Any] else { throw ProfileError(path, "expected a mapping of field names to values") }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The Hugging Face Hub's local cache, as `huggingface_hub` lays it out: a `models--ORG--NAME`
 /// folder per repository, holding `refs/REF` (a commit hash) and `snapshots/HASH/` (the files,
@@ -38,7 +39,7 @@ public enum HubCache {
         guard let ref = refs.contains("main") ? "main" : (refs.count == 1 ? refs[0] : nil) else {
             throw HubCacheError(path: repository, reason: refs.isEmpty ? "refs/ names no revision" : "refs/ has \(refs.joined(separator: ", ")) but no main: give the snapshots/ folder to open")
         }
-        guard let text = try? String(contentsOfFile: refsFolder + "/" + ref, encoding: .utf8) else {
+        guard let bytes = try? RegularFile.read(refsFolder + "/" + ref), let text = String(validating: bytes, as: UTF8.self) else {
             throw HubCacheError(path: repository, reason: "refs/\(ref) cannot be read")
         }
         let snapshot = repository + "/snapshots/" + text.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -21,6 +21,8 @@ public enum HDF5Problem: FormatProblem, Codable {
     case libraryCrashed(String)
     /// libhdf5 refused to write.
     case writeFailed(String)
+    /// A dataset larger than `zoo-hdf5-probe` may decode (`HDF5ProbeMemory`): a limit, not a fault.
+    case probeMemoryLimit(bytes: Int, limit: Int)
 
     public static let formatName = "hdf5"
 
@@ -37,11 +39,23 @@ public enum HDF5Problem: FormatProblem, Codable {
         case .dataInOtherFiles(let what): "\(what); zoo reads only data stored inside the file"
         case .libraryCrashed(let how): "libhdf5 \(how) while decoding this file's structure: the file is malformed"
         case .writeFailed(let why): "cannot write: \(why)"
+        case .probeMemoryLimit(let bytes, let limit):
+            "decoding this dataset takes \(bytes) bytes, over zoo-hdf5-probe's memory limit of \(limit) bytes "
+                + "(a limit, not a malformed file): set \(HDF5ProbeMemory.variable) to more bytes (e.g. \(HDF5ProbeMemory.variable)=\(Self.gibibytesAbove(bytes))G) to read it"
         }
     }
 }
 
 extension HDF5Problem {
+    /// Whether the file was refused for needing more than a limit zoo sets.
+    public var isResourceLimit: Bool {
+        if case .probeMemoryLimit = self { return true }
+        return false
+    }
+
+    /// The whole number of GiB at or above `bytes`.
+    static func gibibytesAbove(_ bytes: Int) -> Int { (bytes >> 30) + (bytes % (1 << 30) == 0 ? 0 : 1) }
+
     /// Whether zoo failed writing (as opposed to reading a bad file).
     public var isWriteFailure: Bool {
         if case .writeFailed = self { return true }

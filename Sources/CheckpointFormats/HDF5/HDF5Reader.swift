@@ -74,7 +74,13 @@ public final class HDF5Reader: MappedCheckpointReader, @unchecked Sendable {
             report.listing = try HDF5Library.locked {
                 let file = try MappedFile(path: path)
                 let (handle, listing) = try scan(file)
-                for entry in listing.tensors where entry.mapped == nil { _ = try read(entry, in: handle, file: path) }
+                let limit = HDF5ProbeMemory.limit()
+                for entry in listing.tensors where entry.mapped == nil {
+                    guard entry.info.byteCount <= limit else {
+                        throw HDF5Error(file: path, tensor: entry.info.name, .probeMemoryLimit(bytes: entry.info.byteCount, limit: limit))
+                    }
+                    _ = try read(entry, in: handle, file: path)
+                }
                 return listing
             }
         } catch let error as HDF5Error {

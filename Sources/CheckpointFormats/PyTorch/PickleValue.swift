@@ -63,9 +63,19 @@ indirect enum PickleValue {
 /// and a chain of containers a million deep would be freed by a recursion a million calls deep
 /// (a stack overflow); emptied from here, each container is freed on its own. Whoever makes an
 /// arena clears it when done with the values (they are emptied then).
+/// It also counts the values its unpicklers build, against `limit`, across all the pickles of a file.
 final class PickleArena {
     private var lists: [PickleList] = []
     private var dicts: [PickleDict] = []
+    /// Set before unpickling, once the storages are known (a legacy file's limit counts none).
+    var limit = PickleLimit(storages: nil)
+    private(set) var built = 0
+
+    /// Counts one value built (or held once more, in the memo); false once over the limit.
+    func count() -> Bool {
+        built += 1
+        return built <= limit.values
+    }
 
     func list() -> PickleList {
         let list = PickleList()

@@ -15,6 +15,8 @@ public enum PyTorchProblem: FormatProblem {
     /// A view expanded past its storage (strides of 0) beyond what zoo materialises: unsupported.
     case expandedView(elements: Int, stored: Int, bytes: Int, limit: Int)
     case notAStateDict(String)
+    /// The pickle builds more values than a checkpoint plausibly needs (see `PickleLimit`).
+    case tooManyValues(String)
 
     public static let formatName = "pytorch"
 
@@ -36,6 +38,7 @@ public enum PyTorchProblem: FormatProblem {
             "an expanded view (strides of 0 or overlapping) of \(stored) stored elements as \(elements) elements would take \(bytes) bytes; "
                 + "zoo materialises expanded views up to \(limit) bytes (save the tensor with .contiguous() or .clone() if it is meant to be that large)"
         case .notAStateDict(let why): "no tensors found: \(why)"
+        case .tooManyValues(let limit): "the pickle builds too many values: \(limit)"
         }
     }
 }

@@ -33,6 +33,12 @@ public final class PyTorchReader: MappedCheckpointReader {
                 throw PyTorchError(file: path, .badStructure("a zip without data.pkl is not a PyTorch checkpoint"))
             }
             let prefix = String(pickle.name.dropLast("data.pkl".count))
+            let limit = PickleLimit(storages: archive.entries.count { $0.name.hasPrefix(prefix + "data/") })
+            arena.limit = limit
+            if !pickle.isStored && pickle.uncompressedSize > limit.bytes {
+                throw PyTorchError(file: path, offset: pickle.dataRange.lowerBound, .tooManyValues(
+                    "'\(pickle.name)' inflates to \(pickle.uncompressedSize) bytes, more than the \(limit.bytes) bytes (\(PickleLimit.bytesPerValue) per value) that zoo lets a compressed pickle reach. " + limit.explanation))
+            }
             if let order = archive.entry(named: prefix + "byteorder"), try archive.prefix(of: order, count: 16) != Array("little".utf8) {
                 throw PyTorchError(file: path, offset: order.dataRange.lowerBound, .badStructure("big-endian checkpoints are not supported"))
             }
@@ -55,8 +61,9 @@ public final class PyTorchReader: MappedCheckpointReader {
         }
         self.storages = storages
 
-        var found: [(path: [String], reference: TensorReference)] = []
-        try Self.collect(root, path: [], depth: 0, into: &found, file: path)
+        var search = TensorSearch(file: path)
+        try search.collect(root, path: [], depth: 0)
+        let found = search.found
         guard !found.isEmpty else { throw PyTorchError(file: path, .notAStateDict("the checkpoint holds no tensors")) }
         let containers = Set(found.map { $0.path.dropLast().joined(separator: ".") })
         container = containers.count == 1 ? containers.first! : ""
@@ -73,6 +80,9 @@ public final class PyTorchReader: MappedCheckpointReader {
         self.references = references
         var warnings: [String] = []
         if !container.isEmpty { warnings.append("\(path): tensors found under '\(container)'") }
+        if search.hiddenPaths > 0 {
+            warnings.append("\(path): \(search.hiddenPaths) more paths lead to containers of tensors already found; each tensor is listed once, under the first path")
+        }
         if infos.allSatisfy({ $0.name.hasPrefix("module.") }) {
             warnings.append("\(path): every tensor name starts with 'module.' (saved from a DataParallel/DDP wrapper)")
         }
@@ -172,30 +182,6 @@ public final class PyTorchReader: MappedCheckpointReader {
             position += 8 + bytes
         }
         return (root, storages)
-    }
-
-    /// Every tensor in `value`, with the key path that leads to it.
-    static func collect(_ value: PickleValue, path: [String], depth: Int, into found: inout [(path: [String], reference: TensorReference)], file: String) throws {
-        // The unpickler bounds nesting as it builds; a list deepened after it was nested, or a cycle, ends here.
-        guard depth <= Unpickler.maximumDepth else { throw PyTorchError(file: file, .tooDeep(limit: Unpickler.maximumDepth)) }
-        switch value {
-        case .tensor(let reference): found.append((path, reference))
-        case .dict(let dict):
-            for (key, item) in dict.entries {
-                let name: String
-                switch key {
-                case .string(let text): name = text
-                case .int(let number): name = String(number)
-                default: continue
-                }
-                try collect(item, path: path + [name], depth: depth + 1, into: &found, file: file)
-            }
-        case .list(let list):
-            for (index, item) in list.items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
-        case .tuple(let items, _):
-            for (index, item) in items.enumerated() { try collect(item, path: path + [String(index)], depth: depth + 1, into: &found, file: file) }
-        default: break
-        }
     }
 
     /// Scalars at the top level (`epoch`, `best_acc`, …) as metadata.

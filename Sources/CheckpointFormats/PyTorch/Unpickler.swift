@@ -77,36 +77,36 @@ struct Unpickler {
                 guard let value = stack.popLast() else { throw fail(.stackUnderflow(opcode: "STOP"), at: at) }
                 return value
             case 0x28: marks.append(stack.count)  // MARK
-            case 0x29: stack.append(.tuple([]))
-            case 0x5D, 0x8F: stack.append(.list(arena.list()))  // EMPTY_LIST, EMPTY_SET
-            case 0x7D: stack.append(.dict(arena.dict()))
-            case 0x4E: stack.append(.none)
-            case 0x88: stack.append(.bool(true))
-            case 0x89: stack.append(.bool(false))
-            case 0x4A: stack.append(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))
-            case 0x4B: stack.append(.int(Int(try byte())))
-            case 0x4D: stack.append(.int(Int(try uint(2))))
-            case 0x8A: stack.append(try long(Int(try byte())))
-            case 0x8B: stack.append(try long(try length(4)))
-            case 0x47: stack.append(.float(Double(bitPattern: try bigEndian8())))
-            case 0x58: stack.append(.string(try text(try length(4))))
-            case 0x8C: stack.append(.string(try text(Int(try byte()))))
-            case 0x8D: stack.append(.string(try text(try length(8))))
-            case 0x55: stack.append(.string(try text(Int(try byte()))))  // SHORT_BINSTRING, decoded as Python 3 does
-            case 0x54: stack.append(.string(try text(try length(4))))
-            case 0x43: stack.append(.bytes(Array(try take(Int(try byte())))))
-            case 0x42: stack.append(.bytes(Array(try take(try length(4)))))
-            case 0x8E: stack.append(.bytes(Array(try take(try length(8)))))
-            case 0x71: memo[Int(try byte())] = try top("BINPUT")
-            case 0x72: memo[Int(try uint(4))] = try top("LONG_BINPUT")
-            case 0x94: memo[memo.count] = try top("MEMOIZE")
-            case 0x68: stack.append(try recall(Int(try byte()), at: at))
-            case 0x6A: stack.append(try recall(Int(try uint(4)), at: at))
-            case 0x63: stack.append(try global(try line(), try line(), at: at))  // GLOBAL
+            case 0x29: try push(.tuple([]))
+            case 0x5D, 0x8F: try push(.list(arena.list()))  // EMPTY_LIST, EMPTY_SET
+            case 0x7D: try push(.dict(arena.dict()))
+            case 0x4E: try push(.none)
+            case 0x88: try push(.bool(true))
+            case 0x89: try push(.bool(false))
+            case 0x4A: try push(.int(Int(Int32(truncatingIfNeeded: try uint(4)))))
+            case 0x4B: try push(.int(Int(try byte())))
+            case 0x4D: try push(.int(Int(try uint(2))))
+            case 0x8A: try push(try long(Int(try byte())))
+            case 0x8B: try push(try long(try length(4)))
+            case 0x47: try push(.float(Double(bitPattern: try bigEndian8())))
+            case 0x58: try push(.string(try text(try length(4))))
+            case 0x8C: try push(.string(try text(Int(try byte()))))
+            case 0x8D: try push(.string(try text(try length(8))))
+            case 0x55: try push(.string(try text(Int(try byte()))))  // SHORT_BINSTRING, decoded as Python 3 does
+            case 0x54: try push(.string(try text(try length(4))))
+            case 0x43: try push(.bytes(Array(try take(Int(try byte())))))
+            case 0x42: try push(.bytes(Array(try take(try length(4)))))
+            case 0x8E: try push(.bytes(Array(try take(try length(8)))))
+            case 0x71: try memoize(Int(try byte()), try top("BINPUT"))
+            case 0x72: try memoize(Int(try uint(4)), try top("LONG_BINPUT"))
+            case 0x94: try memoize(memo.count, try top("MEMOIZE"))
+            case 0x68: try push(try recall(Int(try byte()), at: at))
+            case 0x6A: try push(try recall(Int(try uint(4)), at: at))
+            case 0x63: try push(try global(try line(), try line(), at: at))  // GLOBAL
             case 0x93:  // STACK_GLOBAL
                 let name = try pop("STACK_GLOBAL"), module = try pop("STACK_GLOBAL")
                 guard case .string(let n) = name, case .string(let m) = module else { throw fail(.badStructure("STACK_GLOBAL needs two strings"), at: at) }
-                stack.append(try global(m, n, at: at))
+                try push(try global(m, n, at: at))
             case 0x69:  // INST: names a class to instantiate; refused unless allowed, and never called
                 let module = try line(), name = try line()
                 _ = try global(module, name, at: at)
@@ -117,12 +117,12 @@ struct Unpickler {
                 throw fail(.forbiddenGlobal("copyreg extension registry code"), at: at)
             case 0x52:  // REDUCE
                 let arguments = try pop("REDUCE"), callable = try pop("REDUCE")
-                stack.append(try call(callable, arguments, at: at))
+                try push(try call(callable, arguments, at: at))
             case 0x62:  // BUILD: sets state on an object; zoo's objects take none that matters
                 _ = try pop("BUILD")
                 _ = try top("BUILD")
-            case 0x51: stack.append(try persistentLoad(try pop("BINPERSID"), at))
-            case 0x50: stack.append(try persistentLoad(.string(try line()), at))
+            case 0x51: try push(try persistentLoad(try pop("BINPERSID"), at))
+            case 0x50: try push(try persistentLoad(.string(try line()), at))
             case 0x73:  // SETITEM
                 let value = try pop("SETITEM"), key = try pop("SETITEM")
                 let target = try dictionary(try top("SETITEM"), at: at)
@@ -165,35 +165,35 @@ struct Unpickler {
                 try push(.list(list))
             case 0x30: _ = try pop("POP")
             case 0x31: _ = try popMark("POP_MARK", at: at)
-            case 0x32: stack.append(try top("DUP"))
+            case 0x32: try push(try top("DUP"))
             case 0x49:  // INT (text): also True/False as 01/00
                 let text = try line()
-                if text == "01" { stack.append(.bool(true)) } else if text == "00" { stack.append(.bool(false)) } else {
+                if text == "01" { try push(.bool(true)) } else if text == "00" { try push(.bool(false)) } else {
                     guard let value = Int(text) else { throw fail(.badStructure("INT '\(text)' is not a 64-bit integer"), at: at) }
-                    stack.append(.int(value))
+                    try push(.int(value))
                 }
             case 0x4C:  // LONG (text)
                 let text = try line()
                 guard let value = Int(text.hasSuffix("L") ? String(text.dropLast()) : text) else {
                     throw fail(.badStructure("LONG '\(text)' is not a 64-bit integer"), at: at)
                 }
-                stack.append(.int(value))
+                try push(.int(value))
             case 0x46:
                 let text = try line()
                 guard let value = Double(text) else { throw fail(.badStructure("FLOAT '\(text)'"), at: at) }
-                stack.append(.float(value))
+                try push(.float(value))
             case 0x53, 0x56:  // STRING (quoted), UNICODE (raw): kept as written
                 var text = try line()
                 if opcode == 0x53, text.count >= 2, let quote = text.first, quote == "'" || quote == "\"", text.last == quote {
                     text = String(text.dropFirst().dropLast())
                 }
-                stack.append(.string(text))
+                try push(.string(text))
             case 0x70:
                 guard let index = Int(try line()) else { throw fail(.badStructure("PUT index"), at: at) }
-                memo[index] = try top("PUT")
+                try memoize(index, try top("PUT"))
             case 0x67:
                 guard let index = Int(try line()) else { throw fail(.badStructure("GET index"), at: at) }
-                stack.append(try recall(index, at: at))
+                try push(try recall(index, at: at))
             default:
                 throw fail(.unknownOpcode(opcode), at: at)
             }
@@ -254,6 +254,18 @@ struct Unpickler {
     }
 
     // MARK: The stack
+
+    /// Every value pushed is counted against the arena's limit, so a pickle repeating one cheap
+    /// opcode is refused before it exhausts memory.
+    private mutating func push(_ value: PickleValue) throws {
+        guard arena.count() else { throw fail(.tooManyValues(arena.limit.explanation), at: opcodeStart) }
+        stack.append(value)
+    }
+
+    private mutating func memoize(_ index: Int, _ value: PickleValue) throws {
+        guard arena.count() else { throw fail(.tooManyValues(arena.limit.explanation), at: opcodeStart) }
+        memo[index] = value
+    }
 
     private mutating func pop(_ opcode: String) throws -> PickleValue {
         // Never below the innermost mark: what lies under it belongs to an enclosing construct.

@@ -22,7 +22,7 @@ public final class ShardedSafetensorsReader: CheckpointReader {
         let root: JSON
         do { root = try JSON.parse(file.bytes) } catch { throw SafetensorsError(file: indexPath, offset: error.offset, .invalidJSON(error)) }
         guard case .object(let members) = root else { throw fail(.badIndex("must be a JSON object")) }
-        var map: [String: String] = [:], shardOrder: [String] = [], declaredTotal: Int?
+        var map: [String: String] = [:], shardOrder: [String] = [], knownShards: Set<String> = [], declaredTotal: Int?
         for (key, value, _) in members {
             switch (key, value) {
             case ("weight_map", .object(let entries)):
@@ -31,7 +31,7 @@ public final class ShardedSafetensorsReader: CheckpointReader {
                     guard !shardName.isEmpty, !shardName.contains("/"), shardName != "..", shardName != "." else {
                         throw fail(.badIndex("shard '\(shardName)' must be a file name in the index's folder"), tensor: name)
                     }
-                    if !shardOrder.contains(shardName) { shardOrder.append(shardName) }
+                    if knownShards.insert(shardName).inserted { shardOrder.append(shardName) }
                     map[name] = shardName
                 }
             case ("metadata", .object(let entries)):

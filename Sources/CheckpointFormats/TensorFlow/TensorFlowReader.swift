@@ -56,7 +56,9 @@ public final class TensorFlowReader: MappedCheckpointReader, @unchecked Sendable
             guard bytes == parsed.size else { throw fail(.sizeMismatch(stored: parsed.size, expected: bytes)) }
             guard parsed.shard < shardCount else { throw fail(.badProto("shard_id \(parsed.shard), but the header says \(shardCount) shards")) }
             if bytes > 0 && shards[parsed.shard] == nil {
+                // A shard that exists but cannot be mapped (unreadable, a FIFO) is reported as such.
                 do { shards[parsed.shard] = try MappedFile(path: shardNames[parsed.shard]) } catch {
+                    if FileManager.default.fileExists(atPath: shardNames[parsed.shard]) { throw error }
                     throw TensorFlowError(file: file.path, tensor: name, .missingShard(URL(fileURLWithPath: shardNames[parsed.shard]).lastPathComponent))
                 }
             }

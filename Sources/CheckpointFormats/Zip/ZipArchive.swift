@@ -7,6 +7,8 @@ public struct ZipEntry: Sendable {
     public let crc32: UInt32
     public let compressedSize: Int
     public let uncompressedSize: Int
+    /// Where the member's local header starts; its bytes run from there to the end of `dataRange`.
+    public let headerOffset: Int
     /// Absolute byte range of the member's (possibly compressed) data.
     public let dataRange: Range<Int>
     public var isStored: Bool { method == 0 }
@@ -34,10 +36,9 @@ public final class ZipArchive: Sendable {
         if entry.isStored {
             storage = TensorStorage(file: file, range: entry.dataRange)
         } else {
-            storage = TensorStorage(zeroedByteCount: entry.uncompressedSize)
-            try Inflater.inflate(
-                UnsafeRawBufferPointer(rebasing: file.bytes[entry.dataRange]), into: storage.mutableBytes,
-                member: entry.name, file: path, offset: entry.dataRange.lowerBound, requireEnd: true)
+            storage = try Inflater.inflate(
+                UnsafeRawBufferPointer(rebasing: file.bytes[entry.dataRange]), declared: entry.uncompressedSize,
+                member: entry.name, file: path, offset: entry.dataRange.lowerBound)
         }
         let actual = CRC32.checksum(storage.bytes)
         guard actual == entry.crc32 else {
@@ -98,7 +99,21 @@ private struct ZipDirectory {
         if directory.remaining >= 4, directory.read(UInt32.self) == 0x0201_4B50 {
             throw fail(.badCentralDirectory("the directory holds more entries than the \(count) its end record declares"), at: directory.absolutePosition - 4)
         }
+        try checkDisjoint(entries)
         return entries
+    }
+
+    /// No two members may share bytes. A zip writer never produces that; a zip bomb does (300
+    /// entries over one deflate stream make every member cost the whole stream again).
+    func checkDisjoint(_ entries: [ZipEntry]) throws(ZipError) {
+        let ordered = entries.sorted { $0.headerOffset < $1.headerOffset }
+        guard var widest = ordered.first else { return }
+        for entry in ordered.dropFirst() {
+            if entry.headerOffset < widest.dataRange.upperBound {
+                throw fail(.overlappingMembers(first: widest.name, second: entry.name), at: entry.headerOffset)
+            }
+            if entry.dataRange.upperBound > widest.dataRange.upperBound { widest = entry }
+        }
     }
 
     func findEndRecord() throws(ZipError) -> Int {
@@ -176,7 +191,7 @@ private struct ZipDirectory {
         }
         return ZipEntry(
             name: name, method: method, crc32: crc, compressedSize: Int(compressed), uncompressedSize: Int(uncompressed),
-            dataRange: dataStart..<dataStart + Int(compressed))
+            headerOffset: Int(localOffset), dataRange: dataStart..<dataStart + Int(compressed))
     }
 
     /// Where a member's data begins, from its local header, whose name must be the central

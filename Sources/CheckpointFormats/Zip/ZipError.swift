@@ -8,6 +8,8 @@ public enum ZipProblem: FormatProblem {
     case crcMismatch(member: String, expected: UInt32, actual: UInt32)
     case inflateFailed(member: String, reason: String)
     case sizeMismatch(member: String, declared: Int, actual: Int)
+    /// Two members whose bytes (local header and data) overlap.
+    case overlappingMembers(first: String, second: String)
 
     public static let formatName = "zip"
 
@@ -22,6 +24,7 @@ public enum ZipProblem: FormatProblem {
             "member '\(member)' fails its CRC-32 check (stored \(hex(expected)), computed \(hex(actual))): the data is corrupt"
         case .inflateFailed(let member, let reason): "member '\(member)' has a corrupt deflate stream: \(reason)"
         case .sizeMismatch(let member, let declared, let actual): "member '\(member)' declares \(declared) bytes uncompressed but holds \(actual)"
+        case .overlappingMembers(let first, let second): "members '\(first)' and '\(second)' share bytes of the file: a zip writer never does that (refused as a zip bomb)"
         }
     }
 }

@@ -23,8 +23,8 @@ enum CompanionFiles {
         }
         for name in names {
             let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: source + "/" + name)) } catch {
-                throw FileError(path: source + "/" + name, operation: "read (to carry it over)", message: "\(error.localizedDescription)")
+            do { data = Data(try RegularFile.read(source + "/" + name)) } catch {
+                throw FileError(path: source + "/" + name, operation: "read (to carry it over)", message: error.message)
             }
             let target = destination + "/" + name
             do {
@@ -39,7 +39,7 @@ enum CompanionFiles {
 
     /// The folders of the modules `modules.json` lists (`1_Pooling`), one level below the folder.
     private static func modulePaths(_ file: String) -> [String] {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: file)),
+        guard let data = try? Data(RegularFile.read(file)),
               let modules = (try? JSONSerialization.jsonObject(with: data)) as? [[String: Any]] else { return [] }
         return modules.compactMap { $0["path"] as? String }.filter { !$0.isEmpty && !$0.contains("/") && !$0.hasPrefix(".") }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// An 8-bit RGB image: `height` rows top to bottom of `width` pixels, each three bytes R, G, B
 /// (interleaved, no padding). This is what PIL holds after `Image.open(path).convert("RGB")`, the
@@ -24,13 +25,9 @@ public struct RGBImage: Equatable, Sendable {
     public init(contentsOfFile path: String) throws {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            data = Data(try RegularFile.read(path))
         } catch {
-            // Foundation wraps the system's reason ("Is a directory") in a vaguer Cocoa error.
-            if let posix = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError {
-                throw ImageError.unreadable(path: path, reason: String(cString: strerror(posix.code.rawValue)))
-            }
-            throw ImageError.unreadable(path: path, reason: error.localizedDescription)
+            throw ImageError.unreadable(path: path, reason: error.message)
         }
         try self.init(encoded: data, name: path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A tokenizer file read whole and checked to be UTF-8, kept as bytes: tokens are compared byte
 /// for byte (see `Vocabulary`), and loaders report problems by line number.
@@ -7,13 +8,11 @@ struct TextFile {
     let bytes: [UInt8]
 
     init(path: String) throws(TokenizerError) {
-        let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            bytes = try RegularFile.read(path)
         } catch {
-            throw .unreadable(file: path, reason: error.localizedDescription)
+            throw .unreadable(file: path, reason: error.message)
         }
-        bytes = [UInt8](data)
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw .unreadable(file: path, reason: "not valid UTF-8")
         }
