@@ -89,8 +89,11 @@ private struct ZipDirectory {
         var directory = ByteCursor(UnsafeRawBufferPointer(rebasing: bytes[directoryOffset..<directoryOffset + directorySize]), base: directoryOffset)
         var entries: [ZipEntry] = []
         entries.reserveCapacity(count)
+        var misnamed: ZipError?
         for index in 0..<count {
-            entries.append(try centralEntry(&directory))
+            let entry = try centralEntry(&directory)
+            misnamed = misnamed ?? localNameMismatch(entry)
+            entries.append(entry)
             // Each member's local header sits before its data, all over the file, and reading one
             // faults in its page and up to 15 cached neighbours (~30 MiB for 1,500 members): drop
             // them every 64 members, so the walk's resident set stays small however many there are.
@@ -100,6 +103,7 @@ private struct ZipDirectory {
             throw fail(.badCentralDirectory("the directory holds more entries than the \(count) its end record declares"), at: directory.absolutePosition - 4)
         }
         try checkDisjoint(entries)
+        if let misnamed { throw misnamed }
         return entries
     }
 
@@ -185,7 +189,7 @@ private struct ZipDirectory {
         if method == 0 && compressed != uncompressed {
             throw fail(.sizeMismatch(member: name, declared: Int(uncompressed), actual: Int(compressed)), at: at)
         }
-        let dataStart = try localData(at: Int(localOffset), name: name, nameBytes: nameBytes)
+        let dataStart = try localData(at: Int(localOffset), name: name)
         guard dataStart <= bytes.count, Int(compressed) <= bytes.count - dataStart else {
             throw fail(.badLocalHeader("data of member '\(name)' (\(compressed) bytes at \(dataStart)) runs past the end of the file"), at: Int(localOffset))
         }
@@ -194,10 +198,8 @@ private struct ZipDirectory {
             headerOffset: Int(localOffset), dataRange: dataStart..<dataStart + Int(compressed))
     }
 
-    /// Where a member's data begins, from its local header, whose name must be the central
-    /// directory's: where the two differ, readers that walk the local headers (or repair the
-    /// archive) would see another member, so neither name can be trusted.
-    func localData(at offset: Int, name: String, nameBytes: UnsafeRawBufferPointer) throws(ZipError) -> Int {
+    /// Where a member's data begins, from its local header.
+    func localData(at offset: Int, name: String) throws(ZipError) -> Int {
         var cursor = ByteCursor(bytes)
         cursor.position = offset
         guard cursor.has(30), cursor.read(UInt32.self) == 0x0403_4B50 else {
@@ -205,13 +207,19 @@ private struct ZipDirectory {
         }
         cursor.position = offset + 26
         let nameLength = Int(cursor.read(UInt16.self)!), extraLength = Int(cursor.read(UInt16.self)!)
-        guard let localName = cursor.take(nameLength) else {
-            throw fail(.badLocalHeader("the name of member '\(name)' runs past the end of the file"), at: offset + 30)
-        }
-        guard localName.elementsEqual(nameBytes) else {
-            let local = String(decoding: localName, as: UTF8.self)
-            throw fail(.badLocalHeader("the central directory names a member '\(name)' but its local header names it '\(local)'"), at: offset + 30)
-        }
         return offset + 30 + nameLength + extraLength
+    }
+
+    /// The refusal of a member whose local header names it otherwise than the central directory
+    /// (nil when they agree): where the two differ, a reader that walks the local headers (or
+    /// repairs the archive) sees another member, so neither name can be trusted. Thrown only after
+    /// `checkDisjoint`, which refuses members that share one local header as such. (`localData`
+    /// checked that the name lies in the file.)
+    func localNameMismatch(_ entry: ZipEntry) -> ZipError? {
+        let start = entry.headerOffset + 30
+        let length = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: entry.headerOffset + 26, as: UInt16.self)))
+        let local = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<start + length]), as: UTF8.self)
+        if local.utf8.elementsEqual(entry.name.utf8) { return nil }
+        return fail(.badLocalHeader("the central directory names a member '\(entry.name)' but its local header names it '\(local)'"), at: start)
     }
 }
