@@ -256,9 +256,11 @@ struct Unpickler {
     // MARK: The stack
 
     /// Every value pushed is counted against the arena's limit, so a pickle repeating one cheap
-    /// opcode is refused before it exhausts memory.
+    /// opcode is refused before it exhausts memory, and refused past `maximumDepth`, at the opcode
+    /// that nested it.
     private mutating func push(_ value: PickleValue) throws {
         guard arena.count() else { throw fail(.tooManyValues(arena.limit.explanation), at: opcodeStart) }
+        try checkDepth(value)
         stack.append(value)
     }
 
@@ -275,11 +277,6 @@ struct Unpickler {
         return value
     }
 
-    /// Pushes a value just built from others, refusing it past `maximumDepth`.
-    private mutating func push(_ value: PickleValue) throws {
-        try checkDepth(value)
-        stack.append(value)
-    }
 
     /// Refuses a value nested deeper than `maximumDepth`, at the opcode that nested it.
     private func checkDepth(_ value: PickleValue) throws {
