@@ -3,9 +3,12 @@ import Foundation
 import Glibc
 #endif
 
-/// A child process run under guards: killed after `timeout`, with its peak resident memory
-/// measured by the kernel (`wait4`'s `ru_maxrss`), which Foundation's `Process` does not expose.
-/// Standard output and error go to files, so neither pipe can fill and stall the child.
+/// A child process run under guards: killed after `timeout`, with its peak resident memory read from
+/// the kernel's high-water mark (`VmHWM` in `/proc/PID/status`, polled every few milliseconds while
+/// it runs), which Foundation's `Process` does not expose. `wait4`'s `ru_maxrss` would not do: Linux
+/// carries the spawning process's own peak across `exec`, so a child of a large test process reads
+/// as large as its parent. Standard output and error go to files, so neither pipe can fill and stall
+/// the child.
 public struct BoundedProcess {
     public struct Outcome {
         /// The exit status, or nil when a signal ended the process.
@@ -35,11 +38,12 @@ public struct BoundedProcess {
         let started = Date()
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
         guard spawned == 0 else { throw BoundedProcessError(reason: "cannot start \(executable): \(String(cString: strerror(spawned)))") }
-        var status: Int32 = 0, usage = rusage(), timedOut = false
+        var status: Int32 = 0, timedOut = false, peak = 0
         while true {
-            let done = wait4(pid, &status, WNOHANG, &usage)
+            peak = max(peak, Self.residentHighWaterMark(of: pid))
+            let done = waitpid(pid, &status, WNOHANG)
             if done == pid { break }
-            if done < 0 && errno != EINTR { throw BoundedProcessError(reason: "wait4: \(String(cString: strerror(errno)))") }
+            if done < 0 && errno != EINTR { throw BoundedProcessError(reason: "waitpid: \(String(cString: strerror(errno)))") }
             if !timedOut && Date().timeIntervalSince(started) > timeout {
                 timedOut = true
                 kill(pid, SIGKILL)
@@ -49,9 +53,20 @@ public struct BoundedProcess {
         let signalled = status & 0x7f != 0
         return Outcome(
             status: signalled ? nil : (status >> 8) & 0xff, signal: signalled ? status & 0x7f : nil, timedOut: timedOut,
-            peakResidentBytes: Int(usage.ru_maxrss) * 1024, seconds: Date().timeIntervalSince(started),
+            peakResidentBytes: peak, seconds: Date().timeIntervalSince(started),
             stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
             stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+}
+
+extension BoundedProcess {
+    /// The process's peak resident set so far, in bytes (0 once it has exited).
+    static func residentHighWaterMark(of pid: pid_t) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = Int(line.dropFirst("VmHWM:".count).trimmingCharacters(in: .whitespaces).dropLast(3).trimmingCharacters(in: .whitespaces))
+        else { return 0 }
+        return kilobytes * 1024
     }
 }
 

@@ -75,6 +75,15 @@ enum HostileCorpus {
         }
     }
 
+    @Test func theGuardsSeeAChildsOwnPeakAndHang() throws {
+        let small = try BoundedProcess.run("/bin/true", [], timeout: 10)
+        #expect(small.status == 0 && small.peakResidentBytes < 64 << 20, "\(small.peakResidentBytes) bytes for /bin/true")
+        let large = try BoundedProcess.run("/usr/bin/env", ["python3", "-c", "import time; b = bytearray(300 << 20); time.sleep(0.2)"], timeout: 30)
+        #expect(large.status == 0 && large.peakResidentBytes > 250 << 20, "\(large.peakResidentBytes) bytes for 300 MiB")
+        let hang = try BoundedProcess.run("/bin/sleep", ["30"], timeout: 0.5)
+        #expect(hang.timedOut && hang.signal == SIGKILL)
+    }
+
     @Test func everyAreaHasItsGeneratorAndEveryCaseItsFile() throws {
         let areas = (try? FileManager.default.contentsOfDirectory(atPath: HostileCorpus.folder)) ?? []
         for area in areas where FileManager.default.fileExists(atPath: HostileCorpus.folder + "/" + area + "/cases.json") {
