@@ -4,7 +4,7 @@ import Testing
 
 /// `zoo-hdf5-probe` on a valid file that needs much memory to decode (512 MiB of zeros,
 /// gzip-compressed into half a megabyte: Fuzz/hostile/hangs/probe_gzip.h5): its memory limit is
-/// a limit, said as one, and an interrupted zoo leaves neither the probe nor a file behind.
+/// a limit, said as one, as is its time limit, and an interrupted zoo leaves neither the probe nor a file behind.
 @Suite(.serialized) struct HDF5ProbeTests {
     let file = Fixtures.root.appendingPathComponent("Fuzz/hostile/hangs/probe_gzip.h5").path
 
@@ -12,6 +12,16 @@ import Testing
         let result = try Zoo.run(arguments: ["inspect", file], environment: ["ZOO_HDF5_PROBE_MEMORY": "64M"])
         #expect(result.status == 4, "\(result.stderr)")
         for part in ["536870912 bytes", "memory limit of 67108864 bytes", "not a malformed file", "ZOO_HDF5_PROBE_MEMORY"] {
+            #expect(result.stderr.contains(part), "\(result.stderr)")
+        }
+        #expect(!result.stderr.contains("is malformed"))
+    }
+
+    @Test func aProbePastItsTimeLimitIsALimitSaidAsOne() throws {
+        // Decoding 512 MiB takes far longer than 10 ms.
+        let result = try Zoo.run(arguments: ["inspect", file], environment: ["ZOO_HDF5_PROBE_MEMORY": "1G", "ZOO_HDF5_PROBE_SECONDS": "0.01"])
+        #expect(result.status == 4, "\(result.stderr)")
+        for part in ["did not finish within its time limit of 1 s", "ZOO_HDF5_PROBE_SECONDS"] {
             #expect(result.stderr.contains(part), "\(result.stderr)")
         }
         #expect(!result.stderr.contains("is malformed"))

@@ -23,6 +23,9 @@ public enum HDF5Problem: FormatProblem, Codable {
     case writeFailed(String)
     /// A dataset larger than `zoo-hdf5-probe` may decode (`HDF5ProbeMemory`): a limit, not a fault.
     case probeMemoryLimit(bytes: Int, limit: Int)
+    /// `zoo-hdf5-probe` ran past its time limit (`HDF5ProbeTime`): libhdf5 looping on a crafted
+    /// structure, or a legitimate file slower to decode than the limit allows.
+    case probeTimeLimit(seconds: Int)
 
     public static let formatName = "hdf5"
 
@@ -42,6 +45,9 @@ public enum HDF5Problem: FormatProblem, Codable {
         case .probeMemoryLimit(let bytes, let limit):
             "decoding this dataset takes \(bytes) bytes, over zoo-hdf5-probe's memory limit of \(limit) bytes "
                 + "(a limit, not a malformed file): set \(HDF5ProbeMemory.variable) to more bytes (e.g. \(HDF5ProbeMemory.variable)=\(Self.gibibytesAbove(bytes))G) to read it"
+        case .probeTimeLimit(let seconds):
+            "zoo-hdf5-probe did not finish within its time limit of \(seconds) s: libhdf5 loops on this file's structure, "
+                + "or the file takes longer than that to decode; for a file you trust, set \(HDF5ProbeTime.variable) to more seconds"
         }
     }
 }
@@ -49,8 +55,10 @@ public enum HDF5Problem: FormatProblem, Codable {
 extension HDF5Problem {
     /// Whether the file was refused for needing more than a limit zoo sets.
     public var isResourceLimit: Bool {
-        if case .probeMemoryLimit = self { return true }
-        return false
+        switch self {
+        case .probeMemoryLimit, .probeTimeLimit: return true
+        default: return false
+        }
     }
 
     /// The whole number of GiB at or above `bytes`.

@@ -22,3 +22,16 @@ public enum HDF5ProbeMemory {
         return overflow ? Int.max : bytes
     }
 }
+
+/// How long `zoo-hdf5-probe` may take: ten seconds plus one per 25 MB of file (gzip decodes faster),
+/// or `ZOO_HDF5_PROBE_SECONDS`. A probe past it is killed and the file refused as a limit reached
+/// (exit code 4), since a slow legitimate file and a structure libhdf5 loops on look the same.
+public enum HDF5ProbeTime {
+    public static let variable = "ZOO_HDF5_PROBE_SECONDS"
+
+    /// The limit in seconds for a file of `bytes`, as `environment` sets it, else the default.
+    public static func limit(fileBytes bytes: Int, _ environment: [String: String] = ProcessInfo.processInfo.environment) -> Double {
+        if let text = environment[variable], let seconds = Double(text), seconds > 0, seconds.isFinite { return seconds }
+        return 10 + Double(bytes) / 25e6
+    }
+}

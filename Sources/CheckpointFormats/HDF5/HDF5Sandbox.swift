@@ -37,8 +37,7 @@ enum HDF5Sandbox {
         let copy = file.isFileBacked ? nil : manager.temporaryDirectory.appendingPathComponent("zoo-probe-\(UUID().uuidString).h5").path
         if let copy, !manager.createFile(atPath: copy, contents: Data(file.bytes), attributes: [.posixPermissions: 0o600]) { return .unavailable }
         defer { if let copy { try? manager.removeItem(atPath: copy) } }
-        // Ten seconds, plus a second per 25 MB for the data libhdf5 decodes (gzip runs faster).
-        guard let (status, output) = try run(probe.path, copy ?? file.path, limit: 10 + Double(file.count) / 25e6, file: file.path) else {
+        guard let (status, output) = try run(probe.path, copy ?? file.path, limit: HDF5ProbeTime.limit(fileBytes: file.count), file: file.path) else {
             return .unavailable
         }
         guard status == 0, let report = try? JSONDecoder().decode(HDF5ProbeReport.self, from: output) else {
@@ -102,7 +101,7 @@ enum HDF5Sandbox {
                     kill(child, SIGKILL)
                     waitpid(child, &status, 0)
                 }
-                throw HDF5Error(file: file, .libraryCrashed("did not finish within \(Int(limit)) s"))
+                throw HDF5Error(file: file, .probeTimeLimit(seconds: Int(limit.rounded(.up))))
             }
         }
         // WIFSIGNALED / WTERMSIG and WEXITSTATUS, which Swift does not import.
