@@ -88,18 +88,10 @@ import Testing
         for (delay, signal) in [(0.05, SIGKILL), (0.2, SIGKILL), (0.2, SIGTERM), (0.4, SIGKILL), (0.5, SIGINT), (0.7, SIGKILL), (1.5, SIGKILL)] {
             let folder = scratch.file("out-\(signal)-\(delay)")
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: false)
-            let process = Process()
-            process.executableURL = Zoo.executable
             // SIGTERM and SIGINT write into a folder the conversion creates (issue 16's OutputFolders):
             // interrupted, it must go with the staging folder inside it.
             let output = signal == SIGKILL ? folder : folder + "/new"
-            process.arguments = ["convert", source, output + "/m.safetensors", "--shard-size", "40MiB"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
+            _ = try Zoo.interrupted(["convert", source, output + "/m.safetensors", "--shard-size", "40MiB"], after: delay, by: signal)
             if signal != SIGKILL {
                 let debris = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0 != "new" }
                     + ((try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []).filter { $0.hasPrefix(".") }

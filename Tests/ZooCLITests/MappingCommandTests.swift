@@ -87,15 +87,8 @@ import Testing
         }
         for (delay, signal) in [(0.05, SIGTERM), (0.15, SIGINT), (0.1, SIGKILL), (0.3, SIGTERM)] {
             let output = folder + "/interrupted-\(signal)-\(delay).weights.h5"
-            let process = Process()
-            process.executableURL = Zoo.executable
-            process.arguments = ["convert", RealAssets.imgsimResNet50, output, "--to", "torchvision", "--format", "keras-weights"]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Thread.sleep(forTimeInterval: delay)
-            kill(process.processIdentifier, signal)
-            process.waitUntilExit()
+            let process = try Zoo.interrupted(
+                ["convert", RealAssets.imgsimResNet50, output, "--to", "torchvision", "--format", "keras-weights"], after: delay, by: signal)
             let finished = process.terminationReason == .exit && process.terminationStatus == 0
             // Either the whole verified file is there, or nothing is.
             #expect(finished == FileManager.default.fileExists(atPath: output), "signal \(signal) after \(delay) s")

@@ -21,6 +21,20 @@ struct Zoo {
 
     static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
 
+    /// Starts zoo with `arguments`, sends it `signal` after `delay` seconds, and waits for it to end.
+    static func interrupted(_ arguments: [String], after delay: Double, by signal: Int32) throws -> Process {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        return process
+    }
+
     /// Runs zoo with `arguments`, `environment` added to this process's (or alone, without
     /// `inheritingEnvironment`), and `input` on standard input; `program` and `directory` run another
     /// executable (`/usr/bin/env` to find zoo on PATH) or from another folder.
