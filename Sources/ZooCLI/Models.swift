@@ -187,6 +187,8 @@ struct Models: ParsableCommand {
             let group: String
             let parameters: Int
             let gmacs: Double
+            /// The group's parameters and buffers by canonical name (what freezing it freezes).
+            let tensors: [String]
         }
 
         struct Depth: Encodable {
@@ -252,7 +254,8 @@ struct Models: ParsableCommand {
                 Group(
                     group: group.description,
                     parameters: graph.parameters.filter { $0.group == group && !$0.spec.isBuffer }.reduce(0) { $0 + $1.spec.elementCount },
-                    gmacs: Double(graph.nodes.indices.filter { graph.nodes[$0].group == group }.reduce(0) { $0 + macs[$1] }) / 1e9)
+                    gmacs: Double(graph.nodes.indices.filter { graph.nodes[$0].group == group }.reduce(0) { $0 + macs[$1] }) / 1e9,
+                    tensors: graph.parameters.filter { $0.group == group }.map(\.name))
             }
             let chosen = FreezePlan.Optimizer(rawValue: optimizer)!
             let depths = (0..<graph.freezeGroups.count).map { frozen in
