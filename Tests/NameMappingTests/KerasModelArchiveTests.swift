@@ -68,7 +68,7 @@ import TestSupport
                 let input = try #require(archive.inbound(layer.name).first)
                 let padding = archive.config(input)?["padding"] as? [[Int]]
                 #expect(explicit ? padding == [[pad, pad], [pad, pad]] : archive.layers[input]?["class_name"] as? String != "ZeroPadding2D", "\(layer.name) reads \(input)")
-            case .batchNorm(_, let epsilon):
+            case .batchNorm(_, let epsilon, _):
                 #expect(config["epsilon"] as? Double == epsilon, "\(layer.name)")
             default: break
             }

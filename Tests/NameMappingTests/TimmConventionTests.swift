@@ -38,7 +38,7 @@ struct TimmConventionTests {
     static func expectedDifferences(_ record: [String: Any], _ graph: ModelGraph) -> [FunctionDifference] {
         let library = Set(record["batch_norm_epsilons"] as! [Double])
         let registry = Set(graph.nodes.compactMap { node -> Double? in
-            if case .batchNorm(_, let epsilon) = node.op { return epsilon }
+            if case .batchNorm(_, let epsilon, _) = node.op { return epsilon }
             return nil
         })
         return library == registry ? [] : library.map { .batchNormEpsilon($0) }

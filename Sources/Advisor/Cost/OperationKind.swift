@@ -17,7 +17,7 @@ public enum OperationKind: String, Sendable, Codable, CaseIterable {
     /// first token).
     public init?(_ op: Op) {
         switch op {
-        case .conv2d(let conv): self = conv.groups > 1 && conv.groups == conv.inChannels ? .depthwiseConvolution : .convolution
+        case .conv2d(let conv): self = conv.isDepthwise ? .depthwiseConvolution : .convolution
         case .linear: self = .linear
         case .attention: self = .attention
         case .batchNorm, .activation, .maxPool, .adaptiveAvgPool, .dropout, .add, .multiply, .embedding, .layerNorm: self = .memoryBound

@@ -24,10 +24,11 @@ public enum MobileNetV3 {
     }
 
     public static func graph(_ size: Size, numClasses: Int? = 1000) -> ModelGraph {
-        let epsilon = 0.001
+        // torchvision: BatchNorm2d(eps=0.001, momentum=0.01)
+        let epsilon = 0.001, momentum = 0.01
         let (blocks, lastChannel) = blocks(size)
         var b = GraphBuilder()
-        b.convNormActivation("features.0", 3, 16, kernel: 3, stride: 2, epsilon: epsilon, activation: .hardswish)
+        b.convNormActivation("features.0", 3, 16, kernel: 3, stride: 2, epsilon: epsilon, momentum: momentum, activation: .hardswish)
         var channels = 16
         for (offset, block) in blocks.enumerated() {
             b.beginBlock(stride: block.stride)
@@ -36,19 +37,19 @@ public enum MobileNetV3 {
             var position = 0
             func next() -> String { defer { position += 1 }; return "features.\(index).block.\(position)" }
             if block.expanded != channels {
-                b.convNormActivation(next(), channels, block.expanded, kernel: 1, epsilon: epsilon, activation: activation)
+                b.convNormActivation(next(), channels, block.expanded, kernel: 1, epsilon: epsilon, momentum: momentum, activation: activation)
             }
             var x = b.convNormActivation(
                 next(), block.expanded, block.expanded, kernel: block.kernel, stride: block.stride, groups: block.expanded,
-                epsilon: epsilon, activation: activation)
+                epsilon: epsilon, momentum: momentum, activation: activation)
             if block.se {
                 x = b.squeezeExcitation(next(), block.expanded, squeeze: makeDivisible(Double(block.expanded) / 4), gate: .hardsigmoid, from: x)
             }
-            let out = b.convNormActivation(next(), block.expanded, block.out, kernel: 1, epsilon: epsilon, activation: nil, from: x)
+            let out = b.convNormActivation(next(), block.expanded, block.out, kernel: 1, epsilon: epsilon, momentum: momentum, activation: nil, from: x)
             if block.stride == 1 && channels == block.out { b.add("features.\(index).add", .add, [out, input]) }
             channels = block.out
         }
-        b.convNormActivation("features.\(blocks.count + 1)", channels, 6 * channels, kernel: 1, epsilon: epsilon, activation: .hardswish)
+        b.convNormActivation("features.\(blocks.count + 1)", channels, 6 * channels, kernel: 1, epsilon: epsilon, momentum: momentum, activation: .hardswish)
         b.group = .head
         b.globalAveragePool()
         if let numClasses {

@@ -5,11 +5,11 @@ extension GraphBuilder {
     @discardableResult
     mutating func convNormActivation(
         _ name: String, _ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, groups: Int = 1,
-        padding: Op.Padding? = nil, epsilon: Double = 1e-5, activation: Activation? = .relu, from input: Int? = nil
+        padding: Op.Padding? = nil, epsilon: Double = 1e-5, momentum: Double = 0.1, activation: Activation? = .relu, from input: Int? = nil
     ) -> Int {
         let conv = Op.Conv2D(inChannels, outChannels, kernel: kernel, stride: stride, padding: padding ?? .symmetric((kernel - 1) / 2), groups: groups)
         add("\(name).0", .conv2d(conv), input.map { [$0] })
-        let norm = add("\(name).1", .batchNorm(channels: outChannels, epsilon: epsilon))
+        let norm = add("\(name).1", .batchNorm(channels: outChannels, epsilon: epsilon, momentum: momentum))
         guard let activation else { return norm }
         return add("\(name).2", .activation(activation))
     }

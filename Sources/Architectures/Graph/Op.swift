@@ -15,7 +15,9 @@ public enum Op: Sendable, Equatable {
     /// The graph's input: an image `[channels, height, width]` or a token sequence.
     case input
     case conv2d(Conv2D)
-    case batchNorm(channels: Int, epsilon: Double)
+    /// Batch normalisation; `momentum` is PyTorch's (the weight of the batch in the running
+    /// statistics' update): 0.1 by default, 0.01 in torchvision's MobileNetV3.
+    case batchNorm(channels: Int, epsilon: Double, momentum: Double = 0.1)
     case activation(Activation)
     case maxPool(kernel: Int, stride: Int, padding: Int)
     /// Adaptive average pooling to `size × size`, as torchvision's `AdaptiveAvgPool2d`.
@@ -85,7 +87,7 @@ public enum Op: Sendable, Equatable {
         case .conv2d(let conv):
             [ParameterSpec("weight", [conv.outChannels, conv.inChannels / conv.groups, conv.kernel, conv.kernel])]
                 + (conv.bias ? [ParameterSpec("bias", [conv.outChannels])] : [])
-        case .batchNorm(let channels, _):
+        case .batchNorm(let channels, _, _):
             [
                 ParameterSpec("weight", [channels]), ParameterSpec("bias", [channels]),
                 ParameterSpec("running_mean", [channels], buffer: true), ParameterSpec("running_var", [channels], buffer: true),
@@ -138,6 +140,11 @@ public enum Op: Sendable, Equatable {
 }
 
 extension Op.Conv2D {
+    /// One filter group per input channel (each output channel reads one input channel): the
+    /// depthwise convolution of MobileNets and EfficientNets. Every module that treats depthwise
+    /// convolutions apart (kernels, cost model, naming conventions) asks this.
+    public var isDepthwise: Bool { groups > 1 && groups == inChannels }
+
     /// Output height or width for an input of `size`.
     func outputSize(_ size: Int) -> Int {
         switch padding {

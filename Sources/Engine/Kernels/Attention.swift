@@ -27,13 +27,14 @@ struct Attention: Kernel {
             BLAS.sgemm(transposeB: true, m: t, n: t, k: d, alpha: scale, a: q + offset, lda: h, b: k + offset, ldb: h, c: scores, ldc: t)
             workspace.attentionMask.withUnsafeBufferPointer { mask in
                 let keep = mask.baseAddress! + sample * t
-                for row in 0..<t { softmax(scores + row * t, keep: keep, count: t) }
+                for row in 0..<t { Self.softmax(scores + row * t, keep: keep, count: t) }
             }
             BLAS.sgemm(m: t, n: d, k: t, a: scores, lda: t, b: v + offset, ldb: h, c: o + offset, ldc: h)
         }
     }
 
-    private func softmax(_ row: UnsafeMutablePointer<Float>, keep: UnsafePointer<Float>, count: Int) {
+    /// Softmax of one row of scores in place, keys whose `keep` is 0 masked out.
+    static func softmax(_ row: UnsafeMutablePointer<Float>, keep: UnsafePointer<Float>, count: Int) {
         var largest = -Float.infinity
         for index in 0..<count {
             if keep[index] == 0 { row[index] = -.greatestFiniteMagnitude }

@@ -1,11 +1,5 @@
 import Tensors
 
-/// Geometry of a 2-D sliding window over an NHWC activation, padding resolved to four sides.
-struct Window: Sendable {
-    var inHeight, inWidth, outHeight, outWidth: Int
-    var kernel, stride, padTop, padLeft: Int
-}
-
 /// A dense convolution on NHWC activations: im2col into a tile (built by all workers), then one
 /// sgemm per tile against weights laid out `[out, kh, kw, in]`; 1×1 stride-1 convolutions
 /// multiply the input directly. Bias (a folded batch-norm's shift) and activation are applied to each tile while it
@@ -24,7 +18,7 @@ struct Convolution: Kernel {
     let tileRows: Int
 
     var isPointwise: Bool { window.kernel == 1 && window.stride == 1 && window.padTop == 0 && window.padLeft == 0 }
-    var depth: Int { window.kernel * window.kernel * inChannels }
+    var depth: Int { window.depth(channels: inChannels) }
 
     /// Floats of scratch the im2col tile needs.
     var scratchNeeded: Int { isPointwise ? 0 : tileRows * depth }
@@ -42,7 +36,7 @@ struct Convolution: Kernel {
             let columns = workspace.scratch
             for first in stride(from: 0, to: pixels, by: tileRows) {
                 let count = min(tileRows, pixels - first)
-                parallelChunks(count: count, minimumChunk: 64) { rows in im2col(source, into: columns, firstPixel: first, rows: rows) }
+                parallelChunks(count: count, minimumChunk: 64) { rows in window.im2col(source, channels: inChannels, into: columns, firstPixel: first, rows: rows) }
                 multiply(columns, lda: depth, weights.baseAddress!, target + first * outChannels, rows: count)
             }
         }
@@ -51,35 +45,5 @@ struct Convolution: Kernel {
     private func multiply(_ a: UnsafePointer<Float>, lda: Int, _ w: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, rows: Int) {
         BLAS.sgemm(transposeB: true, m: rows, n: outChannels, k: lda, a: a, lda: lda, b: w, ldb: lda, c: c, ldc: outChannels)
         parallelChunks(count: rows, minimumChunk: 64) { range in epilogue.apply(c + range.lowerBound * outChannels, rows: range.count, width: outChannels) }
-    }
-
-    /// Writes the receptive fields of output pixels `firstPixel + rows` as rows of `depth`.
-    private func im2col(_ source: UnsafeMutablePointer<Float>, into columns: UnsafeMutablePointer<Float>, firstPixel: Int, rows: Range<Int>) {
-        let w = window, perImage = w.outHeight * w.outWidth
-        let rowBytes = inChannels * MemoryLayout<Float>.stride
-        for offset in rows {
-            let pixel = firstPixel + offset
-            let image = pixel / perImage, y = pixel % perImage / w.outWidth, x = pixel % w.outWidth
-            var column = columns + offset * depth
-            let top = y * w.stride - w.padTop, left = x * w.stride - w.padLeft
-            for ky in 0..<w.kernel {
-                let iy = top + ky
-                if iy < 0 || iy >= w.inHeight {
-                    column.update(repeating: 0, count: w.kernel * inChannels)
-                    column += w.kernel * inChannels
-                    continue
-                }
-                let row = source + ((image * w.inHeight + iy) * w.inWidth) * inChannels
-                for kx in 0..<w.kernel {
-                    let ix = left + kx
-                    if ix < 0 || ix >= w.inWidth {
-                        column.update(repeating: 0, count: inChannels)
-                    } else {
-                        UnsafeMutableRawPointer(column).copyMemory(from: row + ix * inChannels, byteCount: rowBytes)
-                    }
-                    column += inChannels
-                }
-            }
-        }
     }
 }

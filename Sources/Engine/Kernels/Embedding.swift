@@ -1,15 +1,12 @@
 import Architectures
 
-/// Looks up one table row per token: by token id, by position, or by token type.
-struct EmbeddingLookup: Kernel {
-    let output: Int
+/// Which table row each token of a run reads: by token id, by position, or by token type.
+struct EmbeddingRows: Sendable {
     /// The graph node, for errors.
     let node: String
     let length: Int
-    let dimension: Int
     let rowCount: Int
     let index: Op.EmbeddingIndex
-    let table: [Float]
 
     /// Refuses a run whose ids, types or positions fall outside the table.
     func validate(_ workspace: Workspace) throws {
@@ -38,12 +35,19 @@ struct EmbeddingLookup: Kernel {
             return rows
         }
     }
+}
+
+/// Looks up one table row per token.
+struct EmbeddingLookup: Kernel {
+    let output: Int
+    let rows: EmbeddingRows
+    let dimension: Int
+    let table: [Float]
 
     func run(_ workspace: Workspace) {
         let target = workspace.buffers[output], d = dimension
-        let rows = rows(workspace)
         table.withUnsafeBufferPointer { table in
-            for (token, row) in rows.enumerated() { (target + token * d).update(from: table.baseAddress! + row * d, count: d) }
+            for (token, row) in rows.rows(workspace).enumerated() { (target + token * d).update(from: table.baseAddress! + row * d, count: d) }
         }
     }
 }

@@ -133,7 +133,7 @@ public final class ForwardPlan: @unchecked Sendable {
             workspace.batch = range.count
             try load(range)
             try forEachKernel { kernel in
-                if let lookup = kernel as? EmbeddingLookup { try lookup.validate(workspace) }
+                if let lookup = kernel as? EmbeddingLookup { try lookup.rows.validate(workspace) }
                 guard profiling else { return kernel.run(workspace) }
                 let start = DispatchTime.now().uptimeNanoseconds
                 kernel.run(workspace)

@@ -114,7 +114,7 @@ struct PlanCompiler {
         case .conv2d(let conv):
             return try convolution(index, conv)
 
-        case .batchNorm(let channels, let epsilon):
+        case .batchNorm(let channels, let epsilon, _):
             let (scale, shift) = try batchNorm(index, channels: channels, epsilon: epsilon)
             let source = read(node.inputs[0])
             let fused = activationAfter(index)
@@ -189,7 +189,7 @@ struct PlanCompiler {
         case .embedding(let count, let dimension, let embeddingIndex):
             let table = try parameter(index, "weight")
             let value = newValue(perSample)
-            emit(EmbeddingLookup(output: value, node: node.name, length: shape[0], dimension: dimension, rowCount: count, index: embeddingIndex, table: table))
+            emit(EmbeddingLookup(output: value, rows: EmbeddingRows(node: node.name, length: shape[0], rowCount: count, index: embeddingIndex), dimension: dimension, table: table))
             return finish(value, from: index)
 
         case .layerNorm(let dimension, let epsilon):
@@ -235,17 +235,23 @@ struct PlanCompiler {
 
     // MARK: - Convolution
 
-    /// `scale = γ/√(var+ε)` and `shift = β − mean·scale`, computed in double precision.
+    /// `scale = γ/√(var+ε)` and `shift = β − mean·scale` of the batch-norm at `index`.
     private func batchNorm(_ index: Int, channels: Int, epsilon: Double) throws -> (scale: [Float], shift: [Float]) {
-        let gamma = try parameter(index, "weight"), beta = try parameter(index, "bias")
-        let mean = try parameter(index, "running_mean"), variance = try parameter(index, "running_var")
+        try Self.batchNorm(graph.nodes[index].name, channels: channels, epsilon: epsilon, weights: weights)
+    }
+
+    /// `scale = γ/√(var+ε)` and `shift = β − mean·scale` of the batch-norm `name` (its running
+    /// statistics: inference, or a frozen group in training), computed in double precision.
+    static func batchNorm(_ name: String, channels: Int, epsilon: Double, weights: WeightSource) throws -> (scale: [Float], shift: [Float]) {
+        let read = { (suffix: String) in try weights.values(of: name + "." + suffix, shape: [channels]) }
+        let gamma = try read("weight"), beta = try read("bias"), mean = try read("running_mean"), variance = try read("running_var")
         let scale = (0..<channels).map { Double(gamma[$0]) / (Double(variance[$0]) + epsilon).squareRoot() }
         return (scale.map(Float.init), (0..<channels).map { Float(Double(beta[$0]) - Double(mean[$0]) * scale[$0]) })
     }
 
     private mutating func convolution(_ index: Int, _ conv: Op.Conv2D) throws -> Int {
         let node = graph.nodes[index], inShape = shapes[node.inputs[0]], shape = shapes[index]
-        let isDepthwise = conv.groups == conv.inChannels && conv.groups == conv.outChannels && conv.groups > 1
+        let isDepthwise = conv.isDepthwise && conv.outChannels == conv.inChannels
         guard conv.groups == 1 || isDepthwise else {
             throw EngineError.unsupported(node: node.name, what: "grouped convolution with \(conv.groups) groups")
         }
@@ -253,7 +259,7 @@ struct PlanCompiler {
         var bias = conv.bias ? try parameter(index, "bias") : [Float](repeating: 0, count: conv.outChannels)
         var last = index
         let norm = fusable(after: index) { if case .batchNorm = $0 { true } else { false } }
-        if let norm, case .batchNorm(let channels, let epsilon) = graph.nodes[norm].op {
+        if let norm, case .batchNorm(let channels, let epsilon, _) = graph.nodes[norm].op {
             let (scale, shift) = try batchNorm(norm, channels: channels, epsilon: epsilon)
             let perFilter = w.count / conv.outChannels
             for filter in 0..<conv.outChannels {

@@ -31,7 +31,7 @@ public enum FunctionDifference: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .batchNormEpsilon(let epsilon):
             return graph.replacingOps { _, node in
-                if case .batchNorm(let channels, _) = node.op { return .batchNorm(channels: channels, epsilon: epsilon) }
+                if case .batchNorm(let channels, _, let momentum) = node.op { return .batchNorm(channels: channels, epsilon: epsilon, momentum: momentum) }
                 return node.op
             }
         case .samePaddingWhenStrided, .symmetricPadding:

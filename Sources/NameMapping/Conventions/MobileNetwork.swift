@@ -33,13 +33,12 @@ struct MobileNetwork {
             if case .conv2d(let conv) = graph.nodes[index].op { return (index, conv) }
             return nil
         }
-        func isDepthwise(_ conv: Op.Conv2D) -> Bool { conv.groups > 1 && conv.groups == conv.inChannels }
         guard let stem = convs.first else { return nil }
         var parts: [Int: Part] = [stem.0: Part(role: .stem, block: nil, isNorm: false)]
         var cursor = 1, number = 0, stage = 0, index = 0, channels: Int?
         while cursor < convs.count {
-            let expands = !isDepthwise(convs[cursor].1)
-            if expands && !(cursor + 1 < convs.count && isDepthwise(convs[cursor + 1].1)) {
+            let expands = !convs[cursor].1.isDepthwise
+            if expands && !(cursor + 1 < convs.count && convs[cursor + 1].1.isDepthwise) {
                 // A 1×1 convolution no depthwise one follows: the final convolution, the last one.
                 guard cursor == convs.count - 1 else { return nil }
                 parts[convs[cursor].0] = Part(role: .final, block: nil, isNorm: false)

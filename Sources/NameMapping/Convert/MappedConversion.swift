@@ -252,7 +252,7 @@ public enum MappedConversion {
     static func epsilonFolds(from source: ModelGraph, to target: ModelGraph) -> [String: TensorExpression] {
         var folds: [String: TensorExpression] = [:]
         for (a, b) in zip(source.nodes, target.nodes) {
-            guard case .batchNorm(_, let from) = a.op, case .batchNorm(_, let to) = b.op, from != to else { continue }
+            guard case .batchNorm(_, let from, _) = a.op, case .batchNorm(_, let to, _) = b.op, from != to else { continue }
             folds[a.name + ".weight"] = .epsilonFolded(scale: .tensor(a.name + ".weight"), variance: .tensor(a.name + ".running_var"), from: from, to: to)
         }
         return folds

@@ -73,7 +73,7 @@ struct KerasFunctionalModel {
                 ]
                 if keras.kind == .depthwiseConv2D { arguments["depth_multiplier"] = 1 } else { arguments["filters"] = conv.outChannels }
                 add(keras.kind == .depthwiseConv2D ? "DepthwiseConv2D" : "Conv2D", arguments, holding: keras, on: padded(explicit, to: keras.name))
-            case .batchNorm(_, let epsilon):
+            case .batchNorm(_, let epsilon, _):
                 guard let keras = byNode[node.name] else { throw Self.unsupported(node, "a batch-norm keras.applications has no layer for") }
                 // Keras's momentum weighs the running value, PyTorch's (0.1) the batch's.
                 add("BatchNormalization", ["axis": -1, "epsilon": epsilon, "momentum": 0.9], holding: keras)

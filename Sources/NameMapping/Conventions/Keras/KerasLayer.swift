@@ -37,7 +37,7 @@ struct KerasLayer {
         self.node = node
         switch node.op {
         case .batchNorm: self.kind = .batchNormalization
-        case .conv2d(let conv): self.kind = conv.groups > 1 ? .depthwiseConv2D : .conv2D
+        case .conv2d(let conv): self.kind = conv.isDepthwise ? .depthwiseConv2D : .conv2D
         default: self.kind = kind ?? .dense
         }
     }

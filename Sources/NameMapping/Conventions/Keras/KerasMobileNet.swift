@@ -17,8 +17,8 @@ enum KerasMobileNet {
             switch node.op {
             case .linear: layers.append(KerasLayer("conv_preds", node, as: .conv2D))
             case .conv2d(let conv) where node.name.hasPrefix("blocks."):
-                if conv.groups > 1 { block += 1 }
-                layers.append(KerasLayer("conv_\(conv.groups > 1 ? "dw" : "pw")_\(block)", node))
+                if conv.isDepthwise { block += 1 }
+                layers.append(KerasLayer("conv_\(conv.isDepthwise ? "dw" : "pw")_\(block)", node))
             case .conv2d: layers.append(KerasLayer("conv1", node))
             default: layers.append(KerasLayer(layers.last!.name + "_bn", node))
             }
@@ -71,7 +71,7 @@ enum KerasMobileNet {
             let current = parts[0] == "features" ? Int(parts[1])! : -1
             if current != block { (block, seenDepthwise, squeezes) = (current, false, 0) }
             if case .conv2d(let conv) = node.op {
-                if conv.groups > 1 {
+                if conv.isDepthwise {
                     (role, seenDepthwise) = ("depthwise", true)
                 } else if conv.bias {
                     role = "squeeze_excite_conv" + (squeezes == 0 ? "" : "_\(squeezes)")

@@ -1,0 +1,76 @@
+import Architectures
+import Foundation
+import Tensors
+
+/// An activation's backward pass: the input gradient from the input `x` and the output gradient,
+/// as PyTorch's backward formulas compute it (the same masks at the kinks).
+protocol DifferentiableFunction: ElementFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float
+}
+
+extension ReLU: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 ? dy : 0 } }
+/// `hardtanh_backward(0, 6)`: the gradient passes strictly inside (0, 6).
+extension ReLU6: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 && x < 6 ? dy : 0 } }
+extension HardSwish: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float { x < -3 ? 0 : x <= 3 ? dy * (x / 3 + 0.5) : dy }
+}
+extension HardSigmoid: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > -3 && x < 3 ? dy / 6 : 0 } }
+extension Sigmoid: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float {
+        let y = apply(x)
+        return dy * (1 - y) * y
+    }
+}
+extension SiLU: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float {
+        let s = 1 / (1 + Foundation.exp(-x))
+        return dy * s * (1 + x * (1 - s))
+    }
+}
+extension Tanh: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float {
+        let y = apply(x)
+        return dy * (1 - y * y)
+    }
+}
+extension GELU: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float {
+        let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
+        let pdf = Foundation.exp(-0.5 * x * x) * 0.39894228040143268
+        return dy * (cdf + x * pdf)
+    }
+}
+extension TanhGELU: DifferentiableFunction {
+    static func gradient(_ x: Float, _ dy: Float) -> Float {
+        let beta: Float = 0.7978845608028654, kappa: Float = 0.044715
+        let inner = Foundation.tanh(beta * (x + kappa * x * x * x))
+        let left = 0.5 * x, right = 1 + inner
+        return dy * (0.5 * right + left * (1 - inner * inner) * beta * (1 + 3 * kappa * x * x))
+    }
+}
+
+extension Activation {
+    /// `dx += f′(x)·dy` over `count` values, split between workers.
+    func addGradient(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .relu: Self.add(ReLU.self, x, dy, dx, count)
+        case .relu6: Self.add(ReLU6.self, x, dy, dx, count)
+        case .hardswish: Self.add(HardSwish.self, x, dy, dx, count)
+        case .hardsigmoid: Self.add(HardSigmoid.self, x, dy, dx, count)
+        case .sigmoid: Self.add(Sigmoid.self, x, dy, dx, count)
+        case .silu: Self.add(SiLU.self, x, dy, dx, count)
+        case .tanh: Self.add(Tanh.self, x, dy, dx, count)
+        case .gelu: Self.add(GELU.self, x, dy, dx, count)
+        case .geluTanh: Self.add(TanhGELU.self, x, dy, dx, count)
+        }
+    }
+
+    private static func add<F: DifferentiableFunction>(
+        _: F.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int
+    ) {
+        nonisolated(unsafe) let (x, dy) = (x, dy)
+        parallelChunks(count: count, minimumChunk: 1 << 14) { range in
+            for index in range { dx[index] += F.gradient(x[index], dy[index]) }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Tensors
+
+/// Layer normalisation over the last dimension in training: the forward pass keeps each row's
+/// mean and 1/σ (biased variance, double precision, as the inference kernel); the backward pass
+/// gives `dγ = Σ dy·x̂`, `dβ = Σ dy` and `dx = σ⁻¹·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂))` with `ĝ = dy·γ`.
+final class LayerNormStep: TrainingStep {
+    let values: StepValues
+    let rowsPerSample: Int
+    let dimension: Int
+    let epsilon: Double
+    let gamma: Parameter
+    let beta: Parameter
+    private var mean: [Float] = [], inverseDeviation: [Float] = []
+
+    init(values: StepValues, rowsPerSample: Int, dimension: Int, epsilon: Double, gamma: Parameter, beta: Parameter) {
+        self.values = values
+        self.rowsPerSample = rowsPerSample
+        self.dimension = dimension
+        self.epsilon = epsilon
+        self.gamma = gamma
+        self.beta = beta
+    }
+
+    func forward(_ workspace: Workspace) throws {
+        let source = workspace.buffers[values.input], target = workspace.buffers[values.output], d = dimension
+        let rows = workspace.batch * rowsPerSample, epsilon = epsilon
+        mean = [Float](repeating: 0, count: rows)
+        inverseDeviation = mean
+        let g = gamma.values, b = beta.values
+        mean.withUnsafeMutableBufferPointer { means in
+            inverseDeviation.withUnsafeMutableBufferPointer { inverses in
+                let means = means.baseAddress!, inverses = inverses.baseAddress!
+                parallelChunks(count: rows, minimumChunk: 8) { range in
+                    for row in range {
+                        let i = source + row * d, o = target + row * d
+                        var sum = 0.0
+                        for index in 0..<d { sum += Double(i[index]) }
+                        let mean = sum / Double(d)
+                        var squares = 0.0
+                        for index in 0..<d {
+                            let centred = Double(i[index]) - mean
+                            squares += centred * centred
+                        }
+                        let inverse = Float(1 / (squares / Double(d) + epsilon).squareRoot()), m = Float(mean)
+                        means[row] = m
+                        inverses[row] = inverse
+                        for index in 0..<d { o[index] = (i[index] - m) * inverse * g[index] + b[index] }
+                    }
+                }
+            }
+        }
+    }
+
+    func backward(_ workspace: Workspace) {
+        let source = workspace.buffers[values.input], dY = workspace.buffers[values.outputGradient], d = dimension
+        let rows = workspace.batch * rowsPerSample, g = gamma.values
+        var sumGradient = [Double](repeating: 0, count: d), sumGradientXHat = sumGradient
+        let dX = values.inputGradient.map { workspace.buffers[$0] }
+        var xHat = [Float](repeating: 0, count: d), scaled = xHat
+        for row in 0..<rows {
+            let x = source + row * d, dy = dY + row * d
+            let m = mean[row], inverse = inverseDeviation[row]
+            var sumScaled = 0.0, sumScaledXHat = 0.0
+            for index in 0..<d {
+                xHat[index] = (x[index] - m) * inverse
+                sumGradient[index] += Double(dy[index])
+                sumGradientXHat[index] += Double(dy[index] * xHat[index])
+                scaled[index] = dy[index] * g[index]
+                sumScaled += Double(scaled[index])
+                sumScaledXHat += Double(scaled[index] * xHat[index])
+            }
+            guard let dX else { continue }
+            let meanScaled = Float(sumScaled / Double(d)), meanScaledXHat = Float(sumScaledXHat / Double(d))
+            let target = dX + row * d
+            for index in 0..<d { target[index] += inverse * (scaled[index] - meanScaled - xHat[index] * meanScaledXHat) }
+        }
+        if let gradient = beta.gradient { for index in 0..<d { gradient[index] += Float(sumGradient[index]) } }
+        if let gradient = gamma.gradient { for index in 0..<d { gradient[index] += Float(sumGradientXHat[index]) } }
+    }
+}

@@ -1,0 +1,163 @@
+import Architectures
+import Foundation
+import Tensors
+
+/// A `ModelGraph` compiled for training at one batch size and input shape, its kernels bound to
+/// a `ParameterStore`. Which nodes run backward, and whether each gets a weight gradient, an input
+/// gradient or nothing, comes from `FreezePlan`'s per-node entries — the ones the advisor's cost
+/// model prices — so the estimate and the work agree by construction:
+///
+/// - the **frozen prefix** (nodes off the backward path) is an inference `ForwardPlan` (batch-norm
+///   folded, running statistics fixed) whose outputs feed the trained suffix: the cut at the
+///   freeze boundary, whose outputs can be cached;
+/// - the **trained suffix** runs one `TrainingStep` per node: forward in training mode (batch-norm
+///   on batch statistics, dropout masks), the loss, then backward in reverse, adding into the
+///   store's gradients. A frozen batch-norm inside the suffix stays a fixed affine map.
+///
+/// Activations and gradients share one buffer plan (`BufferPlanner`) on one clock: forward steps,
+/// then backward steps in reverse.
+public final class TrainingPlan: @unchecked Sendable {
+    public let graph: ModelGraph
+    public let parameters: ParameterStore
+    public let freezePlan: FreezePlan
+    public let input: InputSpec
+    /// The most examples one step takes.
+    public let batch: Int
+    public let loss: Loss
+    /// The frozen prefix, nil when the suffix starts at the input.
+    public let prefix: ForwardPlan?
+    /// Dropout draws masks when set (training), and passes values through when not.
+    public var dropoutEnabled = true {
+        didSet { for step in steps { (step as? DropoutStep)?.isTraining = dropoutEnabled } }
+    }
+    /// The logits of the last step, `[count, outputs]`.
+    public private(set) var logits: [Float] = []
+
+    private let steps: [TrainingStep]
+    private let workspace: Workspace
+    /// Prefix outputs (and the image input) copied into the suffix's values before a step: node,
+    /// value, per-sample shape.
+    private let boundary: [(node: Int, value: Int, shape: [Int])]
+    private let outputValue: Int
+    private let outputGradient: Int
+    private let outputs: Int
+    /// Gradient values (and their floats per sample) each backward step must zero before it runs:
+    /// their first writer is that step.
+    private let zeroing: [[(value: Int, perSample: Int)]]
+    private let lock = NSLock()
+
+    /// Compiles `graph` (with the head it will train) for `batch` examples of `input` (the graph's
+    /// default when nil), freezing `frozen`. `parameters` must have been built with the same frozen
+    /// groups. `seed` seeds dropout's masks.
+    public init(
+        graph: ModelGraph, parameters: ParameterStore, frozen: [FreezeGroup], input: InputSpec? = nil, batch: Int, loss: Loss, seed: UInt64 = 0
+    ) throws {
+        let input = input ?? graph.input
+        self.graph = graph
+        self.parameters = parameters
+        self.input = input
+        self.batch = max(1, batch)
+        self.loss = loss
+        let frozenSet = Set(frozen)
+        for tensor in parameters.tensors where !tensor.isBuffer && tensor.isTrainable == frozenSet.contains(tensor.group) {
+            throw EngineError.unsupported(
+                node: tensor.name, what: "a parameter store frozen differently from the plan (\(tensor.group) is \(tensor.isTrainable ? "trained" : "frozen") there)")
+        }
+        freezePlan = FreezePlan(graph, frozen: frozen, input: input)
+        let last = graph.nodes.count - 1
+        guard freezePlan.backward[last].isOnPath else {
+            throw EngineError.unsupported(node: graph.nodes[last].name, what: "training a model whose every group is frozen")
+        }
+        BLAS.threads = workerThreadCount
+
+        let layout = TrainingLayout(graph: graph, freezePlan: freezePlan, input: input)
+        let samples = self.batch
+        let (assignment, capacities) = BufferPlanner.assign(layout.lifetimes.map { BufferPlanner.Value(size: $0.perSample * samples, defined: $0.defined, lastRead: $0.lastRead) })
+        var compiler = TrainingStepCompiler(graph: graph, layout: layout, store: parameters, frozen: frozenSet, input: input, seed: seed)
+        steps = try layout.order.map { try compiler.step(for: $0) }
+        workspace = Workspace(bufferCapacities: capacities, assignment: assignment, scratchCapacity: compiler.scratchNeeded)
+        outputs = layout.shapes[last].reduce(1, *)
+        outputValue = layout.valueOf[last]!
+        outputGradient = layout.gradientOf[last]!
+        zeroing = layout.zeroing(except: outputGradient)
+
+        let frozenOutputs = layout.boundary.filter { graph.nodes[$0].op != .input }
+        if let deepest = frozenOutputs.max() {
+            let truncated = ModelGraph(name: graph.name, nodes: Array(graph.nodes[...deepest]), input: input)
+            prefix = try ForwardPlan(graph: truncated, weights: parameters, input: input, batch: self.batch, outputs: frozenOutputs.map { graph.nodes[$0].name })
+            boundary = frozenOutputs.map { ($0, layout.valueOf[$0]!, layout.shapes[$0]) }
+        } else {
+            prefix = nil
+            boundary = []
+        }
+        imageInput = layout.boundary.contains(0) && graph.nodes[0].op == .input ? layout.valueOf[0] : nil
+    }
+
+    private let imageInput: Int?
+
+    /// Floats of activation and gradient memory the suffix holds (the prefix's are `prefix`'s).
+    public var activationBytes: Int { workspace.byteCount }
+
+    /// One forward and backward pass over `count` images (`[count, channels, size, size]`, as
+    /// PyTorch takes them): adds `lossScale` × the gradient of the batch's mean loss into the
+    /// store's gradients and returns the mean loss (unscaled). Gradient accumulation over
+    /// micro-batches passes each one's share of the examples as `lossScale`.
+    public func step(images: [Float], count: Int, targets: Targets, lossScale: Double = 1) throws -> Double {
+        guard case .image(let channels, let size) = input else { throw EngineError.wrongInput(expected: "token ids", found: "images") }
+        guard (1...batch).contains(count), images.count == count * channels * size * size else {
+            throw EngineError.wrongInput(expected: "1…\(batch) images of \(channels)×\(size)×\(size)", found: "\(images.count) floats for \(count)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        workspace.batch = count
+        if let imageInput {
+            images.withUnsafeBufferPointer {
+                ChannelTranspose.transpose($0.baseAddress!, workspace.buffers[imageInput], batch: count, channels: channels, pixels: size * size, .toChannelsLast)
+            }
+        }
+        if let prefix { load(try prefix.run(images: images, count: count), count: count) }
+        return try run(count: count, targets: targets, lossScale: lossScale)
+    }
+
+    /// One forward and backward pass over a batch of token sequences of the plan's length.
+    public func step(tokens: TokenBatch, targets: Targets, lossScale: Double = 1) throws -> Double {
+        guard case .tokens(let length) = input else { throw EngineError.wrongInput(expected: "images", found: "token ids") }
+        guard tokens.length == length, (1...batch).contains(tokens.count) else {
+            throw EngineError.wrongInput(expected: "1…\(batch) sequences of \(length) tokens", found: "\(tokens.count) of \(tokens.length)")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        workspace.batch = tokens.count
+        workspace.tokenIDs = tokens.ids
+        workspace.tokenTypes = tokens.tokenTypes
+        workspace.attentionMask = tokens.attentionMask.map(Float.init)
+        if let prefix { load(try prefix.run(tokens: tokens), count: tokens.count) }
+        return try run(count: tokens.count, targets: targets, lossScale: lossScale)
+    }
+
+    /// Copies the prefix's outputs (PyTorch's layout) into the suffix's values (channels last).
+    private func load(_ results: [[Float]], count: Int) {
+        for ((_, value, shape), result) in zip(boundary, results) {
+            result.withUnsafeBufferPointer { result in
+                if shape.count == 3 {
+                    ChannelTranspose.transpose(result.baseAddress!, workspace.buffers[value], batch: count, channels: shape[0], pixels: shape[1] * shape[2], .toChannelsLast)
+                } else {
+                    workspace.buffers[value].update(from: result.baseAddress!, count: result.count)
+                }
+            }
+        }
+    }
+
+    private func run(count: Int, targets: Targets, lossScale: Double) throws -> Double {
+        for step in steps { try step.forward(workspace) }
+        let logitsPointer = workspace.buffers[outputValue]
+        logits = Array(UnsafeBufferPointer(start: logitsPointer, count: count * outputs))
+        let value = try loss.evaluate(
+            logits: logitsPointer, batch: count, outputs: outputs, targets: targets, scale: lossScale, gradient: workspace.buffers[outputGradient])
+        for (position, step) in steps.enumerated().reversed() {
+            for (gradient, perSample) in zeroing[position] { workspace.buffers[gradient].update(repeating: 0, count: count * perSample) }
+            step.backward(workspace)
+        }
+        return value
+    }
+}
