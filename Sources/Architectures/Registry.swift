@@ -5,13 +5,19 @@ public struct RegisteredModel: Sendable {
     /// The head the published checkpoints carry: 1000 ImageNet classes, or nil for encoders,
     /// whose checkpoints end at the pooler.
     public let publishedClasses: Int?
+    /// How the model's library initialises a new head (what `build(n)` adds for fine-tuning).
+    public let headInitialisation: HeadInitialisation
     /// Builds the graph with a `numClasses`-way head, or headless (features) when nil.
     public let build: @Sendable (_ numClasses: Int?) -> ModelGraph
 
-    public init(name: String, family: String, publishedClasses: Int? = 1000, build: @escaping @Sendable (_ numClasses: Int?) -> ModelGraph) {
+    public init(
+        name: String, family: String, publishedClasses: Int? = 1000, headInitialisation: HeadInitialisation,
+        build: @escaping @Sendable (_ numClasses: Int?) -> ModelGraph
+    ) {
         self.name = name
         self.family = family
         self.publishedClasses = publishedClasses
+        self.headInitialisation = headInitialisation
         self.build = build
     }
 
@@ -29,22 +35,22 @@ public struct RegisteredModel: Sendable {
 public enum Registry {
     public static let models: [RegisteredModel] =
         ResNet.depths.keys.sorted().map { depth in
-            RegisteredModel(name: "resnet\(depth)", family: "resnet") { ResNet.graph(depth: depth, numClasses: $0) }
+            RegisteredModel(name: "resnet\(depth)", family: "resnet", headInitialisation: .linearDefault) { ResNet.graph(depth: depth, numClasses: $0) }
         }
         + VGG.configurations.keys.sorted().flatMap { depth in
             [false, true].map { batchNorm in
-                RegisteredModel(name: "vgg\(depth)\(batchNorm ? "_bn" : "")", family: "vgg") {
+                RegisteredModel(name: "vgg\(depth)\(batchNorm ? "_bn" : "")", family: "vgg", headInitialisation: .normal(standardDeviation: 0.01)) {
                     VGG.graph(depth: depth, batchNorm: batchNorm, numClasses: $0)
                 }
             }
         }
-        + [RegisteredModel(name: "mobilenet_v2", family: "mobilenet") { MobileNetV2.graph(numClasses: $0) }]
+        + [RegisteredModel(name: "mobilenet_v2", family: "mobilenet", headInitialisation: .normal(standardDeviation: 0.01)) { MobileNetV2.graph(numClasses: $0) }]
         + MobileNetV3.Size.allCases.map { size in
-            RegisteredModel(name: "mobilenet_v3_\(size.rawValue)", family: "mobilenet") { MobileNetV3.graph(size, numClasses: $0) }
+            RegisteredModel(name: "mobilenet_v3_\(size.rawValue)", family: "mobilenet", headInitialisation: .normal(standardDeviation: 0.01)) { MobileNetV3.graph(size, numClasses: $0) }
         }
-        + [RegisteredModel(name: "mobilenetv1_100", family: "mobilenet") { MobileNetV1.graph(numClasses: $0) }]
+        + [RegisteredModel(name: "mobilenetv1_100", family: "mobilenet", headInitialisation: .uniformFanOut) { MobileNetV1.graph(numClasses: $0) }]
         + EfficientNetLite.variants.indices.map { variant in
-            RegisteredModel(name: "tf_efficientnet_lite\(variant)", family: "efficientnet_lite") { EfficientNetLite.graph(variant: variant, numClasses: $0) }
+            RegisteredModel(name: "tf_efficientnet_lite\(variant)", family: "efficientnet_lite", headInitialisation: .uniformFanOut) { EfficientNetLite.graph(variant: variant, numClasses: $0) }
         }
         + encoders
 
@@ -66,7 +72,7 @@ public enum Registry {
     }()
 
     private static func encoder(_ name: String, _ family: String, _ encoder: Encoder) -> RegisteredModel {
-        RegisteredModel(name: name, family: family, publishedClasses: nil) { encoder.graph(name: name, numClasses: $0) }
+        RegisteredModel(name: name, family: family, publishedClasses: nil, headInitialisation: .normal(standardDeviation: 0.02)) { encoder.graph(name: name, numClasses: $0) }
     }
 
     public static func model(named name: String) -> RegisteredModel? { models.first { $0.name == name } }

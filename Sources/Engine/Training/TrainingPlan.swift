@@ -135,6 +135,34 @@ public final class TrainingPlan: @unchecked Sendable {
         return try run(count: tokens.count, targets: targets, lossScale: lossScale)
     }
 
+    /// The frozen prefix's outputs the trained suffix reads, by node name (empty when nothing in
+    /// front is frozen): what a feature cache stores per example, in PyTorch's layout.
+    public var cutNames: [String] { boundary.map { graph.nodes[$0.node].name } }
+
+    /// One step from the prefix's outputs (`cutNames`' values for `count` examples, as
+    /// `prefix.run` returns them), skipping the prefix: training on cached features. Encoders pass
+    /// the batch's attention mask (`count × length`), which the suffix's attention still needs.
+    public func step(features: [[Float]], count: Int, attentionMask: [Int]? = nil, targets: Targets, lossScale: Double = 1) throws -> Double {
+        guard !boundary.isEmpty else { throw EngineError.wrongInput(expected: "the model's input (nothing is frozen in front)", found: "features") }
+        guard (1...batch).contains(count), features.count == boundary.count,
+              zip(features, boundary).allSatisfy({ $0.count == count * $1.shape.reduce(1, *) }) else {
+            throw EngineError.wrongInput(
+                expected: "\(count) examples of \(boundary.map { "\(graph.nodes[$0.node].name) \($0.shape)" }.joined(separator: ", "))",
+                found: "\(features.map(\.count)) floats")
+        }
+        lock.lock()
+        defer { lock.unlock() }
+        workspace.batch = count
+        if case .tokens(let length) = input {
+            guard let attentionMask, attentionMask.count == count * length else {
+                throw EngineError.wrongInput(expected: "an attention mask of \(count) × \(length)", found: "\(attentionMask?.count ?? 0) values")
+            }
+            workspace.attentionMask = attentionMask.map(Float.init)
+        }
+        load(features, count: count)
+        return try run(count: count, targets: targets, lossScale: lossScale)
+    }
+
     /// Copies the prefix's outputs (PyTorch's layout) into the suffix's values (channels last).
     private func load(_ results: [[Float]], count: Int) {
         for ((_, value, shape), result) in zip(boundary, results) {

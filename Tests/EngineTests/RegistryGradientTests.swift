@@ -1,0 +1,114 @@
+import Architectures
+import CheckpointFormats
+import Engine
+import Foundation
+import Tensors
+import Testing
+import TestSupport
+
+/// Every registry model's gradients against PyTorch autograd (formats/training/README.md says how
+/// the reference was made): the model with a fresh head, name-keyed weights, one training step
+/// at three freeze depths (nothing frozen, the first half of the groups, everything but the head).
+/// The reference is PyTorch's float64 gradient, stored as each tensor's norm and two random
+/// projections; each trainable tensor must be within 1e-4 of its norm (its norm, and each
+/// projection within four standard deviations of how far a difference that size moves it),
+/// frozen tensors get no gradient, frozen batch-norm statistics stay bit-identical, and trained
+/// ones equal PyTorch's updated statistics.
+@Suite(.serialized)
+struct RegistryGradientTests {
+    nonisolated(unsafe) static let fixture: [String: Any] = {
+        let root = try! Fixtures.json("training", "gradients.json") as! [String: Any]
+        return root["models"] as! [String: Any]
+    }()
+
+    static let models = Registry.models.map(\.name)
+    static let depths = ["none", "half", "head"]
+
+    @Test("gradients equal PyTorch autograd at three freeze depths", arguments: models)
+    func model(_ name: String) throws {
+        let record = try #require(Self.fixture[name] as? [String: Any], "no fixture for \(name)")
+        let classes = record["classes"] as! Int
+        let graph = Registry.model(named: name)!.build(classes)
+        let reference = try NpzReader(path: Fixtures.path("training", "gradients/\(name).npz"))
+        let gain = record["c"] as! Double
+        let generated = try ParameterStore(graph: graph, source: EngineReference.weights(gain: gain))
+        let names = record["parameters"] as! [String], statistics = record["statistics"] as! [String]
+        #expect(names == generated.tensors.filter { !$0.isBuffer }.map(\.name), "\(name): trainable tensors differ from PyTorch's")
+        #expect(graph.freezeGroups.map(\.description) == record["groups"] as! [String], "\(name): freeze groups differ")
+        let depths = record["depths"] as! [String: Any]
+        for depth in Self.depths {
+            let entry = depths[depth] as! [String: Any]
+            let frozenNames = Set(entry["frozen_groups"] as! [String])
+            let frozen = graph.freezeGroups.filter { frozenNames.contains($0.description) }
+            let store = try ParameterStore(graph: graph, source: generated, frozen: Set(frozen))
+            let plan = try TrainingPlan(graph: graph, parameters: store, frozen: frozen, input: Self.input(record, graph), batch: 2, loss: .crossEntropy())
+            let loss = try Self.step(plan, record)
+            let expectedLoss = entry["loss"] as! Double
+            #expect(abs(loss - expectedLoss) <= 1e-4 * abs(expectedLoss), "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss)")
+
+            let gradients = try reference.tensor(named: "\(depth)_gradients").scalars(as: Double.self)
+            for (row, tensorName) in names.enumerated() {
+                let tensor = store[tensorName]!
+                let expected = Array(gradients[row * 3..<row * 3 + 3])
+                guard let gradient = tensor.gradientArray else {
+                    #expect(frozen.contains(tensor.group) && expected == [0, 0, 0], "\(name) [\(depth)]: \(tensorName) has no gradient, PyTorch's norm is \(expected[0])")
+                    continue
+                }
+                #expect(!frozen.contains(tensor.group), "\(name) [\(depth)]: frozen \(tensorName) has a gradient")
+                Self.compare(Self.summary(gradient, name: tensorName), expected, count: tensor.count, "\(name) [\(depth)]: gradient of \(tensorName)")
+            }
+            let after = try reference.tensor(named: "\(depth)_statistics").scalars(as: Double.self)
+            for (row, statistic) in statistics.enumerated() {
+                let tensor = store[statistic]!
+                if frozen.contains(tensor.group) {
+                    #expect(tensor.valueArray == generated[statistic]!.valueArray, "\(name) [\(depth)]: frozen \(statistic) changed")
+                } else {
+                    Self.compare(Self.summary(tensor.valueArray, name: statistic), Array(after[row * 3..<row * 3 + 3]), count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
+                }
+            }
+        }
+    }
+
+    /// The reference's input: 64×64 images, or the token batch recorded in the fixture.
+    static func input(_ record: [String: Any], _ graph: ModelGraph) -> InputSpec {
+        let input = record["input"] as! [String: Any]
+        if input["kind"] as! String == "image" { return .image(channels: 3, size: input["size"] as! Int) }
+        return .tokens(length: (input["input_ids"] as! [[Int]])[0].count)
+    }
+
+    static func step(_ plan: TrainingPlan, _ record: [String: Any]) throws -> Double {
+        plan.dropoutEnabled = false
+        let targets = Targets.classes(record["targets"] as! [Int])
+        let input = record["input"] as! [String: Any]
+        if case .image(_, let size) = plan.input {
+            return try plan.step(images: NameKeyedWeights.image(batch: 2, size: size).scalars(as: Float.self), count: 2, targets: targets)
+        }
+        let tokens = try TokenBatch(
+            ids: input["input_ids"] as! [[Int]], attentionMask: input["attention_mask"] as! [[Int]], tokenTypes: input["token_type_ids"] as? [[Int]])
+        return try plan.step(tokens: tokens, targets: targets)
+    }
+
+    /// A tensor's norm and its two projections, as the fixture's generator computes them.
+    static func summary(_ values: [Float], name: String) -> [Double] {
+        let norm = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+        let projections = (0..<2).map { k in
+            var rng = SplitMix64(seed: NameKeyedWeights.seed("gradient:\(name):\(k)"))
+            var dot = 0.0
+            for value in values { dot += Double(2 * NameKeyedWeights.uniform(&rng) - 1) * Double(value) }
+            return dot / Double(values.count).squareRoot()
+        }
+        return [norm] + projections
+    }
+
+    /// Norm within 1e-4 of the reference's; each projection within 4σ of how far a difference
+    /// of norm 1e-4·‖g‖ moves it: for r uniform in (−1, 1), r·d has σ = ‖d‖/√3, so the projection
+    /// (over √n) moves by σ = 1e-4·‖g‖/√(3n).
+    static func compare(_ found: [Double], _ expected: [Double], count: Int, _ what: String) {
+        let norm = expected[0]
+        #expect(abs(found[0] - norm) <= 1e-4 * norm + 1e-30, "\(what): norm \(found[0]), PyTorch \(norm)")
+        let tolerance = 4e-4 * norm / (3 * Double(count)).squareRoot() + 1e-30
+        for k in 1...2 {
+            #expect(abs(found[k] - expected[k]) <= tolerance, "\(what): projection \(k - 1) \(found[k]), PyTorch \(expected[k])")
+        }
+    }
+}
