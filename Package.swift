@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "NameMapping", targets: ["NameMapping"]),
         .library(name: "Advisor", targets: ["Advisor"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
         .executable(name: "zoo-hdf5-probe", targets: ["HDF5Probe"]),
     ],
@@ -51,6 +52,7 @@ let package = Package(
         .target(
             name: "Advisor",
             dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor"]),
         .executableTarget(
             name: "ZooCLI",
@@ -72,6 +74,7 @@ let package = Package(
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors", "Architectures", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Engine", "Architectures", "CheckpointFormats", "Tensors", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Advisor", "TestSupport"]),
     ] + fuzzTargets
