@@ -17,6 +17,9 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Timed passes.") var iterations = 5
     @Flag(help: "Add the seconds per kernel kind over the timed passes (\"profile\").") var profile = false
     @Option(help: "Worker threads (the engine reads ZOO_THREADS; this must agree with it).") var threads: Int?
+    @Flag(help: "Time training steps (forward, cross-entropy, backward) instead of forward passes.") var train = false
+    @Option(help: "With --train: freeze this many freeze groups from the input.") var frozen = 0
+    @Flag(help: "With --train and --frozen: time steps on the prefix's cached outputs (the prefix runs once, untimed).") var cached = false
     @Flag(help: "Add the cost model's forward seconds per pass (\"predicted_seconds\") from the cached calibration (run `zoo calibrate` first).")
     var predict = false
 
@@ -25,9 +28,10 @@ struct EngineBench: ParsableCommand {
         if let threads, threads != workerThreadCount {
             throw ValidationError("--threads \(threads) but the engine runs \(workerThreadCount) (set ZOO_THREADS=\(threads))")
         }
-        let graph = registered.graph
+        let graph = train ? registered.build(registered.publishedClasses ?? 2) : registered.graph
         let input: InputSpec = tokens.map { .tokens(length: $0) } ?? graph.input
         let weights = ComputedWeights.forTiming()
+        if train { return try timeTraining(graph, input: input, weights: weights) }
         let planStart = Date()
         let plan = try ForwardPlan(graph: graph, weights: weights, input: input, batch: batch)
         let planSeconds = Date().timeIntervalSince(planStart)
@@ -62,6 +66,52 @@ struct EngineBench: ParsableCommand {
             result["predicted_seconds"] = estimate.forwardSeconds
             result["uncertainty_factor"] = estimate.uncertaintyFactor
         }
+        print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
+    }
+
+    /// Times training steps of `graph` with the first `frozen` groups frozen.
+    func timeTraining(_ graph: ModelGraph, input: InputSpec, weights: WeightSource) throws {
+        let frozenGroups = Array(graph.freezeGroups.prefix(frozen))
+        let planStart = Date()
+        let store = try ParameterStore(graph: graph, source: weights, frozen: Set(frozenGroups))
+        let plan = try TrainingPlan(graph: graph, parameters: store, frozen: frozenGroups, input: input, batch: batch, loss: .crossEntropy())
+        let planSeconds = Date().timeIntervalSince(planStart)
+        let targets = Targets.classes((0..<batch).map { $0 % (graph.classifierOutputs ?? 2) })
+        let step: () throws -> Void
+        switch input {
+        case .image(let channels, let size):
+            let images = (0..<batch * channels * size * size).map { Float($0 % 255) / 255 - 0.5 }
+            if cached, let prefix = plan.prefix {
+                let features = try prefix.run(images: images, count: batch)
+                step = { _ = try plan.step(features: features, count: batch, targets: targets) }
+            } else {
+                step = { _ = try plan.step(images: images, count: batch, targets: targets) }
+            }
+        case .tokens(let length):
+            let ids = (0..<batch).map { row in (0..<length).map { 1000 + ($0 * 7919 + row * 104_729) % 20_000 } }
+            let tokenBatch = try TokenBatch(ids: ids)
+            if cached, let prefix = plan.prefix {
+                let features = try prefix.run(tokens: tokenBatch)
+                step = { _ = try plan.step(features: features, count: batch, attentionMask: tokenBatch.attentionMask, targets: targets) }
+            } else {
+                step = { _ = try plan.step(tokens: tokenBatch, targets: targets) }
+            }
+        }
+        for _ in 0..<warmup { try step() }
+        plan.profiling = profile
+        var seconds: [Double] = []
+        for _ in 0..<iterations {
+            let start = Date()
+            try step()
+            store.zeroGradients()
+            seconds.append(Date().timeIntervalSince(start))
+        }
+        var result: [String: Any] = [
+            "model": model, "batch": batch, "tokens": tokens as Any? ?? NSNull(), "threads": workerThreadCount, "mode": "train",
+            "frozen_groups": frozen, "cached": cached, "seconds": seconds, "plan_seconds": planSeconds, "activation_bytes": plan.activationBytes,
+            "estimated_activation_bytes": plan.freezePlan.storedActivationsPerSample * 4 * batch,
+        ]
+        if profile { result["profile"] = plan.profile }
         print(String(decoding: try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys]), as: UTF8.self))
     }
 }

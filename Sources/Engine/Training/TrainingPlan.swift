@@ -30,6 +30,11 @@ public final class TrainingPlan: @unchecked Sendable {
     public var dropoutEnabled = true {
         didSet { for step in steps { (step as? DropoutStep)?.isTraining = dropoutEnabled } }
     }
+    /// When set, each step adds the seconds spent in every kind of step to `profile`.
+    public var profiling = false
+    /// Seconds per phase and step kind (`forward ConvolutionStep`, `backward AttentionStep`,
+    /// `prefix`, `zeroing`) over the steps made while profiling.
+    public private(set) var profile: [String: Double] = [:]
     /// The logits of the last step, `[count, outputs]`.
     public private(set) var logits: [Float] = []
 
@@ -115,7 +120,7 @@ public final class TrainingPlan: @unchecked Sendable {
                 ChannelTranspose.transpose($0.baseAddress!, workspace.buffers[imageInput], batch: count, channels: channels, pixels: size * size, .toChannelsLast)
             }
         }
-        if let prefix { load(try prefix.run(images: images, count: count), count: count) }
+        if let prefix { try timed("prefix") { load(try prefix.run(images: images, count: count), count: count) } }
         return try run(count: count, targets: targets, lossScale: lossScale)
     }
 
@@ -131,7 +136,7 @@ public final class TrainingPlan: @unchecked Sendable {
         workspace.tokenIDs = tokens.ids
         workspace.tokenTypes = tokens.tokenTypes
         workspace.attentionMask = tokens.attentionMask.map(Float.init)
-        if let prefix { load(try prefix.run(tokens: tokens), count: tokens.count) }
+        if let prefix { try timed("prefix") { load(try prefix.run(tokens: tokens), count: tokens.count) } }
         return try run(count: tokens.count, targets: targets, lossScale: lossScale)
     }
 
@@ -177,15 +182,22 @@ public final class TrainingPlan: @unchecked Sendable {
     }
 
     private func run(count: Int, targets: Targets, lossScale: Double) throws -> Double {
-        for step in steps { try step.forward(workspace) }
+        for step in steps { try timed("forward \(type(of: step))") { try step.forward(workspace) } }
         let logitsPointer = workspace.buffers[outputValue]
         logits = Array(UnsafeBufferPointer(start: logitsPointer, count: count * outputs))
         let value = try loss.evaluate(
             logits: logitsPointer, batch: count, outputs: outputs, targets: targets, scale: lossScale, gradient: workspace.buffers[outputGradient])
         for (position, step) in steps.enumerated().reversed() {
-            for (gradient, perSample) in zeroing[position] { workspace.buffers[gradient].update(repeating: 0, count: count * perSample) }
-            step.backward(workspace)
+            timed("zeroing") { for (gradient, perSample) in zeroing[position] { workspace.buffers[gradient].update(repeating: 0, count: count * perSample) } }
+            timed("backward \(type(of: step))") { step.backward(workspace) }
         }
         return value
+    }
+
+    private func timed<T>(_ kind: @autoclosure () -> String, _ body: () throws -> T) rethrows -> T {
+        guard profiling else { return try body() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        defer { profile[kind(), default: 0] += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        return try body()
     }
 }
