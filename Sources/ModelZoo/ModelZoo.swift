@@ -7,3 +7,4 @@
 @_exported import Preprocessing
 @_exported import NameMapping
 @_exported import Advisor
+@_exported import Training

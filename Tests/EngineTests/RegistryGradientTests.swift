@@ -10,8 +10,8 @@ import TestSupport
 /// the reference was made): the model with a fresh head, name-keyed weights, one training step
 /// at three freeze depths (nothing frozen, the first half of the groups, everything but the head).
 /// The reference is PyTorch's float64 gradient, stored as each tensor's norm and two random
-/// projections; each trainable tensor must be within 1e-4 of its norm (its norm, and each
-/// projection within four standard deviations of how far a difference that size moves it),
+/// projections; each trainable tensor must be within 1e-4 of its norm (`Tolerance` says where
+/// float32 itself cannot be, and how the projections are bounded),
 /// frozen tensors get no gradient, frozen batch-norm statistics stay bit-identical, and trained
 /// ones equal PyTorch's updated statistics.
 @Suite(.serialized)
@@ -47,6 +47,7 @@ struct RegistryGradientTests {
             #expect(abs(loss - expectedLoss) <= 1e-4 * abs(expectedLoss), "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss)")
 
             let gradients = try reference.tensor(named: "\(depth)_gradients").scalars(as: Double.self)
+            let tolerance = Tolerance(relative: max(1e-4, entry["f32_vs_f64"] as! Double), floor: 1e-7 * (entry["max_gradient_norm"] as! Double))
             for (row, tensorName) in names.enumerated() {
                 let tensor = store[tensorName]!
                 let expected = Array(gradients[row * 3..<row * 3 + 3])
@@ -55,15 +56,16 @@ struct RegistryGradientTests {
                     continue
                 }
                 #expect(!frozen.contains(tensor.group), "\(name) [\(depth)]: frozen \(tensorName) has a gradient")
-                Self.compare(Self.summary(gradient, name: tensorName), expected, count: tensor.count, "\(name) [\(depth)]: gradient of \(tensorName)")
+                tolerance.compare(Self.summary(gradient, name: tensorName), expected, count: tensor.count, "\(name) [\(depth)]: gradient of \(tensorName)")
             }
             let after = try reference.tensor(named: "\(depth)_statistics").scalars(as: Double.self)
+            let statisticsTolerance = Tolerance(relative: max(1e-4, entry["f32_vs_f64_statistics"] as! Double), floor: 0)
             for (row, statistic) in statistics.enumerated() {
                 let tensor = store[statistic]!
                 if frozen.contains(tensor.group) {
                     #expect(tensor.valueArray == generated[statistic]!.valueArray, "\(name) [\(depth)]: frozen \(statistic) changed")
                 } else {
-                    Self.compare(Self.summary(tensor.valueArray, name: statistic), Array(after[row * 3..<row * 3 + 3]), count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
+                    statisticsTolerance.compare(Self.summary(tensor.valueArray, name: statistic), Array(after[row * 3..<row * 3 + 3]), count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
                 }
             }
         }
@@ -100,15 +102,26 @@ struct RegistryGradientTests {
         return [norm] + projections
     }
 
-    /// Norm within 1e-4 of the reference's; each projection within 4σ of how far a difference
-    /// of norm 1e-4·‖g‖ moves it: for r uniform in (−1, 1), r·d has σ = ‖d‖/√3, so the projection
-    /// (over √n) moves by σ = 1e-4·‖g‖/√(3n).
-    static func compare(_ found: [Double], _ expected: [Double], count: Int, _ what: String) {
-        let norm = expected[0]
-        #expect(abs(found[0] - norm) <= 1e-4 * norm + 1e-30, "\(what): norm \(found[0]), PyTorch \(norm)")
-        let tolerance = 4e-4 * norm / (3 * Double(count)).squareRoot() + 1e-30
-        for k in 1...2 {
-            #expect(abs(found[k] - expected[k]) <= tolerance, "\(what): projection \(k - 1) \(found[k]), PyTorch \(expected[k])")
+    /// How close a tensor must be to the float64 reference: `relative` of its norm (1e-4, or
+    /// PyTorch's own float32 distance from float64 where that is larger: deep ResNets,
+    /// EfficientNet-Lite and VGG-BN trained whole, whose batch statistics over two 64×64 images
+    /// make the gradient ill-conditioned), plus `floor`, 1e-7 of the largest gradient norm of the
+    /// step, for tensors whose gradient is zero in exact arithmetic (a bias before a training-mode
+    /// batch-norm, attention's key bias), where both sides hold rounding noise.
+    struct Tolerance {
+        let relative: Double
+        let floor: Double
+
+        /// The norm within tolerance; each projection within 4σ of how far a difference of that
+        /// norm moves it: for r uniform in (−1, 1), r·d has σ = ‖d‖/√3, so the projection (over
+        /// √n) moves by σ = ‖d‖/√(3n).
+        func compare(_ found: [Double], _ expected: [Double], count: Int, _ what: String) {
+            let allowed = relative * expected[0] + floor
+            #expect(abs(found[0] - expected[0]) <= allowed, "\(what): norm \(found[0]), PyTorch \(expected[0])")
+            for k in 1...2 {
+                #expect(abs(found[k] - expected[k]) <= 4 * allowed / (3 * Double(count)).squareRoot(),
+                        "\(what): projection \(k - 1) \(found[k]), PyTorch \(expected[k])")
+            }
         }
     }
 }
