@@ -36,64 +36,65 @@ final class BatchNormStep: TrainingStep {
     func forward(_ workspace: Workspace) throws {
         let source = workspace.buffers[values.input], target = workspace.buffers[values.output], c = channels
         let rows = workspace.batch * pixels
-        var sums = [Double](repeating: 0, count: c), squares = sums
-        for row in 0..<rows {
-            let x = source + row * c
-            for channel in 0..<c { sums[channel] += Double(x[channel]) }
-        }
-        for channel in 0..<c { sums[channel] /= Double(rows) }
-        for row in 0..<rows {
-            let x = source + row * c
+        nonisolated(unsafe) let x = source
+        let means = parallelColumnSums(rows: rows, width: c) { row, sums in
+            let line = x + row * c
+            for channel in 0..<c { sums[channel] += Double(line[channel]) }
+        }.map { $0 / Double(rows) }
+        let squares = parallelColumnSums(rows: rows, width: c) { row, sums in
+            let line = x + row * c
             for channel in 0..<c {
-                let centred = Double(x[channel]) - sums[channel]
-                squares[channel] += centred * centred
+                let centred = Double(line[channel]) - means[channel]
+                sums[channel] += centred * centred
             }
         }
         let m = momentum
         for channel in 0..<c {
             let variance = squares[channel] / Double(rows)
-            mean[channel] = Float(sums[channel])
+            mean[channel] = Float(means[channel])
             inverseDeviation[channel] = Float(1 / (variance + epsilon).squareRoot())
             let unbiased = rows > 1 ? squares[channel] / Double(rows - 1) : variance
-            runningMean.values[channel] = Float((1 - m) * Double(runningMean.values[channel]) + m * sums[channel])
+            runningMean.values[channel] = Float((1 - m) * Double(runningMean.values[channel]) + m * means[channel])
             runningVariance.values[channel] = Float((1 - m) * Double(runningVariance.values[channel]) + m * unbiased)
         }
         store.countBatch(name)
-        let g = gamma.values, b = beta.values
-        mean.withUnsafeBufferPointer { mean in
-            inverseDeviation.withUnsafeBufferPointer { inverse in
-                for row in 0..<rows {
-                    let x = source + row * c, y = target + row * c
-                    for channel in 0..<c { y[channel] = (x[channel] - mean[channel]) * inverse[channel] * g[channel] + b[channel] }
-                }
+        let g = gamma.values, b = beta.values, mean = mean, inverse = inverseDeviation
+        parallelChunks(count: rows, minimumChunk: 256) { range in
+            for row in range {
+                let i = x + row * c, y = target + row * c
+                for channel in 0..<c { y[channel] = (i[channel] - mean[channel]) * inverse[channel] * g[channel] + b[channel] }
             }
         }
     }
 
     func backward(_ workspace: Workspace) {
-        let source = workspace.buffers[values.input], dY = workspace.buffers[values.outputGradient], c = channels
+        let dY = workspace.buffers[values.outputGradient], c = channels
         let rows = workspace.batch * pixels
-        var sumGradient = [Double](repeating: 0, count: c), sumGradientXHat = sumGradient
-        for row in 0..<rows {
-            let x = source + row * c, g = dY + row * c
+        nonisolated(unsafe) let x = workspace.buffers[values.input]
+        let mean = mean, inverse = inverseDeviation
+        // [Σ dy | Σ dy·x̂] per channel.
+        let sums = parallelColumnSums(rows: rows, width: 2 * c) { row, sums in
+            let i = x + row * c, g = dY + row * c
             for channel in 0..<c {
-                let xHat = Double((x[channel] - mean[channel]) * inverseDeviation[channel])
-                sumGradient[channel] += Double(g[channel])
-                sumGradientXHat[channel] += Double(g[channel]) * xHat
+                let xHat = Double((i[channel] - mean[channel]) * inverse[channel])
+                sums[channel] += Double(g[channel])
+                sums[c + channel] += Double(g[channel]) * xHat
             }
         }
-        if let gradient = beta.gradient { for channel in 0..<c { gradient[channel] += Float(sumGradient[channel]) } }
-        if let gradient = gamma.gradient { for channel in 0..<c { gradient[channel] += Float(sumGradientXHat[channel]) } }
+        if let gradient = beta.gradient { for channel in 0..<c { gradient[channel] += Float(sums[channel]) } }
+        if let gradient = gamma.gradient { for channel in 0..<c { gradient[channel] += Float(sums[c + channel]) } }
         guard let dXValue = values.inputGradient else { return }
         let dX = workspace.buffers[dXValue], n = Double(rows)
         // dx = γ·σ⁻¹·(dy − mean(dy) − x̂·mean(dy·x̂))
-        let scale = (0..<c).map { Float(gamma.values[$0]) * inverseDeviation[$0] }
-        let meanGradient = sumGradient.map { Float($0 / n) }, meanGradientXHat = sumGradientXHat.map { Float($0 / n) }
-        for row in 0..<rows {
-            let x = source + row * c, g = dY + row * c, d = dX + row * c
-            for channel in 0..<c {
-                let xHat = (x[channel] - mean[channel]) * inverseDeviation[channel]
-                d[channel] += scale[channel] * (g[channel] - meanGradient[channel] - xHat * meanGradientXHat[channel])
+        let scale = (0..<c).map { Float(gamma.values[$0]) * inverse[$0] }
+        let meanGradient = (0..<c).map { Float(sums[$0] / n) }, meanGradientXHat = (0..<c).map { Float(sums[c + $0] / n) }
+        parallelChunks(count: rows, minimumChunk: 256) { range in
+            for row in range {
+                let i = x + row * c, g = dY + row * c, d = dX + row * c
+                for channel in 0..<c {
+                    let xHat = (i[channel] - mean[channel]) * inverse[channel]
+                    d[channel] += scale[channel] * (g[channel] - meanGradient[channel] - xHat * meanGradientXHat[channel])
+                }
             }
         }
     }
@@ -125,9 +126,9 @@ final class FrozenBatchNormStep: TrainingStep {
     func backward(_ workspace: Workspace) {
         guard let dXValue = values.inputGradient else { return }
         let dY = workspace.buffers[values.outputGradient], dX = workspace.buffers[dXValue], c = channels
-        let rows = workspace.batch * pixels
-        scale.withUnsafeBufferPointer { scale in
-            for row in 0..<rows {
+        let rows = workspace.batch * pixels, scale = scale
+        parallelChunks(count: rows, minimumChunk: 256) { range in
+            for row in range {
                 let g = dY + row * c, d = dX + row * c
                 for channel in 0..<c { d[channel] += g[channel] * scale[channel] }
             }

@@ -52,29 +52,32 @@ final class LayerNormStep: TrainingStep {
     }
 
     func backward(_ workspace: Workspace) {
-        let source = workspace.buffers[values.input], dY = workspace.buffers[values.outputGradient], d = dimension
+        let dY = workspace.buffers[values.outputGradient], d = dimension
         let rows = workspace.batch * rowsPerSample, g = gamma.values
-        var sumGradient = [Double](repeating: 0, count: d), sumGradientXHat = sumGradient
+        nonisolated(unsafe) let source = workspace.buffers[values.input]
         let dX = values.inputGradient.map { workspace.buffers[$0] }
-        var xHat = [Float](repeating: 0, count: d), scaled = xHat
-        for row in 0..<rows {
+        let mean = mean, inverseDeviation = inverseDeviation
+        // Per worker: [Σ dy | Σ dy·x̂] over its rows, and each row's input gradient.
+        let sums = parallelColumnSums(rows: rows, width: 2 * d) { row, sums in
             let x = source + row * d, dy = dY + row * d
             let m = mean[row], inverse = inverseDeviation[row]
             var sumScaled = 0.0, sumScaledXHat = 0.0
             for index in 0..<d {
-                xHat[index] = (x[index] - m) * inverse
-                sumGradient[index] += Double(dy[index])
-                sumGradientXHat[index] += Double(dy[index] * xHat[index])
-                scaled[index] = dy[index] * g[index]
-                sumScaled += Double(scaled[index])
-                sumScaledXHat += Double(scaled[index] * xHat[index])
+                let xHat = (x[index] - m) * inverse, scaled = dy[index] * g[index]
+                sums[index] += Double(dy[index])
+                sums[d + index] += Double(dy[index] * xHat)
+                sumScaled += Double(scaled)
+                sumScaledXHat += Double(scaled * xHat)
             }
-            guard let dX else { continue }
+            guard let dX else { return }
             let meanScaled = Float(sumScaled / Double(d)), meanScaledXHat = Float(sumScaledXHat / Double(d))
             let target = dX + row * d
-            for index in 0..<d { target[index] += inverse * (scaled[index] - meanScaled - xHat[index] * meanScaledXHat) }
+            for index in 0..<d {
+                let xHat = (x[index] - m) * inverse
+                target[index] += inverse * (dy[index] * g[index] - meanScaled - xHat * meanScaledXHat)
+            }
         }
-        if let gradient = beta.gradient { for index in 0..<d { gradient[index] += Float(sumGradient[index]) } }
-        if let gradient = gamma.gradient { for index in 0..<d { gradient[index] += Float(sumGradientXHat[index]) } }
+        if let gradient = beta.gradient { for index in 0..<d { gradient[index] += Float(sums[index]) } }
+        if let gradient = gamma.gradient { for index in 0..<d { gradient[index] += Float(sums[d + index]) } }
     }
 }

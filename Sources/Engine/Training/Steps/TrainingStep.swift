@@ -21,11 +21,30 @@ struct StepValues: Sendable {
     var inputGradient: Int? { inputGradients[0] }
 }
 
-/// Sums `rows` rows of `width` floats column-wise into `target` (adding), in double precision:
-/// the bias gradient of a linear layer or convolution, a norm's β gradient.
-func addColumnSums(_ source: UnsafePointer<Float>, rows: Int, width: Int, into target: UnsafeMutablePointer<Float>) {
+/// Per-column sums over `rows` rows, split between workers: `accumulate(row, sums)` adds one
+/// row's terms into `sums` (`width` doubles). Each worker sums a contiguous block of rows and the
+/// blocks are added in order, so the result depends on the thread count only, never on timing.
+func parallelColumnSums(rows: Int, width: Int, _ accumulate: (Int, UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+    let blocks = max(1, min(workerThreadCount, rows / 64))
+    var partial = [Double](repeating: 0, count: blocks * width)
+    partial.withUnsafeMutableBufferPointer { partial in
+        let base = partial.baseAddress!
+        parallelChunks(count: blocks, minimumChunk: 1) { range in
+            for block in range {
+                for row in rows * block / blocks..<rows * (block + 1) / blocks { accumulate(row, base + block * width) }
+            }
+        }
+    }
     var sums = [Double](repeating: 0, count: width)
-    for row in 0..<rows {
+    for block in 0..<blocks { for column in 0..<width { sums[column] += partial[block * width + column] } }
+    return sums
+}
+
+/// Sums `rows` rows of `width` floats column-wise into `target` (adding), in double precision:
+/// the bias gradient of a linear layer or convolution.
+func addColumnSums(_ source: UnsafePointer<Float>, rows: Int, width: Int, into target: UnsafeMutablePointer<Float>) {
+    nonisolated(unsafe) let source = source
+    let sums = parallelColumnSums(rows: rows, width: width) { row, sums in
         let line = source + row * width
         for column in 0..<width { sums[column] += Double(line[column]) }
     }
