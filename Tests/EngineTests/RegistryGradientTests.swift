@@ -43,11 +43,14 @@ struct RegistryGradientTests {
             let store = try ParameterStore(graph: graph, source: generated, frozen: Set(frozen))
             let plan = try TrainingPlan(graph: graph, parameters: store, frozen: frozen, input: Self.input(record, graph), batch: 2, loss: .crossEntropy())
             let loss = try Self.step(plan, record)
-            let expectedLoss = entry["loss"] as! Double
-            #expect(abs(loss - expectedLoss) <= 1e-4 * abs(expectedLoss), "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss)")
+            // The loss within 1e-4, or twice PyTorch's own float32 distance where that is larger.
+            let expectedLoss = entry["loss"] as! Double, torchLoss = entry["loss_f32"] as! Double
+            #expect(abs(loss - expectedLoss) <= max(1e-4 * abs(expectedLoss), 2 * abs(torchLoss - expectedLoss)),
+                    "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss) (float32 \(torchLoss))")
 
             let gradients = try reference.tensor(named: "\(depth)_gradients").scalars(as: Double.self)
-            let tolerance = Tolerance(relative: max(1e-4, entry["f32_vs_f64"] as! Double), floor: 1e-7 * (entry["max_gradient_norm"] as! Double))
+            let torchErrors = try reference.tensor(named: "\(depth)_differences").scalars(as: Double.self)
+            let floor = 1e-6 * (entry["max_gradient_norm"] as! Double)
             for (row, tensorName) in names.enumerated() {
                 let tensor = store[tensorName]!
                 let expected = Array(gradients[row * 3..<row * 3 + 3])
@@ -56,16 +59,19 @@ struct RegistryGradientTests {
                     continue
                 }
                 #expect(!frozen.contains(tensor.group), "\(name) [\(depth)]: frozen \(tensorName) has a gradient")
+                let tolerance = Tolerance(reference: expected[0], torchError: torchErrors[row * 2], floor: floor)
                 tolerance.compare(Self.summary(gradient, name: tensorName), expected, count: tensor.count, "\(name) [\(depth)]: gradient of \(tensorName)")
             }
             let after = try reference.tensor(named: "\(depth)_statistics").scalars(as: Double.self)
-            let statisticsTolerance = Tolerance(relative: max(1e-4, entry["f32_vs_f64_statistics"] as! Double), floor: 0)
+            let statisticErrors = try reference.tensor(named: "\(depth)_statistics_differences").scalars(as: Double.self)
             for (row, statistic) in statistics.enumerated() {
                 let tensor = store[statistic]!
                 if frozen.contains(tensor.group) {
                     #expect(tensor.valueArray == generated[statistic]!.valueArray, "\(name) [\(depth)]: frozen \(statistic) changed")
                 } else {
-                    statisticsTolerance.compare(Self.summary(tensor.valueArray, name: statistic), Array(after[row * 3..<row * 3 + 3]), count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
+                    let expected = Array(after[row * 3..<row * 3 + 3])
+                    Tolerance(reference: expected[0], torchError: statisticErrors[row * 2], floor: 0)
+                        .compare(Self.summary(tensor.valueArray, name: statistic), expected, count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
                 }
             }
         }
@@ -102,21 +108,24 @@ struct RegistryGradientTests {
         return [norm] + projections
     }
 
-    /// How close a tensor must be to the float64 reference: `relative` of its norm (1e-4, or
-    /// PyTorch's own float32 distance from float64 where that is larger: deep ResNets,
-    /// EfficientNet-Lite and VGG-BN trained whole, whose batch statistics over two 64×64 images
-    /// make the gradient ill-conditioned), plus `floor`, 1e-7 of the largest gradient norm of the
-    /// step, for tensors whose gradient is zero in exact arithmetic (a bias before a training-mode
-    /// batch-norm, attention's key bias), where both sides hold rounding noise.
+    /// How close a tensor must be to PyTorch's float64 result: 1e-4 of its norm, or — where
+    /// PyTorch's own float32 result for that tensor is further than that (gradients that cancel
+    /// through training-mode batch-norms in deep ResNets, EfficientNet-Lite and VGG-BN trained
+    /// whole on two 64×64 images: formats/training/README.md) — twice PyTorch's float32 distance;
+    /// plus `floor`, 1e-6 of the step's largest gradient norm, for gradients that are zero in
+    /// exact arithmetic (a bias before a training-mode batch-norm, attention's key bias), where
+    /// both sides hold rounding noise.
     struct Tolerance {
-        let relative: Double
-        let floor: Double
+        let allowed: Double
 
-        /// The norm within tolerance; each projection within 4σ of how far a difference of that
+        init(reference norm: Double, torchError: Double, floor: Double) {
+            allowed = max(1e-4 * norm, 2 * torchError) + floor
+        }
+
+        /// The norm within `allowed`; each projection within 4σ of how far a difference of that
         /// norm moves it: for r uniform in (−1, 1), r·d has σ = ‖d‖/√3, so the projection (over
         /// √n) moves by σ = ‖d‖/√(3n).
         func compare(_ found: [Double], _ expected: [Double], count: Int, _ what: String) {
-            let allowed = relative * expected[0] + floor
             #expect(abs(found[0] - expected[0]) <= allowed, "\(what): norm \(found[0]), PyTorch \(expected[0])")
             for k in 1...2 {
                 #expect(abs(found[k] - expected[k]) <= 4 * allowed / (3 * Double(count)).squareRoot(),
