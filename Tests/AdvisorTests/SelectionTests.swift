@@ -10,10 +10,12 @@ import TestSupport
 /// limits, LP-FT and surgical plans, GPU pricing, and the accuracy range from published curves.
 @Suite struct SelectionTests {
     static let cards = try! ModelCards.load(from: Fixtures.root.appendingPathComponent("zoo").path).mapValues(\.card)
-    /// A CPU of about this class: 40 G multiply-accumulates/s dense, 3 G depthwise, 1 G elements/s.
+    /// A CPU of about this class: 40 G multiply-accumulates/s dense, 3 G depthwise, 1 G elements/s,
+    /// its backward kernels as fast as its forward ones.
     static let calibration = Calibration(
         key: .init(cpu: "test processor", threads: 2),
-        throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9), probes: [], seconds: 0)
+        throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
+        backward: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9), probes: [], seconds: 0)
 
     static func request(_ modality: TaskProfile.Modality = .image, classes: Int = 37, examples: Int = 3700, shift: DomainShift = .none,
                         robustness: Bool = false, budget: String = "cpu:8h", memory: String? = nil, deployment: TaskProfile.Deployment = .init(),

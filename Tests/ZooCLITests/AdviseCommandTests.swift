@@ -5,8 +5,9 @@ import Testing
 
 /// `zoo advise` as a user runs it: from flags, a task file or answers on standard input to a
 /// summary and a plan.json that reads back; JSON for scripts; exit 7 and the nearest plan when
-/// nothing fits; LogME on the real checkpoints; bad requests' exit codes. A fixed calibration is
-/// cached for the runs, so that prices do not depend on the machine's load.
+/// nothing fits; LogME on the real checkpoints; bad requests' exit codes. A fixed calibration
+/// (backward kernels as fast as forward ones) is cached for the runs, so that prices do not depend
+/// on the machine's load.
 @Suite struct AdviseCommandTests {
     let folder: TemporaryFolder
     let environment: [String: String]
@@ -15,6 +16,7 @@ import Testing
         folder = try TemporaryFolder()
         let calibration = Calibration(
             key: .current, throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
+            backward: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
             probes: [], seconds: 0)
         try CalibrationCache.store(calibration, folder: folder.path)
         environment = ["ZOO_CACHE_DIR": folder.path]

@@ -21,6 +21,7 @@ import Testing
         // A fixed calibration, so that advise does not measure the CPU (see AdviseCommandTests).
         let calibration = Calibration(
             key: .current, throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
+            backward: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
             probes: [], seconds: 0)
         try CalibrationCache.store(calibration, folder: elsewhere.path)
         environment = ["PATH": bin.path, "HOME": elsewhere.path, "ZOO_CACHE_DIR": elsewhere.path]

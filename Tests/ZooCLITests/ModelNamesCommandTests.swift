@@ -61,6 +61,7 @@ import Testing
         let folder = try TemporaryFolder()
         let calibration = Calibration(
             key: .current, throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
+            backward: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
             probes: [], seconds: 0)
         try CalibrationCache.store(calibration, folder: folder.path)
         let result = try Zoo.run(

@@ -23,6 +23,7 @@ import Testing
     func jsonOutputs() throws -> [(String, Zoo.Result)] {
         let calibration = Calibration(
             key: .current, throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
+            backward: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
             probes: [], seconds: 0)
         try CalibrationCache.store(calibration, folder: folder.path)
         let features = try ScoreCommandTests.features(folder, "f.npy", informative: true, seed: 1), labels = try ScoreCommandTests.labels(folder)

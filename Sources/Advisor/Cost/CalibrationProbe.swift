@@ -1,11 +1,17 @@
 import Architectures
 
 /// One layer shape the calibration times: a tiny graph around a real layer of a registry model,
-/// run by the engine, and the operation kind it measures.
+/// run by the engine, and the operation kind it measures; forward by an inference `ForwardPlan`
+/// on `graph`, backward by a `TrainingPlan` on `trainingGraph` with nothing frozen.
 struct CalibrationProbe {
     let name: String
     let kind: OperationKind
     let graph: ModelGraph
+    /// `graph` for the backward probe: image probes get a trainable batch-norm in front, so that
+    /// the probed layer computes its input gradient as well as its weight gradient (as every
+    /// layer of a trained model does but the first); token probes already start at a trained
+    /// embedding.
+    let trainingGraph: ModelGraph
     let batch: Int
 
     /// Real layers of ResNet-50, MobileNetV2 and BERT-base, at batch 8: three convolution shapes
@@ -49,9 +55,13 @@ struct CalibrationProbe {
     static let tokenLength = 128
 
     private static func image(_ name: String, _ kind: OperationKind, channels: Int, size: Int, _ body: (inout GraphBuilder) -> Void) -> CalibrationProbe {
-        var builder = GraphBuilder()
+        let input = InputSpec.image(channels: channels, size: size)
+        var builder = GraphBuilder(), training = GraphBuilder()
         body(&builder)
-        return CalibrationProbe(name: name, kind: kind, graph: builder.graph(name: name, input: .image(channels: channels, size: size)), batch: 8)
+        training.add("gradient_source", .batchNorm(channels: channels, epsilon: 1e-5))
+        body(&training)
+        return CalibrationProbe(
+            name: name, kind: kind, graph: builder.graph(name: name, input: input), trainingGraph: training.graph(name: name, input: input), batch: 8)
     }
 
     /// A token graph: an embedding of 768 (a small vocabulary: the lookup is not what is timed), then `body`.
@@ -59,11 +69,32 @@ struct CalibrationProbe {
         var builder = GraphBuilder()
         builder.add("embeddings", .embedding(count: 1000, dimension: 768, index: .token))
         body(&builder)
-        return CalibrationProbe(name: name, kind: kind, graph: builder.graph(name: name, input: .tokens(length: tokenLength)), batch: 8)
+        let graph = builder.graph(name: name, input: .tokens(length: tokenLength))
+        return CalibrationProbe(name: name, kind: kind, graph: graph, trainingGraph: graph, batch: 8)
     }
 
     /// The probe's work of its own kind per pass (the whole batch).
     var work: Int { graph.work().filter { $0.kind == kind }.reduce(0) { $0 + $1.amount } * batch }
+
+    /// The probe's backward work of its own kind per pass (the whole batch), with nothing frozen:
+    /// `ModelGraph.backwardWork`, what the cost model prices at the backward throughput.
+    var backwardWork: Int {
+        let plan = FreezePlan(trainingGraph, frozen: [])
+        return trainingGraph.backwardWork(plan).filter { $0.kind == kind }.reduce(0) { $0 + $1.amount } * batch
+    }
+
+    /// The training plan's profile entries (`TrainingPlan.profile`) whose seconds count for the
+    /// probe's backward pass: the backward steps of its own kind; for the memory-bound probe every
+    /// backward step and the zeroing of gradient buffers before them.
+    func countsBackward(step: String) -> Bool {
+        switch kind {
+        case .convolution: step == "backward ConvolutionStep"
+        case .depthwiseConvolution: step == "backward DepthwiseStep"
+        case .linear: step == "backward LinearStep"
+        case .attention: step == "backward AttentionStep"
+        case .memoryBound: step.hasPrefix("backward ") || step == "zeroing"
+        }
+    }
 
     /// The engine's kernel types whose seconds count for the probe's kind. The memory-bound probe
     /// counts every kernel but the input's layout change; the others only their own.

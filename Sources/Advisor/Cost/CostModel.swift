@@ -5,11 +5,16 @@ import Architectures
 /// the device's throughput for the node's `OperationKind` (evidence §4: wall time = work ÷
 /// measured speed per operation type).
 ///
-/// Backward, per node on the backward path: a weight gradient (≈ its forward work) when it
-/// trains weights, an input gradient (≈ its forward work; twice for attention's two products)
-/// when the gradient flows on through it; nodes of the frozen prefix cost nothing. Backward
-/// kernels are assumed as fast as the forward ones of the same kind (the engine has no backward
-/// pass to calibrate them on); Epoch AI's backward:forward ≈ 2:1 follows from this rule.
+/// Backward, per node on the backward path (`ModelGraph.backwardWork`): FreezePlan's weight- and
+/// input-gradient multiply-accumulates for the compute kinds (a weight gradient ≈ the node's
+/// forward products, an input gradient the same, twice for attention's two products), and for the
+/// memory-bound kind the node's elements once per gradient it computes; nodes of the frozen prefix
+/// cost nothing. That work is priced at the device's *backward* throughput per kind
+/// (`DeviceClass.backwardThroughput`): on the CPU measured by the calibration's backward probes
+/// (the engine's `TrainingPlan` on the same layer shapes), so a slow backward kernel (depthwise
+/// weight gradients, say) is priced as slow as it is; on GPUs, which no test here can time, the
+/// forward throughput (backward kernels assumed as fast as forward ones, which with the work rule
+/// above gives Epoch AI's backward:forward ≈ 2:1).
 /// The optimizer step reads and writes each trainable parameter, its gradient and its state
 /// once (memory-bound). Activation memory is FreezePlan's: stored only above the lowest
 /// trainable layer, for the share of the batch on one device.
@@ -28,17 +33,15 @@ public enum CostModel {
         optimizer: FreezePlan.Optimizer = .adamW, device: DeviceClass
     ) -> CostEstimate {
         let plan = FreezePlan(graph, frozen: frozen, input: input)
-        let work = graph.work(input: input), speed = device.throughput
+        let work = graph.work(input: input), backwardWork = graph.backwardWork(plan, input: input)
+        let speed = device.throughput, backwardSpeed = device.backwardThroughput
         var forward = 0.0, prefix = 0.0, backward = 0.0
         for (index, node) in work.enumerated() {
             guard let kind = node.kind else { continue }
             let seconds = speed.seconds(kind, work: Double(node.amount))
             forward += seconds
-            let passes = plan.backward[index]
-            if !passes.isOnPath { prefix += seconds }
-            backward += kind.countsMultiplyAccumulates
-                ? speed.seconds(kind, work: Double(plan.backwardMACsPerNode[index]))
-                : seconds * Double((passes.weightGradient ? 1 : 0) + (passes.inputGradient ? 1 : 0))
+            if !plan.backward[index].isOnPath { prefix += seconds }
+            backward += backwardSpeed.seconds(kind, work: Double(backwardWork[index].amount))
         }
         let perDevice = (batch + device.count - 1) / device.count
         let bytes = plan.trainingBytes(batch: perDevice, optimizer: optimizer)

@@ -27,6 +27,16 @@ public enum DeviceClass: Sendable, Equatable {
         }
     }
 
+    /// Speed per operation kind of one device's backward pass, in the units of `throughput`, per
+    /// unit of `ModelGraph.backwardWork`: the CPU's measured by the calibration's backward probes;
+    /// a GPU's assumed equal to its forward throughput (no backward measurement of a GPU here).
+    public var backwardThroughput: Throughput {
+        switch self {
+        case .cpu(let calibration): calibration.backward
+        case .gpu(let gpu, _, let precision): gpu.throughput(precision)
+        }
+    }
+
     /// Devices a batch is split across.
     public var count: Int {
         if case .gpu(_, let count, _) = self { return max(1, count) }

@@ -42,4 +42,22 @@ extension ModelGraph {
             return (kind, kind.countsMultiplyAccumulates ? macs[index] : shapes[index].reduce(1, *))
         }
     }
+
+    /// Each node's kind and its backward work per sample when trained as `plan` says: for the
+    /// compute kinds, FreezePlan's backward multiply-accumulates (`backwardMACsPerNode`: the weight
+    /// gradient's and the input gradient's, twice the forward products for attention's input
+    /// gradient); for the memory-bound kind, the elements the node writes once per gradient it
+    /// computes (weight and input gradient each). Zero off the backward path. What `CostModel`
+    /// prices at the backward throughput, and what the calibration's backward probes divide by
+    /// their seconds, so the two count alike.
+    public func backwardWork(_ plan: FreezePlan, input: InputSpec? = nil) -> [(kind: OperationKind?, amount: Int)] {
+        work(input: input).enumerated().map { index, node in
+            guard let kind = node.kind else { return (nil, 0) }
+            let passes = plan.backward[index]
+            let amount = kind.countsMultiplyAccumulates
+                ? plan.backwardMACsPerNode[index]
+                : node.amount * ((passes.weightGradient ? 1 : 0) + (passes.inputGradient ? 1 : 0))
+            return (kind, amount)
+        }
+    }
 }
