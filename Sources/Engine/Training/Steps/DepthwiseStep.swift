@@ -2,7 +2,7 @@ import Tensors
 
 /// A depthwise convolution (one filter per channel) in training. The forward pass is the inference
 /// kernel over taps repacked each step (`[C, 1, kh, kw]` → `[kh·kw, C]`); the backward pass splits
-/// the channels between workers, each adding its channels' weight gradient and input gradient.
+/// the images between workers, each vectorised over all channels of a pixel.
 final class DepthwiseStep: TrainingStep {
     let values: StepValues
     let window: Window
@@ -37,31 +37,38 @@ final class DepthwiseStep: TrainingStep {
         let w = window, c = channels, k = w.kernel, batch = workspace.batch
         if let bias, let gradient = bias.gradient { addColumnSums(dY, rows: batch * w.outHeight * w.outWidth, width: c, into: gradient) }
         let weightGradient = weight.gradient
-        var dTaps = [Float](repeating: 0, count: weight.count)
+        // Images split between workers: each adds its images' input gradient (disjoint) and
+        // its own partial weight gradient; partials are added in worker order.
+        let workers = max(1, min(workerThreadCount, batch))
+        var partials = [Float](repeating: 0, count: workers * k * k * c)
         taps.withUnsafeBufferPointer { taps in
-            dTaps.withUnsafeMutableBufferPointer { dTaps in
-                let taps = taps.baseAddress!, dTaps = dTaps.baseAddress!
-                nonisolated(unsafe) let (t, dt) = (taps, dTaps)
-                parallelChunks(count: c, minimumChunk: 16) { range in
-                    let first = range.lowerBound, width = range.count
-                    for image in 0..<batch {
-                        for y in 0..<w.outHeight {
-                            for ky in 0..<k {
-                                let iy = y * w.stride - w.padTop + ky
-                                guard iy >= 0 && iy < w.inHeight else { continue }
-                                let inRow = (image * w.inHeight + iy) * w.inWidth
-                                let outRow = (image * w.outHeight + y) * w.outWidth
-                                for kx in 0..<k {
-                                    let tap = (ky * k + kx) * c + first
-                                    let shift = kx - w.padLeft
-                                    for x in 0..<w.outWidth {
-                                        let ix = x * w.stride + shift
-                                        guard ix >= 0 && ix < w.inWidth else { continue }
-                                        let g = dY + (outRow + x) * c + first, i = source + (inRow + ix) * c + first
-                                        if weightGradient != nil { for channel in 0..<width { dt[tap + channel] += g[channel] * i[channel] } }
-                                        if let dX {
-                                            let d = dX + (inRow + ix) * c + first
-                                            for channel in 0..<width { d[channel] += g[channel] * t[tap + channel] }
+            partials.withUnsafeMutableBufferPointer { partials in
+                nonisolated(unsafe) let (t, base) = (taps.baseAddress!, partials.baseAddress!)
+                parallelChunks(count: workers, minimumChunk: 1) { range in
+                    for worker in range {
+                        let dt = base + worker * k * k * c
+                        for image in batch * worker / workers..<batch * (worker + 1) / workers {
+                            for y in 0..<w.outHeight {
+                                for ky in 0..<k {
+                                    let iy = y * w.stride - w.padTop + ky
+                                    guard iy >= 0 && iy < w.inHeight else { continue }
+                                    let inRow = (image * w.inHeight + iy) * w.inWidth
+                                    let outRow = (image * w.outHeight + y) * w.outWidth
+                                    for kx in 0..<k {
+                                        let tapWeights = t + (ky * k + kx) * c, tapGradient = dt + (ky * k + kx) * c
+                                        let shift = kx - w.padLeft
+                                        let first = max(0, (-shift + w.stride - 1) / w.stride)
+                                        let lastInside = w.inWidth - 1 - shift
+                                        let last = lastInside < 0 ? -1 : min(w.outWidth - 1, lastInside / w.stride)
+                                        guard first <= last else { continue }
+                                        for x in first...last {
+                                            let column = inRow + x * w.stride + shift
+                                            let g = dY + (outRow + x) * c, i = source + column * c
+                                            if weightGradient != nil { for channel in 0..<c { tapGradient[channel] += g[channel] * i[channel] } }
+                                            if let dX {
+                                                let d = dX + column * c
+                                                for channel in 0..<c { d[channel] += g[channel] * tapWeights[channel] }
+                                            }
                                         }
                                     }
                                 }
@@ -71,9 +78,10 @@ final class DepthwiseStep: TrainingStep {
                 }
             }
         }
-        if let weightGradient {
-            let k2 = k * k
-            for channel in 0..<c { for tap in 0..<k2 { weightGradient[channel * k2 + tap] += dTaps[tap * c + channel] } }
+        guard let weightGradient else { return }
+        let k2 = k * k
+        for worker in 0..<workers {
+            for channel in 0..<c { for tap in 0..<k2 { weightGradient[channel * k2 + tap] += partials[(worker * k2 + tap) * c + channel] } }
         }
     }
 }
