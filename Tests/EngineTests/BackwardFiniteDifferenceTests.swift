@@ -12,9 +12,10 @@ import TestSupport
 /// regression losses, dropout and a frozen batch-norm on the backward path.
 ///
 /// The forward pass is float32; the differences use a step of 1e-3 on the parameter (1e-2 crosses
-/// the kinks of ReLU6, hard-swish and max-pooling on maps this small) and a tolerance of 2% of the gradient's largest entry plus 2e-5 (the differences' own float32 noise,
-/// which matters for gradients that are zero in exact arithmetic: a bias before a training-mode
-/// batch-norm, attention's key bias): a wrong formula is off by the size of the gradient.
+/// the kinks of ReLU6, hard-swish and max-pooling on maps this small) and a tolerance of 2% of the
+/// gradient's largest entry plus 2e-5 (the differences' own float32 noise, which matters for
+/// gradients that are zero in exact arithmetic: a bias before a training-mode batch-norm,
+/// attention's key bias): a wrong formula is off by the size of the gradient.
 @Suite(.serialized)
 struct BackwardFiniteDifferenceTests {
     struct Case: Sendable, CustomStringConvertible {
