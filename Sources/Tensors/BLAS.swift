@@ -1,3 +1,4 @@
+import Dispatch
 import COpenBLAS
 
 /// Thin, typed wrappers over OpenBLAS: every matrix product in zoo goes through here.
@@ -21,5 +22,24 @@ extension BLAS {
     public static var threads: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(newValue)) }
+    }
+}
+
+extension BLAS {
+    /// Calls `body(items, worker)` over `0..<count` split into one contiguous block per worker,
+    /// with OpenBLAS single-threaded meanwhile: for many products each too small to be worth
+    /// splitting (attention's per-head products), which otherwise pay OpenBLAS's thread hand-off
+    /// on every call. Each item is computed by one thread, so results do not depend on the
+    /// thread count. `worker` (0 ..< `workerThreadCount`) selects the caller's scratch.
+    public static func independentProducts(count: Int, _ body: (Range<Int>, Int) -> Void) {
+        let workers = max(1, min(workerThreadCount, count))
+        guard workers > 1 else { return body(0..<count, 0) }
+        let previous = threads
+        threads = 1
+        defer { threads = previous }
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            body(count * worker / workers..<count * (worker + 1) / workers, worker)
+        }
     }
 }

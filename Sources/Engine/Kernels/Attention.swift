@@ -14,22 +14,26 @@ struct Attention: Kernel {
     let hidden: Int
     let heads: Int
 
-    var scratchNeeded: Int { length * length }
+    /// Scores of one head per worker.
+    var scratchNeeded: Int { workerThreadCount * length * length }
 
     func run(_ workspace: Workspace) {
         let q = workspace.buffers[query], k = workspace.buffers[key], v = workspace.buffers[value], o = workspace.buffers[output]
-        let t = length, h = hidden, d = hidden / heads
+        let t = length, h = hidden, d = hidden / heads, heads = heads
         let scale = 1 / Float(Double(d).squareRoot())
-        let scores = workspace.scratch
-        for pair in 0..<workspace.batch * heads {
-            let sample = pair / heads, head = pair % heads
-            let offset = sample * t * h + head * d
-            BLAS.sgemm(transposeB: true, m: t, n: t, k: d, alpha: scale, a: q + offset, lda: h, b: k + offset, ldb: h, c: scores, ldc: t)
-            workspace.attentionMask.withUnsafeBufferPointer { mask in
-                let keep = mask.baseAddress! + sample * t
-                for row in 0..<t { Self.softmax(scores + row * t, keep: keep, count: t) }
+        nonisolated(unsafe) let scratch = workspace.scratch
+        workspace.attentionMask.withUnsafeBufferPointer { mask in
+            nonisolated(unsafe) let mask = mask.baseAddress!
+            BLAS.independentProducts(count: workspace.batch * heads) { pairs, worker in
+                let scores = scratch + worker * t * t
+                for pair in pairs {
+                    let sample = pair / heads, head = pair % heads
+                    let offset = sample * t * h + head * d
+                    BLAS.sgemm(transposeB: true, m: t, n: t, k: d, alpha: scale, a: q + offset, lda: h, b: k + offset, ldb: h, c: scores, ldc: t)
+                    for row in 0..<t { Self.softmax(scores + row * t, keep: mask + sample * t, count: t) }
+                    BLAS.sgemm(m: t, n: d, k: t, a: scores, lda: t, b: v + offset, ldb: h, c: o + offset, ldc: h)
+                }
             }
-            BLAS.sgemm(m: t, n: d, k: t, a: scores, lda: t, b: v + offset, ldb: h, c: o + offset, ldc: h)
         }
     }
 
