@@ -33,7 +33,8 @@ struct RegistryGradientTests {
         let gain = record["c"] as! Double
         let generated = try ParameterStore(graph: graph, source: EngineReference.weights(gain: gain))
         let names = record["parameters"] as! [String], statistics = record["statistics"] as! [String]
-        #expect(names == generated.tensors.filter { !$0.isBuffer }.map(\.name), "\(name): trainable tensors differ from PyTorch's")
+        // As sets: transformers 5 registers RoBERTa's position embeddings after the LayerNorm.
+        #expect(Set(names) == Set(generated.tensors.filter { !$0.isBuffer }.map(\.name)), "\(name): trainable tensors differ from PyTorch's")
         #expect(graph.freezeGroups.map(\.description) == record["groups"] as! [String], "\(name): freeze groups differ")
         let depths = record["depths"] as! [String: Any]
         for depth in Self.depths {
@@ -43,9 +44,10 @@ struct RegistryGradientTests {
             let store = try ParameterStore(graph: graph, source: generated, frozen: Set(frozen))
             let plan = try TrainingPlan(graph: graph, parameters: store, frozen: frozen, input: Self.input(record, graph), batch: 2, loss: .crossEntropy())
             let loss = try Self.step(plan, record)
-            // The loss within 1e-4, or twice PyTorch's own float32 distance where that is larger.
+            // The loss as the tensors below: 1e-4, or what float32 itself cannot do better than.
             let expectedLoss = entry["loss"] as! Double, torchLoss = entry["loss_f32"] as! Double
-            #expect(abs(loss - expectedLoss) <= max(1e-4 * abs(expectedLoss), 2 * abs(torchLoss - expectedLoss)),
+            let conditioning = max(entry["f32_vs_f64"] as! Double, entry["f64_perturbed"] as! Double)
+            #expect(abs(loss - expectedLoss) <= max(1e-4, conditioning) * abs(expectedLoss) + 2 * abs(torchLoss - expectedLoss),
                     "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss) (float32 \(torchLoss))")
 
             let gradients = try reference.tensor(named: "\(depth)_gradients").scalars(as: Double.self)
@@ -59,7 +61,8 @@ struct RegistryGradientTests {
                     continue
                 }
                 #expect(!frozen.contains(tensor.group), "\(name) [\(depth)]: frozen \(tensorName) has a gradient")
-                let tolerance = Tolerance(reference: expected[0], torchError: torchErrors[row * 2], floor: floor)
+                let tolerance = Tolerance(
+                    reference: expected[0], torchErrors: [torchErrors[row * 2], torchErrors[row * 2 + 1]], conditioning: conditioning, floor: floor)
                 tolerance.compare(Self.summary(gradient, name: tensorName), expected, count: tensor.count, "\(name) [\(depth)]: gradient of \(tensorName)")
             }
             let after = try reference.tensor(named: "\(depth)_statistics").scalars(as: Double.self)
@@ -70,7 +73,7 @@ struct RegistryGradientTests {
                     #expect(tensor.valueArray == generated[statistic]!.valueArray, "\(name) [\(depth)]: frozen \(statistic) changed")
                 } else {
                     let expected = Array(after[row * 3..<row * 3 + 3])
-                    Tolerance(reference: expected[0], torchError: statisticErrors[row * 2], floor: 0)
+                    Tolerance(reference: expected[0], torchErrors: [statisticErrors[row * 2], statisticErrors[row * 2 + 1]], conditioning: 0, floor: 0)
                         .compare(Self.summary(tensor.valueArray, name: statistic), expected, count: tensor.count, "\(name) [\(depth)]: updated \(statistic)")
                 }
             }
@@ -96,40 +99,48 @@ struct RegistryGradientTests {
         return try plan.step(tokens: tokens, targets: targets)
     }
 
-    /// A tensor's norm and its two projections, as the fixture's generator computes them.
+    /// A tensor's norm, its two projections, and each projection vector's norm over √n, as
+    /// the fixture's generator computes them (formats/training/README.md, "Projections").
     static func summary(_ values: [Float], name: String) -> [Double] {
         let norm = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
-        let projections = (0..<2).map { k in
+        var projections: [Double] = [], scales: [Double] = []
+        for k in 0..<2 {
             var rng = SplitMix64(seed: NameKeyedWeights.seed("gradient:\(name):\(k)"))
-            var dot = 0.0
-            for value in values { dot += Double(2 * NameKeyedWeights.uniform(&rng) - 1) * Double(value) }
-            return dot / Double(values.count).squareRoot()
+            var dot = 0.0, squares = 0.0
+            for value in values {
+                let r = Double(2 * NameKeyedWeights.uniform(&rng) - 1)
+                dot += r * Double(value)
+                squares += r * r
+            }
+            projections.append(dot / Double(values.count).squareRoot())
+            scales.append((squares / Double(values.count)).squareRoot())
         }
-        return [norm] + projections
+        return [norm] + projections + scales
     }
 
-    /// How close a tensor must be to PyTorch's float64 result: 1e-4 of its norm, or — where
-    /// PyTorch's own float32 result for that tensor is further than that (gradients that cancel
-    /// through training-mode batch-norms in deep ResNets, EfficientNet-Lite and VGG-BN trained
-    /// whole on two 64×64 images: formats/training/README.md) — twice PyTorch's float32 distance;
-    /// plus `floor`, 1e-6 of the step's largest gradient norm, for gradients that are zero in
-    /// exact arithmetic (a bias before a training-mode batch-norm, attention's key bias), where
-    /// both sides hold rounding noise.
+    /// How close a tensor must be to PyTorch's float64 result, ‖Δ‖ ≤ `allowed`: 1e-4 of its
+    /// norm, unless float32 itself cannot get that close — where PyTorch's own float32 gradient,
+    /// or the float64 gradient of weights nudged by one float32 rounding, moves further (twice
+    /// that, for the tensor; once the step's worst, for every tensor of the step: batch statistics
+    /// over two images cancel heavily in deep ResNets, EfficientNet-Lite and VGG-BN trained
+    /// whole, and a ReLU6 input a rounding away from its kink flips its gradient; the fixture
+    /// records both measures, formats/training/README.md) — plus `floor`, 1e-6 of the step's
+    /// largest gradient norm, for gradients that are zero in exact arithmetic (a bias before a
+    /// training-mode batch-norm, attention's key bias), where both sides hold rounding noise.
     struct Tolerance {
         let allowed: Double
 
-        init(reference norm: Double, torchError: Double, floor: Double) {
-            allowed = max(1e-4 * norm, 2 * torchError) + floor
+        init(reference norm: Double, torchErrors: [Double], conditioning: Double, floor: Double) {
+            allowed = max(1e-4 * norm, 2 * torchErrors.max()!, conditioning * norm) + floor
         }
 
-        /// The norm within `allowed`; each projection within 4σ of how far a difference of that
-        /// norm moves it: for r uniform in (−1, 1), r·d has σ = ‖d‖/√3, so the projection (over
-        /// √n) moves by σ = ‖d‖/√(3n).
+        /// ‖Δ‖ ≤ `allowed` bounds the norm's difference by `allowed` and, by Cauchy–Schwarz, each
+        /// projection's by `allowed`·‖r‖/√n: bounds a correct gradient always meets.
         func compare(_ found: [Double], _ expected: [Double], count: Int, _ what: String) {
-            #expect(abs(found[0] - expected[0]) <= allowed, "\(what): norm \(found[0]), PyTorch \(expected[0])")
+            #expect(abs(found[0] - expected[0]) <= allowed, "\(what): norm \(found[0]), PyTorch \(expected[0]) (allowed ±\(allowed))")
             for k in 1...2 {
-                #expect(abs(found[k] - expected[k]) <= 4 * allowed / (3 * Double(count)).squareRoot(),
-                        "\(what): projection \(k - 1) \(found[k]), PyTorch \(expected[k])")
+                #expect(abs(found[k] - expected[k]) <= allowed * found[k + 2],
+                        "\(what): projection \(k - 1) \(found[k]), PyTorch \(expected[k]) (allowed ±\(allowed * found[k + 2]))")
             }
         }
     }
