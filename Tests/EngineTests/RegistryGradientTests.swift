@@ -46,7 +46,7 @@ struct RegistryGradientTests {
             let loss = try Self.step(plan, record)
             // The loss as the tensors below: 1e-4, or what float32 itself cannot do better than.
             let expectedLoss = entry["loss"] as! Double, torchLoss = entry["loss_f32"] as! Double
-            let conditioning = max(entry["f32_vs_f64"] as! Double, entry["f64_perturbed"] as! Double)
+            let conditioning = max(entry["f32_vs_f64"] as! Double, entry["f64_perturbed"] as? Double ?? 0)  // measured on flagged steps only
             #expect(abs(loss - expectedLoss) <= max(1e-4, conditioning) * abs(expectedLoss) + 2 * abs(torchLoss - expectedLoss),
                     "\(name) [\(depth)]: loss \(loss), PyTorch \(expectedLoss) (float32 \(torchLoss))")
 

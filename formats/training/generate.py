@@ -4,11 +4,12 @@
     ZOO_TRAINING_MODELS=resnet18,bert_tiny_uncased ... generate.py gradients
 
 PART is any of `gradients` (default: all of them; more parts will follow). Needs torch 2.15,
-torchvision 0.29, timm 1.0.31, transformers 5.25, numpy and safetensors (the versions used are in
-gradients.json's `generated_with`); CPU only, 2 threads. Nothing comes from a model hub: every
-model is built by formats/architectures/generate.py's constructors (through the engine
-generator's `all_models()`), given a fresh head, and filled by the engine's name-keyed weight
-generator (`fill`, formats/engine/README.md). The freeze groups come from
+torchvision 0.29, timm 1.0.31, transformers 5.25 and numpy (plus PIL and tokenizers, whose
+versions the engine generator's library_versions() records; all in gradients.json's
+`generated_with`); CPU only, 2 threads, about 8 GB of memory at the peak. Nothing comes from a
+model hub: every model is built by formats/architectures/generate.py's constructors (through
+the engine generator's `all_models()`), given a fresh head, and filled by the engine's
+name-keyed weight generator (`fill`, formats/engine/README.md). The freeze groups come from
 `zoo models show NAME --json`: ZOO names the zoo binary (default: .build/debug/zoo under the
 repository root); zoo is only read from, never built here.
 
@@ -21,16 +22,18 @@ Parts (README.md describes every file exactly; it is the contract with the Swift
               BatchNorm running statistic after the step summarised the same way, and how far
               float32 is from float64 (per model and depth, and per tensor as absolute
               distances), where that gap is above 2e-5 a third run (float64 with every weight
-              nudged by 2^-24), and the count of activation elements that sit on different sides of a ReLU / ReLU6 /
-              hardswish kink in float32 and float64. With ZOO_TRAINING_MODELS=a,b only those
-              models are regenerated and the other records of gradients.json are kept as they are.
+              nudged by 2^-24), and the count of branch flips: activation elements on different
+              sides of a ReLU / ReLU6 / hardswish / hardsigmoid kink, and max-pool windows
+              selecting a different element, in float32 and float64. With
+              ZOO_TRAINING_MODELS=a,b only those models are regenerated and the other records
+              of gradients.json are kept as they are.
 
 The script checks itself and exits 1 if a check fails: every state-dict tensor in exactly one
 freeze group, BatchNorm tensors in one group, dropout off (two training-mode forward passes
 bit-identical), frozen tensors without a gradient and trained ones with one, frozen BatchNorm
 statistics bit-identical after the step (float32 and float64) and trained ones moved, the
 folder under 3 MB. A float32-vs-float64 gap above 2e-5 is printed loudly (GAP WARNING) but is
-not a failure. A full run takes about 20 minutes on 2 cores and 8 GB (README.md, Regenerating).
+not a failure. A full run takes about 22 minutes on 2 cores (README.md, Regenerating).
 """
 import copy
 import ctypes
@@ -210,30 +213,40 @@ KINKS = {"ReLU": (0.0,), "ReLU6": (0.0, 6.0), "Hardswish": (-3.0, 3.0), "Hardsig
 
 
 class KinkWatch:
-    """Records, through forward pre-hooks (before an in-place activation overwrites it), the
-    input of every piecewise-linear activation call (KINKS) of a float32 run; watching the float64
-    run of the same model then counts the elements that lie on different sides of a kink in the
-    two precisions (their gradients differ by the whole slope change)."""
+    """Finds the places where two runs of the same model (float64, then float32) take different
+    branches of a piecewise-linear function, where their gradients differ by a whole slope
+    change, not by rounding: the elements on different sides of a kink of a KINKS activation
+    (inputs recorded by forward pre-hooks, before an in-place activation overwrites them), and
+    the max-pooling windows (nn.MaxPool2d) that select a different element."""
 
     def __init__(self):
         self.inputs, self.flips, self.sites = [], 0, {}
 
-    def attach(self, model, reference):
+    def attach(self, model, compare):
+        """Hooks on `model`'s activations and max-pools: the first run records (compare False),
+        the second counts its differences from the first (compare True)."""
         handles = []
         for name, m in model.named_modules():
             kinks = KINKS.get(type(m).__name__)
-            if kinks:
-                handles.append(m.register_forward_pre_hook(self.hook(name, kinks, reference)))
+            if kinks or isinstance(m, torch.nn.MaxPool2d):
+                handles.append(m.register_forward_pre_hook(self.hook(name, kinks, compare)))
         return handles
 
-    def hook(self, name, kinks, reference):
+    @staticmethod
+    def branches(module, kinks, x):
+        if kinks:
+            return [x > c for c in kinks]
+        m = module
+        return [F.max_pool2d(x, m.kernel_size, m.stride, m.padding, m.dilation, m.ceil_mode, return_indices=True)[1]]
+
+    def hook(self, name, kinks, compare):
         def pre(module, args):
-            x = args[0].detach()
-            if not reference:
-                self.inputs.append(x.clone())
+            taken = self.branches(module, kinks, args[0].detach())
+            if not compare:
+                self.inputs.append(taken)
                 return
-            x32 = self.inputs.pop(0)
-            n = sum(int(((x32 > c) != (x > c)).sum()) for c in kinks)
+            first = self.inputs.pop(0)
+            n = sum(int((a != b).sum()) for a, b in zip(first, taken))
             if n:
                 self.flips += n
                 self.sites[name] = self.sites.get(name, 0) + n
@@ -367,7 +380,7 @@ def run_model(zoo, name, model, library, encoder):
         # one model copy at a time besides the float64 gradients.
         m64 = prepare(copy.deepcopy(model).double(), frozen)
         watch = KinkWatch()
-        hooks = watch.attach(m64, False)
+        hooks = watch.attach(m64, compare=False)
         loss64, _ = step(m64, encoder, batch, targets, True)
         for h in hooks:
             h.remove()
@@ -376,7 +389,7 @@ def run_model(zoo, name, model, library, encoder):
         del m64
         release()
         m32 = prepare(copy.deepcopy(model), frozen)
-        hooks = watch.attach(m32, True)
+        hooks = watch.attach(m32, compare=True)
         loss32, seconds32 = step(m32, encoder, batch, targets, False)
         for h in hooks:
             h.remove()
