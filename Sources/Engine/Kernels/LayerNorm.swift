@@ -18,20 +18,31 @@ struct LayerNorm: Kernel {
             gamma.withUnsafeBufferPointer { gamma in
                 beta.withUnsafeBufferPointer { beta in
                     for row in rows {
-                        let i = source + row * d, o = target + row * d
-                        var sum = 0.0
-                        for index in 0..<d { sum += Double(i[index]) }
-                        let mean = sum / Double(d)
-                        var squares = 0.0
-                        for index in 0..<d {
-                            let centred = Double(i[index]) - mean
-                            squares += centred * centred
-                        }
-                        let inverse = Float(1 / (squares / Double(d) + epsilon).squareRoot()), m = Float(mean)
-                        for index in 0..<d { o[index] = (i[index] - m) * inverse * gamma[index] + beta[index] }
+                        Self.normalise(source + row * d, into: target + row * d, dimension: d, epsilon: epsilon, gamma: gamma.baseAddress!, beta: beta.baseAddress!)
                     }
                 }
             }
         }
+    }
+
+    /// Normalises one row of `dimension` values into `output` (`(x − mean)/σ·γ + β`, mean and
+    /// biased variance summed in double) and returns its mean and 1/σ, which the training step
+    /// keeps for its backward pass.
+    @discardableResult
+    static func normalise(
+        _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>, dimension d: Int, epsilon: Double,
+        gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>
+    ) -> (mean: Float, inverseDeviation: Float) {
+        var sum = 0.0
+        for index in 0..<d { sum += Double(input[index]) }
+        let mean = sum / Double(d)
+        var squares = 0.0
+        for index in 0..<d {
+            let centred = Double(input[index]) - mean
+            squares += centred * centred
+        }
+        let inverse = Float(1 / (squares / Double(d) + epsilon).squareRoot()), m = Float(mean)
+        for index in 0..<d { output[index] = (input[index] - m) * inverse * gamma[index] + beta[index] }
+        return (m, inverse)
     }
 }

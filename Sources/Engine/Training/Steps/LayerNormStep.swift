@@ -32,19 +32,9 @@ final class LayerNormStep: TrainingStep {
                 let means = means.baseAddress!, inverses = inverses.baseAddress!
                 parallelChunks(count: rows, minimumChunk: 8) { range in
                     for row in range {
-                        let i = source + row * d, o = target + row * d
-                        var sum = 0.0
-                        for index in 0..<d { sum += Double(i[index]) }
-                        let mean = sum / Double(d)
-                        var squares = 0.0
-                        for index in 0..<d {
-                            let centred = Double(i[index]) - mean
-                            squares += centred * centred
-                        }
-                        let inverse = Float(1 / (squares / Double(d) + epsilon).squareRoot()), m = Float(mean)
+                        let (m, inverse) = LayerNorm.normalise(source + row * d, into: target + row * d, dimension: d, epsilon: epsilon, gamma: g, beta: b)
                         means[row] = m
                         inverses[row] = inverse
-                        for index in 0..<d { o[index] = (i[index] - m) * inverse * g[index] + b[index] }
                     }
                 }
             }
