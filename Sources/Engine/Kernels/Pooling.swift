@@ -1,20 +1,28 @@
 import Tensors
 
-/// Max pooling on NHWC activations, padding counted as −∞ (PyTorch's `MaxPool2d`).
+/// Max pooling on NHWC activations, padding counted as −∞ (PyTorch's `MaxPool2d`, except that
+/// inference skips a NaN input where PyTorch would propagate it).
 struct MaxPool: Kernel {
     let input: Int
     let output: Int
     let window: Window
     let channels: Int
 
-    func run(_ workspace: Workspace) {
+    func run(_ workspace: Workspace) { run(workspace, argmax: nil) }
+
+    /// Pools; given `argmax` (one `Int32` per output, all −1), also records for each output the
+    /// input position `iy·inWidth + ix` it took, for the training step's backward pass: the first
+    /// maximum in window order, a NaN winning, as PyTorch's kernel. The branch sits outside the
+    /// channel loop, so inference keeps its plain `max` loop.
+    func run(_ workspace: Workspace, argmax: UnsafeMutablePointer<Int32>?) {
         let source = workspace.buffers[input], target = workspace.buffers[output]
         let w = window, c = channels
         parallelChunks(count: workspace.batch * w.outHeight, minimumChunk: 4) { rows in
             for row in rows {
                 let image = row / w.outHeight, y = row % w.outHeight
                 for x in 0..<w.outWidth {
-                    let out = target + (row * w.outWidth + x) * c
+                    let cell = (row * w.outWidth + x) * c
+                    let out = target + cell
                     out.update(repeating: -.infinity, count: c)
                     for ky in 0..<w.kernel {
                         let iy = y * w.stride - w.padTop + ky
@@ -23,7 +31,15 @@ struct MaxPool: Kernel {
                             let ix = x * w.stride - w.padLeft + kx
                             guard ix >= 0 && ix < w.inWidth else { continue }
                             let i = source + ((image * w.inHeight + iy) * w.inWidth + ix) * c
-                            for channel in 0..<c { out[channel] = max(out[channel], i[channel]) }
+                            if let argmax {
+                                let at = argmax + cell, position = Int32(iy * w.inWidth + ix)
+                                for channel in 0..<c where i[channel] > out[channel] || i[channel].isNaN || at[channel] < 0 {
+                                    out[channel] = i[channel]
+                                    at[channel] = position
+                                }
+                            } else {
+                                for channel in 0..<c { out[channel] = max(out[channel], i[channel]) }
+                            }
                         }
                     }
                 }

@@ -1,8 +1,8 @@
 import Tensors
 
-/// Max pooling in training: the forward pass records, per output, the input position it took
-/// (the first maximum in window order, as PyTorch's kernel), and the backward pass routes each
-/// output gradient there.
+/// Max pooling in training: the forward pass runs `MaxPool` recording, per output, the input
+/// position it took (the first maximum in window order, as PyTorch's kernel), and the backward
+/// pass routes each output gradient there.
 final class MaxPoolStep: TrainingStep {
     let values: StepValues
     let window: Window
@@ -16,35 +16,9 @@ final class MaxPoolStep: TrainingStep {
     }
 
     func forward(_ workspace: Workspace) throws {
-        let source = workspace.buffers[values.input], target = workspace.buffers[values.output]
-        let w = window, c = channels, batch = workspace.batch
-        argmax = [Int32](repeating: -1, count: batch * w.outHeight * w.outWidth * c)
+        argmax = [Int32](repeating: -1, count: workspace.batch * window.outHeight * window.outWidth * channels)
         argmax.withUnsafeMutableBufferPointer { argmax in
-            let argmax = argmax.baseAddress!
-            parallelChunks(count: batch * w.outHeight, minimumChunk: 4) { rows in
-                for row in rows {
-                    let image = row / w.outHeight, y = row % w.outHeight
-                    for x in 0..<w.outWidth {
-                        let cell = (row * w.outWidth + x) * c
-                        let out = target + cell, at = argmax + cell
-                        out.update(repeating: -.infinity, count: c)
-                        for ky in 0..<w.kernel {
-                            let iy = y * w.stride - w.padTop + ky
-                            guard iy >= 0 && iy < w.inHeight else { continue }
-                            for kx in 0..<w.kernel {
-                                let ix = x * w.stride - w.padLeft + kx
-                                guard ix >= 0 && ix < w.inWidth else { continue }
-                                let position = iy * w.inWidth + ix
-                                let i = source + ((image * w.inHeight + iy) * w.inWidth + ix) * c
-                                for channel in 0..<c where i[channel] > out[channel] || i[channel].isNaN || at[channel] < 0 {
-                                    out[channel] = i[channel]
-                                    at[channel] = Int32(position)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            MaxPool(input: values.input, output: values.output, window: window, channels: channels).run(workspace, argmax: argmax.baseAddress!)
         }
     }
 
