@@ -9,7 +9,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from safetensors_bench import machine  # noqa: E402  (stdlib only at import time)
+from bench_common import machine, write_section  # noqa: E402  (stdlib only at import time)
 
 
 def memory():
@@ -47,9 +47,7 @@ def main():
     for path in args.sections:
         with open(path) as section:
             parts.append(section.read().rstrip("\n") + "\n")
-    with open(args.out, "w") as out:
-        out.write("\n".join(parts))
-    print("wrote", args.out)
+    write_section(args.out, parts)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,9 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import run, write_section  # noqa: E402  (stdlib only at import time)
+
 PEER = os.path.join(HERE, "checkpoint_peer.py")
 GENERATOR_VERSION = 1  # bump when the generated files change, so old ones are rebuilt
 # "Bounded by the largest tensor plus a small constant": the constant, which must not grow with the
@@ -245,18 +248,6 @@ def ensure_file(directory, name):
     subprocess.run([sys.executable, __file__, "--make-file", path], check=True)
     with open(path + ".json") as handle:
         return path, json.load(handle)
-
-
-def run(command, stdout=subprocess.PIPE):
-    """Runs a command; returns (stdout, wall seconds, peak RSS in MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=stdout)
-    output = process.stdout.read().decode() if stdout == subprocess.PIPE else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"{command} failed with status {status}")
-    return output, wall, usage.ru_maxrss / 1024
 
 
 def flush_and_remove(path):
@@ -506,9 +497,7 @@ def main():
                         if follows_file and not met else "")
                      + (" " + note if note else ""))
     lines += ["", f"This part of the bench took {time.perf_counter() - began:.0f} s (file generation included when it ran).", ""]
-    with open(args.section_out, "w") as out:
-        out.write("\n".join(lines))
-    print("wrote", args.section_out)
+    write_section(args.section_out, lines)
 
 
 if __name__ == "__main__":

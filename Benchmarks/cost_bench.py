@@ -13,14 +13,13 @@ Usage: cost_bench.py --zoo PATH --zoo-engine-bench PATH --section-out FILE [--th
                      [--warmup W] [--iterations N]
 """
 import argparse
-import json
 import os
 import statistics
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checkpoint_bench import run  # noqa: E402  (stdlib only at import time)
+from bench_common import calibrate, run, write_section  # noqa: E402  (stdlib only at import time)
 from engine_bench import arguments, parse  # noqa: E402
 
 WORKLOADS = {
@@ -42,10 +41,7 @@ def main():
     os.environ["ZOO_THREADS"] = str(args.threads)
     os.environ["ZOO_CACHE_DIR"] = os.path.join(os.path.dirname(os.path.abspath(args.section_out)), "cost-cache")
 
-    output, calibration_wall, _ = run([args.zoo, "calibrate", "--force", "--json"])
-    calibration = json.loads(output)
-    if calibration["key"]["threads"] != args.threads:
-        sys.exit(f"zoo calibrate ran {calibration['key']['threads']} threads, not {args.threads}")
+    calibration = calibrate(args.zoo, args.threads)
 
     rows = []
     for model, spec in WORKLOADS.items():
@@ -77,9 +73,7 @@ def main():
         shape = f"{spec['batch']} × {spec['tokens']} tokens" if spec["tokens"] else str(spec["batch"])
         lines.append(f"| {spec['label']} | {shape} | {predicted * 1000:.0f} | {measured * 1000:.0f} | {ratio:.2f}"
                      f" | {'yes' if within else 'no'} (×{factor:g}) |")
-    with open(args.section_out, "w") as out:
-        out.write("\n".join(lines) + "\n")
-    print("wrote", args.section_out)
+    write_section(args.section_out, lines + [""])
     if not all(row[4] for row in rows):
         # A measurement, not a gate: the section says which model was missed, and the bench goes on.
         print("warning: the cost model missed a measured pass by more than its stated uncertainty (see the section)", file=sys.stderr)

@@ -15,7 +15,6 @@ Usage: logme_bench.py --zoo PATH --section-out FILE [--samples N] [--dimensions 
                       [--rounds R] [--warmup W] [--threads T]
 """
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -24,18 +23,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checkpoint_bench import run  # noqa: E402  (stdlib only at import time)
+from bench_common import executable, last_json, run, write_section  # noqa: E402  (stdlib only at import time)
 
 PEER = os.path.join(HERE, "logme_peer.py")
 AGREEMENT = 1e-6
-
-
-def score_of(command, output):
-    try:
-        result = json.loads(output)
-    except ValueError:
-        sys.exit(f"{' '.join(command)}: no JSON on stdout: {output[-500:]!r}")
-    return result
 
 
 def main():
@@ -51,9 +42,7 @@ def main():
     args = parser.parse_args()
     if args.rounds < 1 or args.warmup < 0:
         parser.error("--rounds must be at least 1, --warmup at least 0")
-    zoo = os.path.abspath(args.zoo)
-    if not (os.path.isfile(zoo) and os.access(zoo, os.X_OK)):
-        sys.exit(f"--zoo: {zoo} is not an executable file (`swift build -c release` builds zoo)")
+    zoo = executable(args.zoo, "--zoo")
     began, load_before = time.perf_counter(), os.getloadavg()[0]
     os.environ["OPENBLAS_NUM_THREADS"] = str(args.threads)
 
@@ -72,7 +61,7 @@ def main():
     for round_index in range(args.warmup + args.rounds):
         for side, command in commands.items():
             output, wall, rss = run(command)
-            result = score_of(command, output)
+            result = last_json(command, output)
             if round_index >= args.warmup:
                 sides[side]["wall"].append(wall)
                 sides[side]["rss"].append(rss)
@@ -118,9 +107,7 @@ def main():
         f"This part of the bench took {time.perf_counter() - began:.0f} s.",
         "",
     ]
-    with open(args.section_out, "w") as out:
-        out.write("\n".join(lines))
-    print("wrote", args.section_out)
+    write_section(args.section_out, lines)
 
 
 if __name__ == "__main__":

@@ -16,13 +16,14 @@ Usage: safetensors_bench.py --zoo-bench PATH (--out BENCHMARKS.md | --section-ou
 """
 import argparse
 import os
-import platform
 import statistics
 import subprocess
 import sys
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import machine, run, write_section  # noqa: E402  (stdlib only at import time)
+
 PROBE = "encoder.layer.10.attention.self.query.weight"
 
 
@@ -52,25 +53,14 @@ def make_file(path):
     os.replace(path + ".tmp", path)
 
 
-def run(command):
-    """Runs a command; returns (stdout fields, wall seconds, peak RSS in MiB)."""
-    start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE)
-    output = process.stdout.read().decode()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"{command} failed with status {status}")
-    return output.split(), wall, usage.ru_maxrss / 1024
-
-
 def compare(zoo, peer, runs):
     results = {"zoo": [], "python": []}
     for command in (zoo, peer):  # warm-up: page cache, dynamic loader, Python bytecode cache
         run(command)
     for _ in range(runs):
         for side, command in (("zoo", zoo), ("python", peer)):
-            results[side].append(run(command))
+            output, wall, rss = run(command)
+            results[side].append((output.split(), wall, rss))
     answers = {side: {tuple(fields[:1]) for fields, _, _ in rows} for side, rows in results.items()}
     if len(answers["zoo"] | answers["python"]) != 1:
         sys.exit(f"zoo and Python disagree: {answers}")
@@ -96,16 +86,6 @@ def tensor_count(path):
         return len(list(f.keys()))
 
 
-def machine():
-    model = "unknown CPU"
-    try:
-        with open("/proc/cpuinfo") as info:
-            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--make-file", help=argparse.SUPPRESS)
@@ -124,7 +104,7 @@ def main():
         subprocess.run([sys.executable, __file__, "--make-file", args.file], check=True)
     size = os.path.getsize(args.file)
     peer = [sys.executable, os.path.join(HERE, "safetensors_peer.py")]
-    memcpy = float(run([args.zoo_bench, "memcpy", "1024"])[0][0])
+    memcpy = float(run([args.zoo_bench, "memcpy", "1024"])[0].split()[0])
     floor = statistics.median(run(["/bin/true"])[2] for _ in range(5))
     import safetensors
     rows = []
@@ -171,9 +151,7 @@ def main():
     ]
     for path, text in ((args.out, header + lines), (args.section_out, lines)):
         if path:
-            with open(path, "w") as out:
-                out.write("\n".join(text))
-            print("wrote", path)
+            write_section(path, text)
 
 
 if __name__ == "__main__":

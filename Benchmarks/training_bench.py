@@ -32,7 +32,6 @@ Usage: training_bench.py --zoo PATH --zoo-engine-bench PATH --section-out FILE [
                          [--rounds R] [--warmup W] [--iterations N] [--workloads NAME,...]
 """
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -40,8 +39,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from checkpoint_bench import run  # noqa: E402  (stdlib only at import time)
-from engine_bench import QUIET, load, load_text, run_alone  # noqa: E402
+from bench_common import (batch_shape, calibrate, executable, last_json, machine_load_line, measure_rounds, run,  # noqa: E402
+                          run_workloads, times_line, torch_versions, workload_options, write_section)
 from engine_bench import measure as measure_forward  # noqa: E402
 
 PEER = os.path.join(HERE, "training_peer.py")
@@ -81,11 +80,7 @@ def arguments(spec, warmup, iterations, threads):
 
 def parse(command, output, spec, iterations, threads):
     """The JSON object a side printed, checked against what it was asked to run."""
-    lines = [line for line in output.strip().splitlines() if line.startswith("{")]
-    try:
-        result = json.loads(lines[-1])
-    except (IndexError, ValueError):
-        sys.exit(f"{command[0]}: no JSON object on stdout: {output[-500:]!r}")
+    result = last_json(command, output)
     expected = {"model": spec["model"], "batch": spec["batch"], "tokens": spec["tokens"], "threads": threads, "mode": "train",
                 "frozen_groups": spec["frozen"], "cached": spec["cached"], "optimizer": "adamw"}
     wrong = {key: result.get(key) for key, value in expected.items() if result.get(key) != value}
@@ -100,40 +95,25 @@ def parse(command, output, spec, iterations, threads):
 
 
 def measure(zoo, peer, spec, rounds, warmup, iterations, threads):
-    """`rounds` rounds of zoo then PyTorch, each a fresh process; per side every timed step's seconds,
-    each process's peak RSS (MiB), the last JSON, wall seconds and other processes' CPU seconds."""
+    """measure_rounds of zoo's and PyTorch's training steps, with each side's median optimizer seconds;
+    exits when the two train different groups or numbers of parameters."""
     argv = arguments(spec, warmup, iterations, threads)
     commands = {"zoo": [zoo] + argv + ["--profile", "--predict"], "torch": peer + argv}
-    sides = {side: {"seconds": [], "optimizer": [], "rss": [], "results": [], "wall": 0.0, "foreign": 0.0} for side in commands}
-    for _ in range(rounds):
-        for side, command in commands.items():
-            output, wall, rss, foreign = run_alone(command)
-            result = parse(command, output, spec, iterations, threads)
-            data = sides[side]
-            data["wall"] += wall
-            data["foreign"] = None if foreign is None or data["foreign"] is None else data["foreign"] + foreign
-            data["seconds"] += [float(s) for s in result["seconds"]]
-            data["optimizer"] += [float(s) for s in result["optimizer_seconds"]]
-            data["rss"].append(rss)
-            data["results"].append(result)
-    zoo_result, torch_result = sides["zoo"]["results"][-1], sides["torch"]["results"][-1]
+    summary = measure_rounds(commands, rounds, lambda command, output: parse(command, output, spec, iterations, threads),
+                             spec["batch"])
+    zoo_result, torch_result = summary["zoo"]["last"], summary["torch"]["last"]
     for key in ("trained_groups", "trainable_parameters"):
         if zoo_result[key] != torch_result[key]:
             sys.exit(f"{spec['label']}: zoo and PyTorch train different things: {key} {zoo_result[key]} against {torch_result[key]}")
-    summary = {}
-    for side, data in sides.items():
-        median = statistics.median(data["seconds"])
-        summary[side] = {"median": median, "min": min(data["seconds"]), "max": max(data["seconds"]),
-                         "throughput": spec["batch"] / median, "rss": statistics.median(data["rss"]),
-                         "optimizer": statistics.median(data["optimizer"]), "last": data["results"][-1],
-                         "results": data["results"], "wall": data["wall"], "foreign": data["foreign"]}
-    summary["ratio"] = summary["torch"]["median"] / summary["zoo"]["median"]
+    for side in commands:
+        summary[side]["optimizer"] = statistics.median(
+            float(s) for result in summary[side]["results"] for s in result["optimizer_seconds"])
     return summary
 
 
 def sgemm_ceiling(threads):
-    output, _, _ = run([sys.executable, PEER, "--sgemm"])
-    result = json.loads(output.strip().splitlines()[-1])
+    command = [sys.executable, PEER, "--sgemm"]
+    result = last_json(command, run(command)[0])
     return result, threads * result["gflops"]
 
 
@@ -142,39 +122,18 @@ def main():
     parser.add_argument("--zoo", required=True, help="zoo's executable (for `zoo calibrate`)")
     parser.add_argument("--zoo-engine-bench", required=True, help="zoo's EngineBench executable")
     parser.add_argument("--section-out", required=True)
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="for both sides (default: os.cpu_count())")
-    parser.add_argument("--rounds", type=int, default=2, help="zoo / PyTorch process pairs per workload (default 2)")
-    parser.add_argument("--warmup", type=int, help="warm-up steps per process (default: per workload)")
-    parser.add_argument("--iterations", type=int, help="timed steps per process (default: per workload)")
-    parser.add_argument("--workloads", default=",".join(WORKLOADS), help="comma-separated subset of " + ", ".join(WORKLOADS))
-    args = parser.parse_args()
-    chosen = [name for name in args.workloads.split(",") if name]
-    if not chosen or any(name not in WORKLOADS for name in chosen):
-        parser.error(f"--workloads: choose from {', '.join(WORKLOADS)}")
-    if args.rounds < 1 or (args.iterations is not None and args.iterations < 1) or (args.warmup is not None and args.warmup < 0):
-        parser.error("--rounds and --iterations must be at least 1, --warmup at least 0")
+    args, chosen = workload_options(parser, WORKLOADS, rounds=2, unit="steps")
     began = time.perf_counter()
-    zoo, bench = os.path.abspath(args.zoo), os.path.abspath(args.zoo_engine_bench)
-    for path, flag in ((zoo, "--zoo"), (bench, "--zoo-engine-bench")):
-        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            sys.exit(f"{flag}: {path} is not an executable file (`swift build -c release` builds it)")
+    zoo, bench = executable(args.zoo, "--zoo"), executable(args.zoo_engine_bench, "--zoo-engine-bench")
     os.environ["ZOO_THREADS"] = str(args.threads)
     os.environ["ZOO_CACHE_DIR"] = os.path.join(os.path.dirname(os.path.abspath(args.section_out)), "training-cost-cache")
 
     sgemm, ceiling = sgemm_ceiling(args.threads)
     print(f"ceiling: {args.threads} × {sgemm['gflops']:.1f} GFLOP/s single-thread sgemm = {ceiling:.1f} GFLOP/s", flush=True)
-    output, _, _ = run([zoo, "calibrate", "--force", "--json"])
-    calibration = json.loads(output)
-    if calibration["key"]["threads"] != args.threads:
-        sys.exit(f"zoo calibrate ran {calibration['key']['threads']} threads, not {args.threads}")
+    calibration = calibrate(zoo, args.threads)
     print(f"calibration: {calibration['seconds']:.1f} s", flush=True)
 
-    rows = []
-    for name in chosen:
-        spec = WORKLOADS[name]
-        warmup = spec["warmup"] if args.warmup is None else args.warmup
-        iterations = spec["iterations"] if args.iterations is None else args.iterations
-        started = time.perf_counter()
+    def measure_workload(_, spec, warmup, iterations):
         if spec.get("forward"):
             forward_spec = {"batch": spec["batch"], "tokens": spec["tokens"]}
             summary = measure_forward(bench, [sys.executable, FORWARD_PEER], spec["model"], forward_spec, args.rounds, warmup,
@@ -185,15 +144,9 @@ def main():
             summary["work"] = summary["zoo"]["last"]["forward_macs"] + summary["zoo"]["last"]["backward_macs"]
         for side in ("zoo", "torch"):
             summary[side]["ceiling"] = 2 * summary["work"] / summary[side]["median"] / 1e9 / ceiling
-        took = time.perf_counter() - started
-        rows.append((name, spec, warmup, iterations, summary, took))
-        print(f"{spec['label']}: zoo {summary['zoo']['throughput']:.2f} {spec['unit']}/s, torch "
-              f"{summary['torch']['throughput']:.2f} {spec['unit']}/s, ratio {summary['ratio']:.2f}, "
-              f"RSS zoo {summary['zoo']['rss']:.0f} MiB / torch {summary['torch']['rss']:.0f} MiB, {took:.0f} s, "
-              f"other processes' CPU use: {load_text(summary)}", flush=True)
+        return summary
 
-    def shape(spec):
-        return f"{spec['batch']} × {spec['tokens']} tokens" if spec["tokens"] else f"{spec['batch']} × 3×224×224"
+    rows = run_workloads(chosen, WORKLOADS, args, measure_workload)
 
     def trained(spec, summary):
         if spec.get("forward"):
@@ -202,9 +155,7 @@ def main():
         text = ", ".join(groups) if len(groups) <= 4 else f"all {len(groups)} groups"
         return text + (" (cached features)" if spec["cached"] else "")
 
-    versions = {}
-    for *_, summary, _ in rows:
-        versions.update(summary["torch"]["last"]["versions"])
+    _, versions_text = torch_versions(rows)
     passes = "; ".join(f"{spec['label']} {w} + {i}" for _, spec, w, i, _, _ in rows)
     import_rss = max(s["torch"]["last"]["import_rss_mib"] for *_, s, _ in rows)
     lines = [
@@ -230,16 +181,13 @@ def main():
     ]
     for _, spec, _, _, s, _ in rows:
         met = "✓" if s["ratio"] >= spec["goal"] else "✗"
-        lines.append(f"| {spec['label']} ({spec['unit']}/s) | {shape(spec)} | {trained(spec, s)} | {s['zoo']['throughput']:.2f} |"
+        lines.append(f"| {spec['label']} ({spec['unit']}/s) | {batch_shape(spec)} | {trained(spec, s)} | {s['zoo']['throughput']:.2f} |"
                      f" {s['torch']['throughput']:.2f} | {s['ratio']:.2f}× (≥ {spec['goal']}× {met}) | {s['zoo']['rss']:.0f} |"
                      f" {s['torch']['rss']:.0f} | {100 * s['zoo']['ceiling']:.1f}% | {100 * s['torch']['ceiling']:.1f}% |")
     missed_rss = [spec["label"] for _, spec, _, _, s, _ in rows if s["zoo"]["rss"] > s["torch"]["rss"]]
     lines += [
         "",
-        "Per-step time, median (min–max): " + "; ".join(
-            f"{spec['label']}: zoo {s['zoo']['median'] * 1e3:.0f} ms ({s['zoo']['min'] * 1e3:.0f}–{s['zoo']['max'] * 1e3:.0f}),"
-            f" PyTorch {s['torch']['median'] * 1e3:.0f} ms ({s['torch']['min'] * 1e3:.0f}–{s['torch']['max'] * 1e3:.0f})"
-            for _, spec, _, _, s, _ in rows) + ".",
+        times_line(rows, "step"),
         "",
         "Peak RSS goal (zoo at most PyTorch's): " + (f"missed for {', '.join(missed_rss)}." if missed_rss else "met for every workload."),
     ]
@@ -315,17 +263,10 @@ def main():
             lines.append(f"- {spec['label']} ({total:.3f} s a step): "
                          + ", ".join(f"{kind} {seconds:.3f} s ({seconds / total:.0%})" for kind, seconds in top) + ".")
 
-    busy = [spec["label"] for _, spec, _, _, s, _ in rows if max(load(s["zoo"]) or 0, load(s["torch"]) or 0) > QUIET]
     lines += [
         "",
-        f"- Machine load: other processes' CPU use while the measured processes ran, as a share of the {os.cpu_count()} cores: "
-        + "; ".join(f"{spec['label']} {load_text(s)}" for _, spec, _, _, s, _ in rows) + "."
-        + (f" **The machine was not quiet during {', '.join(busy)}: those steps were slowed by other work (both sides,"
-           " unevenly); rerun on an idle machine.**" if busy else ""),
-        f"- PyTorch {versions['torch']}"
-        + (f", torchvision {versions['torchvision']}" if "torchvision" in versions else "")
-        + (f", transformers {versions['transformers']}" if "transformers" in versions else "")
-        + f", Python {versions['python']}; sgemm probe: {sgemm['parallel_info']}. PyTorch: `torch.set_num_threads({args.threads})`,"
+        machine_load_line(rows, "steps"),
+        f"- {versions_text}; sgemm probe: {sgemm['parallel_info']}. PyTorch: `torch.set_num_threads({args.threads})`,"
         " AdamW with its CPU defaults (the single-tensor loop), `zero_grad(set_to_none=True)`; zoo: `ZOO_THREADS="
         f"{args.threads}`, its AdamW (torch's single-tensor arithmetic) and `ParameterStore.zeroGradients()`.",
         f"- PyTorch's peak RSS includes its libraries: {import_rss:.0f} MiB right after importing torch and torchvision /"
@@ -341,9 +282,7 @@ def main():
             f"{spec['label']} {took:.0f} s" for _, spec, _, _, _, took in rows) + ").",
         "",
     ]
-    with open(args.section_out, "w") as out:
-        out.write("\n".join(lines))
-    print("wrote", args.section_out)
+    write_section(args.section_out, lines)
 
 
 if __name__ == "__main__":
