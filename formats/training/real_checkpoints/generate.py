@@ -52,6 +52,8 @@ STEPS = 20
 # The tests' tolerance on |zoo − torch| / |torch| per loss, unless float32 itself is further from
 # float64 than half of it at some step (then tolerance_for below gives a larger one).
 BASE_TOLERANCE = 1e-4
+TOLERANCE_RULE = "max(1e-4, 2 × max over the losses of |float32 − float64| / |float64|)"
+BATCH_OF_STEP = "step t (from 0) takes batch t mod 2; loss 20 is a forward on batch 0 after the 20th update"
 
 # MobileNetV2 on Fashion-MNIST.
 MOBILENET = os.path.join(ROOT, "assets", "torch", "mobilenet_v2-b0353104.pth")
@@ -212,6 +214,60 @@ def backbone_check(label, losses, still_losses, tolerance):
     return effect
 
 
+def reference_runs(label, model_for, batches_for, group_of, trained, settings, make_optimizer):
+    """One model's runs, each `train` from the checkpoint (`model_for(dtype)`, its `trained` freeze
+    groups trainable) on `batches_for(dtype)`, with zoo's parameter groups and `make_optimizer(groups,
+    settings)`: in float32; again (checked bit-identical); in float64 (the gaps and the tolerance); in
+    float32 with the backbone's learning rate 0 (checked to differ). Returns the record's optimizer
+    groups and its results: learning rates, losses, gaps, tolerance, backbone effect, versions."""
+    def run(dtype, settings):
+        model = model_for(dtype)
+        for name, p in model.named_parameters():
+            p.requires_grad_(group_of(name) in trained)
+        groups = param_groups([(n, p) for n, p in model.named_parameters() if p.requires_grad], group_of, trained, settings)
+        losses, rates = train(model, groups, lambda g: make_optimizer(g, settings), settings["schedule"], settings["warmup_steps"],
+                              batches_for(dtype))
+        return losses, rates, groups, model
+
+    start = time.time()
+    losses, rates, groups, model = run(torch.float32, settings)
+    seconds = time.time() - start
+    again, _, _, model_again = run(torch.float32, settings)
+    check(again == losses and all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), model_again.state_dict().values())),
+          f"{label}: a rerun is bit-identical (losses and every tensor after the steps)")
+    losses64 = run(torch.float64, settings)[0]
+    CHECKER.info(f"{label}: the float32 run took {seconds:.1f} s")
+    gaps, tolerance = report_run(label, losses, losses64, rates, groups, settings, settings["schedule"])
+    still = run(torch.float32, {**settings, "backbone_lr": 0.0})[0]
+    effect = backbone_check(label, losses, still, tolerance)
+    described = [{"name": g["name"], "lr": g["lr"], "weight_decay": g["weight_decay"], "tensors": g["names"]} for g in groups]
+    return described, {"learning_rates": rates, "losses": losses, "losses_float64": losses64, "float32_vs_float64": gaps,
+                       "tolerance": tolerance, "tolerance_rule": TOLERANCE_RULE, "losses_backbone_lr_0": still,
+                       "backbone_effect": effect, "versions": library_versions()}
+
+
+def fresh_head(classes, features, std, seed):
+    """A fresh classifier's weight, normal(0, std) drawn by torch.Generator().manual_seed(seed), and zero bias."""
+    weight = torch.empty(classes, features).normal_(0, std, generator=torch.Generator().manual_seed(seed)).numpy()
+    return weight, np.zeros(classes, dtype=np.float32)
+
+
+def linear_head(weight, bias):
+    """nn.Linear holding the fresh head's weight and bias."""
+    head = torch.nn.Linear(weight.shape[1], weight.shape[0])
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(weight))
+        head.bias.copy_(torch.from_numpy(bias))
+    return head
+
+
+def write(name, record, **arrays):
+    """`name`.json (the record) and `name`.npz (`arrays`, then the record's losses and learning rates exactly)."""
+    dump_json(os.path.join(HERE, name + ".json"), record)
+    np.savez(os.path.join(HERE, name + ".npz"), **arrays,
+             **exact_arrays(record["losses"], record["losses_float64"], record["learning_rates"]))
+
+
 # ---------------------------------------------------------------------------------------------
 # MobileNetV2 on Fashion-MNIST.
 
@@ -250,83 +306,51 @@ def mobilenet_model(head_weight, head_bias, trained, dtype):
     model = torchvision.models.mobilenet_v2(weights=None)
     model.load_state_dict(torch.load(MOBILENET, map_location="cpu", weights_only=True), strict=True)
     model.classifier[0].p = 0.0  # dropout off (zoo: dropoutEnabled = false)
-    model.classifier[1] = torch.nn.Linear(1280, 10)
-    with torch.no_grad():
-        model.classifier[1].weight.copy_(torch.from_numpy(head_weight))
-        model.classifier[1].bias.copy_(torch.from_numpy(head_bias))
+    model.classifier[1] = linear_head(head_weight, head_bias)
     model = model.to(dtype)
     model.eval()  # frozen groups: batch-norm on running statistics
     for name, module in model.named_modules():
         if name.startswith("features.") and name.count(".") >= 1 and mobilenet_group(name) in trained or name.startswith("classifier"):
             module.train()  # trained groups: batch-norm on batch statistics, running statistics updated
-    for name, p in model.named_parameters():
-        p.requires_grad_(mobilenet_group(name) in trained)
     return model
-
-
-def mobilenet_run(pixels, labels, head_weight, head_bias, dtype, settings=SGD_SETTINGS):
-    trained = MOBILENET_TRAINED
-    model = mobilenet_model(head_weight, head_bias, trained, dtype)
-    images = preprocess(pixels, dtype)
-    y = torch.from_numpy(labels)
-    batches = [(images[i:i + IMAGE_BATCH], y[i:i + IMAGE_BATCH]) for i in range(0, IMAGE_EXAMPLES, IMAGE_BATCH)]
-    groups = param_groups([(n, p) for n, p in model.named_parameters() if p.requires_grad], mobilenet_group, trained, settings)
-    s = settings
-    make = lambda g: torch.optim.SGD(g, lr=s["head_lr"], momentum=s["momentum"], dampening=s["dampening"], nesterov=s["nesterov"], foreach=False)  # noqa: E731
-    losses, rates = train(model, groups, make, s["schedule"], s["warmup_steps"], batches)
-    return losses, rates, groups, model, images
 
 
 def part_mobilenet():
     check(sha256_file(MOBILENET) == MOBILENET_SHA256, "mobilenet_v2-b0353104.pth: sha256")
     pixels, labels = fashion_examples()
-    generator = torch.Generator().manual_seed(MOBILENET_SEED)
     # torchvision's MobileNetV2 initialises its Linear layers with normal(0, 0.01) and zero biases.
-    head_weight = torch.empty(10, 1280).normal_(0, 0.01, generator=generator).numpy()
-    head_bias = np.zeros(10, dtype=np.float32)
-    start = time.time()
-    losses, rates, groups, model, images = mobilenet_run(pixels, labels, head_weight, head_bias, torch.float32)
-    seconds = time.time() - start
-    again, _, _, model_again, _ = mobilenet_run(pixels, labels, head_weight, head_bias, torch.float32)
-    check(again == losses and all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), model_again.state_dict().values())),
-          "mobilenet_v2: a rerun is bit-identical (losses and every tensor after the steps)")
-    losses64, _, _, _, _ = mobilenet_run(pixels, labels, head_weight, head_bias, torch.float64)
-    CHECKER.info(f"mobilenet_v2: the float32 run took {seconds:.1f} s")
-    gaps, tolerance = report_run("mobilenet_v2", losses, losses64, rates, groups, SGD_SETTINGS, "cosine")
-    still, _, _, _, _ = mobilenet_run(pixels, labels, head_weight, head_bias, torch.float32, settings={**SGD_SETTINGS, "backbone_lr": 0.0})
-    effect = backbone_check("mobilenet_v2", losses, still, tolerance)
+    head_weight, head_bias = fresh_head(10, 1280, 0.01, MOBILENET_SEED)
+
+    def batches(dtype):
+        images, y = preprocess(pixels, dtype), torch.from_numpy(labels)
+        return [(images[i:i + IMAGE_BATCH], y[i:i + IMAGE_BATCH]) for i in range(0, IMAGE_EXAMPLES, IMAGE_BATCH)]
+
+    groups, results = reference_runs(
+        "mobilenet_v2", lambda dtype: mobilenet_model(head_weight, head_bias, MOBILENET_TRAINED, dtype), batches, mobilenet_group,
+        MOBILENET_TRAINED, SGD_SETTINGS,
+        lambda g, s: torch.optim.SGD(g, lr=s["head_lr"], momentum=s["momentum"], dampening=s["dampening"], nesterov=s["nesterov"],
+                                     foreach=False))
     record = {
         "model": "torchvision mobilenet_v2 with the ImageNet weights of assets/torch/mobilenet_v2-b0353104.pth, classifier.1 replaced by a fresh Linear(1280, 10)",
         "checkpoint_sha256": MOBILENET_SHA256,
         "data": {"source": "Fashion-MNIST test split (Debian dataset-fashion-mnist, /usr/share/datasets/fashion-mnist), examples 0-15",
                  "files_sha256": FASHION_FILES, "classes": FASHION_CLASSES, "labels": labels.tolist(),
                  "batches": [list(range(i, i + IMAGE_BATCH)) for i in range(0, IMAGE_EXAMPLES, IMAGE_BATCH)],
-                 "batch_of_step": "step t (from 0) takes batch t mod 2; loss 20 is a forward on batch 0 after the 20th update"},
+                 "batch_of_step": BATCH_OF_STEP},
         "preprocessing": {"upscale": UPSCALE, "size": 28 * UPSCALE, "mean": MEAN, "std": STD,
                           "rule": "grey copied to 3 channels, each pixel repeated 2×2 (nearest neighbour), then (float(p) / 255 − mean[c]) / std[c] in float32, mean and std rounded to float32 once; [16, 3, 56, 56], C order",
-                          "float32_crc32": crc32(images.numpy())},
+                          "float32_crc32": crc32(preprocess(pixels, torch.float32).numpy())},
         "head": {"init": "normal(0, 0.01) weight drawn by torch.Generator().manual_seed(0) as torch.empty(10, 1280).normal_(0, 0.01), zero bias (torchvision's init of MobileNetV2's Linear); stored in mobilenet_v2.npz",
                  "seed": MOBILENET_SEED},
         "freeze_groups": {"by_features_index": {str(k): v for k, v in MOBILENET_GROUPS.items()}, "classifier": "head",
                           "trained": MOBILENET_TRAINED, "frozen": ["stem", "stage1", "stage2", "stage3", "stage4"]},
         "modes": "model.eval(), then every module of the trained groups .train() (batch-norm on the batch's statistics, running statistics updated); dropout p = 0",
-        "optimizer": {"kind": "sgd", **SGD_SETTINGS, "foreach": False,
-                      "groups": [{"name": g["name"], "lr": g["lr"], "weight_decay": g["weight_decay"], "tensors": g["names"]} for g in groups]},
+        "optimizer": {"kind": "sgd", **SGD_SETTINGS, "foreach": False, "groups": groups},
         "schedule": {"kind": "cosine", "warmup_steps": SGD_SETTINGS["warmup_steps"], "steps": STEPS,
                      "definition": "transformers.get_cosine_schedule_with_warmup(optimizer, 2, 20)"},
-        "learning_rates": rates,
-        "losses": losses,
-        "losses_float64": losses64,
-        "float32_vs_float64": gaps,
-        "tolerance": tolerance,
-        "tolerance_rule": "max(1e-4, 2 × max over the losses of |float32 − float64| / |float64|)",
-        "losses_backbone_lr_0": still,
-        "backbone_effect": effect,
-        "versions": library_versions(),
+        **results,
     }
-    dump_json(os.path.join(HERE, "mobilenet_v2.json"), record)
-    np.savez(os.path.join(HERE, "mobilenet_v2.npz"), pixels=pixels, labels=labels,
-             head_weight=head_weight.astype(np.float32), head_bias=head_bias, **exact_arrays(losses, losses64, rates))
+    write("mobilenet_v2", record, pixels=pixels, labels=labels, head_weight=head_weight.astype(np.float32), head_bias=head_bias)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,7 +393,7 @@ class MiniLMClassifier(torch.nn.Module):
         return self.classifier(self.bert(**inputs).pooler_output)
 
 
-def minilm_model(head_weight, head_bias, trained, dtype):
+def minilm_model(head_weight, head_bias, dtype):
     import safetensors.torch
     import transformers
     config = transformers.BertConfig.from_json_file(os.path.join(MINILM, "config.json"))
@@ -379,30 +403,9 @@ def minilm_model(head_weight, head_bias, trained, dtype):
     bert = transformers.BertModel(config, add_pooling_layer=True)
     state = safetensors.torch.load_file(os.path.join(MINILM, "model.safetensors"))
     bert.load_state_dict({k: v for k, v in state.items() if k != "embeddings.position_ids"}, strict=True)
-    classifier = torch.nn.Linear(384, 2)
-    with torch.no_grad():
-        classifier.weight.copy_(torch.from_numpy(head_weight))
-        classifier.bias.copy_(torch.from_numpy(head_bias))
-    model = MiniLMClassifier(bert, classifier).to(dtype)
+    model = MiniLMClassifier(bert, linear_head(head_weight, head_bias)).to(dtype)
     model.train()
-    for name, p in model.named_parameters():
-        p.requires_grad_(minilm_group(name) in trained)
     return model
-
-
-def minilm_run(ids, mask, labels, head_weight, head_bias, dtype, settings=ADAMW_SETTINGS):
-    trained = MINILM_TRAINED
-    model = minilm_model(head_weight, head_bias, trained, dtype)
-    ids_t, mask_t, y = torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(labels)
-    batches = [({"input_ids": ids_t[i:i + TEXT_BATCH], "attention_mask": mask_t[i:i + TEXT_BATCH],
-                 "token_type_ids": torch.zeros_like(ids_t[i:i + TEXT_BATCH])}, y[i:i + TEXT_BATCH])
-               for i in range(0, TEXT_EXAMPLES, TEXT_BATCH)]
-    named = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    groups = param_groups(named, minilm_group, trained, settings)
-    s = settings
-    make = lambda g: torch.optim.AdamW(g, lr=s["head_lr"], betas=tuple(s["betas"]), eps=s["eps"], foreach=False)  # noqa: E731
-    losses, rates = train(model, groups, make, s["schedule"], s["warmup_steps"], batches)
-    return losses, rates, groups, model
 
 
 def part_minilm():
@@ -417,21 +420,15 @@ def part_minilm():
     check(ids.shape == (TEXT_EXAMPLES, SEQUENCE) and not encoded["token_type_ids"].any(), f"minilm: {ids.shape} ids, token types all 0")
     lengths = mask.sum(1).tolist()
     check(min(lengths) < SEQUENCE and max(lengths) == SEQUENCE, f"minilm: some rows padded, some truncated (lengths {lengths})")
-    generator = torch.Generator().manual_seed(MINILM_SEED)
     # BERT's _init_weights: Linear weights normal(0, initializer_range = 0.02), zero biases.
-    head_weight = torch.empty(2, 384).normal_(0, 0.02, generator=generator).numpy()
-    head_bias = np.zeros(2, dtype=np.float32)
-    start = time.time()
-    losses, rates, groups, model = minilm_run(ids, mask, labels, head_weight, head_bias, torch.float32)
-    seconds = time.time() - start
-    again, _, _, model_again = minilm_run(ids, mask, labels, head_weight, head_bias, torch.float32)
-    check(again == losses and all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), model_again.state_dict().values())),
-          "minilm: a rerun is bit-identical (losses and every tensor after the steps)")
-    losses64, _, _, _ = minilm_run(ids, mask, labels, head_weight, head_bias, torch.float64)
-    CHECKER.info(f"minilm: the float32 run took {seconds:.1f} s")
-    gaps, tolerance = report_run("minilm", losses, losses64, rates, groups, ADAMW_SETTINGS, "linear")
-    still, _, _, _ = minilm_run(ids, mask, labels, head_weight, head_bias, torch.float32, settings={**ADAMW_SETTINGS, "backbone_lr": 0.0})
-    effect = backbone_check("minilm", losses, still, tolerance)
+    head_weight, head_bias = fresh_head(2, 384, 0.02, MINILM_SEED)
+    ids_t, mask_t, y = torch.from_numpy(ids), torch.from_numpy(mask), torch.from_numpy(labels)
+    batches = [({"input_ids": ids_t[i:i + TEXT_BATCH], "attention_mask": mask_t[i:i + TEXT_BATCH],
+                 "token_type_ids": torch.zeros_like(ids_t[i:i + TEXT_BATCH])}, y[i:i + TEXT_BATCH])
+               for i in range(0, TEXT_EXAMPLES, TEXT_BATCH)]
+    groups, results = reference_runs(
+        "minilm", lambda dtype: minilm_model(head_weight, head_bias, dtype), lambda dtype: batches, minilm_group, MINILM_TRAINED,
+        ADAMW_SETTINGS, lambda g, s: torch.optim.AdamW(g, lr=s["head_lr"], betas=tuple(s["betas"]), eps=s["eps"], foreach=False))
     record = {
         "model": "all-MiniLM-L6-v2: transformers BertModel(config.json, add_pooling_layer=True) with model.safetensors (its pooler included; embeddings.position_ids, a buffer, left out), a fresh Linear(384, 2) `classifier` on pooler_output",
         "files_sha256": MINILM_SHA256,
@@ -440,7 +437,7 @@ def part_minilm():
                  "rule": "the first 8 rows of category 'rotten' (label 0) and the first 8 of category 'fresh' (label 1) in file order, alternating rotten, fresh",
                  "texts": texts, "labels": labels.tolist(),
                  "batches": [list(range(i, i + TEXT_BATCH)) for i in range(0, TEXT_EXAMPLES, TEXT_BATCH)],
-                 "batch_of_step": "step t (from 0) takes batch t mod 2; loss 20 is a forward on batch 0 after the 20th update"},
+                 "batch_of_step": BATCH_OF_STEP},
         "tokenizer": "transformers.BertTokenizer(tokenizer_file=tokenizer.json), padding='max_length', truncation=True, max_length=32; token_type_ids all 0; ids and masks stored in minilm.npz",
         "sequence_length": SEQUENCE,
         "lengths": lengths,
@@ -449,23 +446,13 @@ def part_minilm():
         "freeze_groups": {"embeddings": "bert.embeddings.*", "layer<i>": "bert.encoder.layer.<i>.*", "pooler": "bert.pooler.*", "head": "classifier.*",
                           "trained": MINILM_TRAINED, "frozen": ["embeddings", "layer0", "layer1", "layer2", "layer3"]},
         "modes": "model.train() with hidden_dropout_prob = attention_probs_dropout_prob = 0 (dropout off; nothing else differs between the modes)",
-        "optimizer": {"kind": "adamw", **ADAMW_SETTINGS, "foreach": False, "amsgrad": False,
-                      "groups": [{"name": g["name"], "lr": g["lr"], "weight_decay": g["weight_decay"], "tensors": g["names"]} for g in groups]},
+        "optimizer": {"kind": "adamw", **ADAMW_SETTINGS, "foreach": False, "amsgrad": False, "groups": groups},
         "schedule": {"kind": "linear", "warmup_steps": ADAMW_SETTINGS["warmup_steps"], "steps": STEPS,
                      "definition": "transformers.get_linear_schedule_with_warmup(optimizer, 2, 20)"},
-        "learning_rates": rates,
-        "losses": losses,
-        "losses_float64": losses64,
-        "float32_vs_float64": gaps,
-        "tolerance": tolerance,
-        "tolerance_rule": "max(1e-4, 2 × max over the losses of |float32 − float64| / |float64|)",
-        "losses_backbone_lr_0": still,
-        "backbone_effect": effect,
-        "versions": library_versions(),
+        **results,
     }
-    dump_json(os.path.join(HERE, "minilm.json"), record)
-    np.savez(os.path.join(HERE, "minilm.npz"), input_ids=ids, attention_mask=mask, labels=labels,
-             head_weight=head_weight.astype(np.float32), head_bias=head_bias, **exact_arrays(losses, losses64, rates))
+    write("minilm", record, input_ids=ids, attention_mask=mask, labels=labels, head_weight=head_weight.astype(np.float32),
+          head_bias=head_bias)
 
 
 def main():
