@@ -50,27 +50,33 @@ extension TanhGELU: DifferentiableFunction {
 }
 
 extension Activation {
-    /// `dx += f′(x)·dy` over `count` values, split between workers.
-    func addGradient(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int) {
+    /// Whether f′ can be read off the output as well as the input: ReLU's and ReLU6's masks
+    /// `y > 0` and `0 < y < 6` select exactly the inputs `x > 0` and `0 < x < 6`, so a kernel that
+    /// applies them may keep only its output (`TrainingLayout` fuses them into a batch-norm).
+    var isGradientReadableFromOutput: Bool { self == .relu || self == .relu6 }
+
+    /// `dx += f′(x)·dy` (or `=`, `storing`) over `count` values, split between workers.
+    func addGradient(input x: UnsafePointer<Float>, outputGradient dy: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, count: Int, storing: Bool) {
         switch self {
-        case .relu: Self.add(ReLU.self, x, dy, dx, count)
-        case .relu6: Self.add(ReLU6.self, x, dy, dx, count)
-        case .hardswish: Self.add(HardSwish.self, x, dy, dx, count)
-        case .hardsigmoid: Self.add(HardSigmoid.self, x, dy, dx, count)
-        case .sigmoid: Self.add(Sigmoid.self, x, dy, dx, count)
-        case .silu: Self.add(SiLU.self, x, dy, dx, count)
-        case .tanh: Self.add(Tanh.self, x, dy, dx, count)
-        case .gelu: Self.add(GELU.self, x, dy, dx, count)
-        case .geluTanh: Self.add(TanhGELU.self, x, dy, dx, count)
+        case .relu: Self.add(ReLU.self, x, dy, dx, count, storing)
+        case .relu6: Self.add(ReLU6.self, x, dy, dx, count, storing)
+        case .hardswish: Self.add(HardSwish.self, x, dy, dx, count, storing)
+        case .hardsigmoid: Self.add(HardSigmoid.self, x, dy, dx, count, storing)
+        case .sigmoid: Self.add(Sigmoid.self, x, dy, dx, count, storing)
+        case .silu: Self.add(SiLU.self, x, dy, dx, count, storing)
+        case .tanh: Self.add(Tanh.self, x, dy, dx, count, storing)
+        case .gelu: Self.add(GELU.self, x, dy, dx, count, storing)
+        case .geluTanh: Self.add(TanhGELU.self, x, dy, dx, count, storing)
         }
     }
 
     private static func add<F: DifferentiableFunction>(
-        _: F.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int
+        _: F.Type, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ count: Int, _ storing: Bool
     ) {
         nonisolated(unsafe) let (x, dy) = (x, dy)
         parallelChunks(count: count, minimumChunk: 1 << 14) { range in
-            for index in range { dx[index] += F.gradient(x[index], dy[index]) }
+            let (x, dy) = (x + range.lowerBound, dy + range.lowerBound)
+            storeOrAdd(dx + range.lowerBound, count: range.count, storing: storing) { F.gradient(x[$0], dy[$0]) }
         }
     }
 }

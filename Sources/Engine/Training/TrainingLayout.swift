@@ -4,6 +4,10 @@ import Architectures
 /// (the nodes on `FreezePlan`'s backward path, in graph order), then backward steps n ..< 2n in
 /// reverse. Activations live from their forward step to the last backward step that reads them;
 /// a gradient from the backward step of its last consumer (the first to add into it) to its own.
+///
+/// A ReLU or ReLU6 whose input is a batch-norm's only use is absorbed into that batch-norm's step
+/// (`fusedActivation`): their derivatives can be read off their outputs, so the pair keeps one
+/// value and one gradient and passes over memory once each way instead of twice.
 struct TrainingLayout {
     /// The nodes that run a training step, in forward order.
     let order: [Int]
@@ -12,6 +16,9 @@ struct TrainingLayout {
     let shapes: [[Int]]
     private(set) var valueOf: [Int: Int] = [:]
     private(set) var gradientOf: [Int: Int] = [:]
+    /// The activation each absorbing batch-norm applies (batch-norm node → activation); the
+    /// absorbed activation node runs no step and shares the batch-norm's value and gradient.
+    private(set) var fusedActivation: [Int: Activation] = [:]
     /// Per virtual value: floats per sample, defining step, last step that reads it.
     private(set) var lifetimes: [(perSample: Int, defined: Int, lastRead: Int)] = []
 
@@ -19,12 +26,22 @@ struct TrainingLayout {
         let shapes = graph.shapes(input: input)
         self.shapes = shapes
         let onPath = freezePlan.backward.map(\.isOnPath)
-        order = graph.nodes.indices.filter { onPath[$0] }
+        var uses = [Int](repeating: 0, count: graph.nodes.count)
+        for node in graph.nodes { for source in node.inputs { uses[source] += 1 } }
+        var absorbedInto: [Int: Int] = [:]
+        for (node, n) in graph.nodes.enumerated() where onPath[node] && node != graph.nodes.count - 1 {
+            guard case .activation(let activation) = n.op, activation.isGradientReadableFromOutput, let source = n.inputs.first,
+                  onPath[source], case .batchNorm = graph.nodes[source].op, uses[source] == 1 else { continue }
+            absorbedInto[node] = source
+            fusedActivation[source] = activation
+        }
+        let representative = { (node: Int) in absorbedInto[node] ?? node }
+        order = graph.nodes.indices.filter { onPath[$0] && absorbedInto[$0] == nil }
         var boundary: [Int] = []
         for node in order { for source in graph.nodes[node].inputs where !onPath[source] && !boundary.contains(source) { boundary.append(source) } }
         self.boundary = boundary.sorted()
         var consumers = [[Int]](repeating: [], count: graph.nodes.count)
-        for node in order { for source in graph.nodes[node].inputs { consumers[source].append(node) } }
+        for node in order { for source in graph.nodes[node].inputs { consumers[representative(source)].append(node) } }
 
         let n = order.count
         let position = Dictionary(uniqueKeysWithValues: order.enumerated().map { ($1, $0) })
@@ -35,6 +52,8 @@ struct TrainingLayout {
             let defined = position[node] ?? 0
             var lastRead = position[node] == nil ? 0 : backwardTime(node)
             if node == graph.nodes.count - 1 { lastRead = max(lastRead, n) }
+            // A fused activation's backward reads its output.
+            if fusedActivation[node] != nil { lastRead = max(lastRead, backwardTime(node)) }
             for consumer in consumers[node] { lastRead = max(lastRead, position[consumer]!, backwardTime(consumer)) }
             valueOf[node] = lifetimes.count
             lifetimes.append((shapes[node].reduce(1, *), defined, lastRead))
@@ -43,6 +62,10 @@ struct TrainingLayout {
             let defined = consumers[node].map(backwardTime).min() ?? n
             gradientOf[node] = lifetimes.count
             lifetimes.append((shapes[node].reduce(1, *), defined, backwardTime(node)))
+        }
+        for (activation, batchNorm) in absorbedInto {
+            valueOf[activation] = valueOf[batchNorm]
+            gradientOf[activation] = gradientOf[batchNorm]
         }
     }
 

@@ -47,7 +47,7 @@ public final class TrainingPlan: @unchecked Sendable {
     private let outputGradient: Int
     private let outputs: Int
     /// Gradient values (and their floats per sample) each backward step must zero before it runs:
-    /// their first writer is that step.
+    /// their first writer is that step, and it adds (a first writer that stores needs none).
     private let zeroing: [[(value: Int, perSample: Int)]]
     private let lock = NSLock()
 
@@ -84,7 +84,15 @@ public final class TrainingPlan: @unchecked Sendable {
         outputs = layout.shapes[last].reduce(1, *)
         outputValue = layout.valueOf[last]!
         outputGradient = layout.gradientOf[last]!
-        zeroing = layout.zeroing(except: outputGradient)
+        var zeroing = layout.zeroing(except: outputGradient)
+        // A first writer that writes the whole gradient stores it: nothing to zero.
+        for (position, step) in steps.enumerated() {
+            guard let step = step as? StoresInputGradient, step.writesWholeInputGradient, let gradient = step.values.inputGradient,
+                  let entry = zeroing[position].firstIndex(where: { $0.value == gradient }) else { continue }
+            zeroing[position].remove(at: entry)
+            step.storesInputGradient = true
+        }
+        self.zeroing = zeroing
 
         let frozenOutputs = layout.boundary.filter { graph.nodes[$0].op != .input }
         if let deepest = frozenOutputs.max() {
@@ -188,7 +196,12 @@ public final class TrainingPlan: @unchecked Sendable {
         let value = try loss.evaluate(
             logits: logitsPointer, batch: count, outputs: outputs, targets: targets, scale: lossScale, gradient: workspace.buffers[outputGradient])
         for (position, step) in steps.enumerated().reversed() {
-            timed("zeroing") { for (gradient, perSample) in zeroing[position] { workspace.buffers[gradient].update(repeating: 0, count: count * perSample) } }
+            timed("zeroing") {
+                for (gradient, perSample) in zeroing[position] {
+                    let buffer = workspace.buffers[gradient]
+                    parallelChunks(count: count * perSample, minimumChunk: 1 << 16) { (buffer + $0.lowerBound).update(repeating: 0, count: $0.count) }
+                }
+            }
             timed("backward \(type(of: step))") { step.backward(workspace) }
         }
         return value

@@ -52,12 +52,14 @@ struct TrainingStepCompiler {
             scratchNeeded = max(scratchNeeded, step.scratchNeeded)
             return step
         case .batchNorm(let channels, let epsilon, let momentum):
-            let pixels = perSample / channels
+            let pixels = perSample / channels, activation = layout.fusedActivation[node]
             guard frozen.contains(n.group) else {
-                return BatchNormStep(values: values, name: n.name, channels: channels, pixels: pixels, epsilon: epsilon, momentum: momentum, store: store)
+                return BatchNormStep(
+                    values: values, name: n.name, channels: channels, pixels: pixels, epsilon: epsilon, momentum: momentum, activation: activation,
+                    store: store)
             }
             let (scale, shift) = try PlanCompiler.batchNorm(n.name, channels: channels, epsilon: epsilon, weights: store)
-            return FrozenBatchNormStep(values: values, channels: channels, pixels: pixels, scale: scale, shift: shift)
+            return FrozenBatchNormStep(values: values, channels: channels, pixels: pixels, scale: scale, shift: shift, activation: activation)
         case .activation(let activation):
             return ActivationStep(values: values, activation: activation, perSample: perSample)
         case .maxPool(let kernel, let stride, let padding):

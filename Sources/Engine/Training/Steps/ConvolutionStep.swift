@@ -5,7 +5,7 @@ import Tensors
 /// the backward pass recomputes each im2col tile and multiplies it by the output gradient for the
 /// weight gradient, and scatters the output gradient times the weights back (col2im) for the input
 /// gradient. 1×1 stride-1 convolutions use the activations directly.
-final class ConvolutionStep: TrainingStep {
+final class ConvolutionStep: StoresInputGradient {
     let values: StepValues
     let window: Window
     let inChannels: Int
@@ -14,6 +14,7 @@ final class ConvolutionStep: TrainingStep {
     let bias: Parameter?
     private var packed: [Float]
     private let tileRows: Int
+    var storesInputGradient = false
 
     init(values: StepValues, window: Window, inChannels: Int, outChannels: Int, weight: Parameter, bias: Parameter?) {
         self.values = values
@@ -28,6 +29,8 @@ final class ConvolutionStep: TrainingStep {
 
     private var depth: Int { window.depth(channels: inChannels) }
     private var isPointwise: Bool { window.kernel == 1 && window.stride == 1 && window.padTop == 0 && window.padLeft == 0 }
+    /// A pointwise convolution's input gradient is one product; a wider one scatters (col2im) and adds.
+    var writesWholeInputGradient: Bool { isPointwise }
 
     /// Scratch floats: one im2col tile and its gradient.
     var scratchNeeded: Int { isPointwise ? 0 : 2 * tileRows * depth }
@@ -59,7 +62,9 @@ final class ConvolutionStep: TrainingStep {
                         BLAS.sgemm(transposeA: true, m: o, n: depth, k: pixels, a: dY, lda: o, b: source, ldb: depth, c: dW.baseAddress!, ldc: depth)
                     }
                 }
-                if let dX { BLAS.sgemm(m: pixels, n: depth, k: o, a: dY, lda: o, b: packed.baseAddress!, ldb: depth, beta: 1, c: dX, ldc: depth) }
+                if let dX {
+                    BLAS.sgemm(m: pixels, n: depth, k: o, a: dY, lda: o, b: packed.baseAddress!, ldb: depth, beta: storesInputGradient ? 0 : 1, c: dX, ldc: depth)
+                }
                 return
             }
             let columns = workspace.scratch, dColumns = workspace.scratch + tileRows * depth

@@ -3,10 +3,12 @@ import Tensors
 
 /// An activation on its own (training never fuses it into the kernel before it: backward reads
 /// the activation's input).
-final class ActivationStep: TrainingStep {
+final class ActivationStep: StoresInputGradient {
     let values: StepValues
     let activation: Activation
     let perSample: Int
+    let writesWholeInputGradient = true
+    var storesInputGradient = false
 
     init(values: StepValues, activation: Activation, perSample: Int) {
         self.values = values
@@ -22,7 +24,7 @@ final class ActivationStep: TrainingStep {
         guard let dX = values.inputGradient else { return }
         activation.addGradient(
             input: workspace.buffers[values.input], outputGradient: workspace.buffers[values.outputGradient], into: workspace.buffers[dX],
-            count: workspace.batch * perSample)
+            count: workspace.batch * perSample, storing: storesInputGradient)
     }
 }
 

@@ -3,13 +3,15 @@ import Tensors
 /// A linear layer in training, weights read in place from the parameter store (`[out, in]`, the
 /// layout the inference kernel multiplies by): `dX += dY·W`, `dW += dYᵀ·X`, `db += Σ dY`, each
 /// one sgemm over every row (token) of the batch.
-final class LinearStep: TrainingStep {
+final class LinearStep: StoresInputGradient {
     let values: StepValues
     let rowsPerSample: Int
     let inFeatures: Int
     let outFeatures: Int
     let weight: Parameter
     let bias: Parameter?
+    let writesWholeInputGradient = true
+    var storesInputGradient = false
 
     init(values: StepValues, rowsPerSample: Int, inFeatures: Int, outFeatures: Int, weight: Parameter, bias: Parameter?) {
         self.values = values
@@ -43,7 +45,8 @@ final class LinearStep: TrainingStep {
                 beta: 1, c: gradient, ldc: inFeatures)
         }
         if let dX = values.inputGradient {
-            BLAS.sgemm(m: rows, n: inFeatures, k: outFeatures, a: dY, lda: outFeatures, b: weight.values, ldb: inFeatures, beta: 1, c: workspace.buffers[dX], ldc: inFeatures)
+            BLAS.sgemm(m: rows, n: inFeatures, k: outFeatures, a: dY, lda: outFeatures, b: weight.values, ldb: inFeatures, beta: storesInputGradient ? 0 : 1,
+                c: workspace.buffers[dX], ldc: inFeatures)
         }
     }
 }
