@@ -35,8 +35,8 @@ extension Tanh: DifferentiableFunction {
 }
 extension GELU: DifferentiableFunction {
     static func gradient(_ x: Float, _ dy: Float) -> Float {
-        let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
-        let pdf = Foundation.exp(-0.5 * x * x) * 0.39894228040143268
+        let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
+        let pdf = VectorMath.exp(-0.5 * x * x) * 0.39894228040143268
         return dy * (cdf + x * pdf)
     }
 }

@@ -14,8 +14,8 @@ enum HardSigmoid: ElementFunction { static func apply(_ x: Float) -> Float { min
 enum Sigmoid: ElementFunction { static func apply(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) } }
 enum SiLU: ElementFunction { static func apply(_ x: Float) -> Float { x / (1 + Foundation.exp(-x)) } }
 enum Tanh: ElementFunction { static func apply(_ x: Float) -> Float { Foundation.tanh(x) } }
-/// GELU in its exact erf form.
-enum GELU: ElementFunction { static func apply(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) } }
+/// GELU in its exact erf form (erf as PyTorch's vectorised kernel computes it, `VectorMath.erf`).
+enum GELU: ElementFunction { static func apply(_ x: Float) -> Float { 0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752)) } }
 /// GELU's tanh approximation (Google's original BERT, PyTorch's `approximate="tanh"`).
 enum TanhGELU: ElementFunction {
     static func apply(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))) }

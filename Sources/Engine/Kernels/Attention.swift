@@ -1,4 +1,3 @@
-import Foundation
 import Tensors
 
 /// Scaled dot-product self-attention with a padding mask, per (sample, head): scores = Q·Kᵀ/√d
@@ -37,18 +36,18 @@ struct Attention: Kernel {
         }
     }
 
-    /// Softmax of one row of scores in place, keys whose `keep` is 0 masked out.
+    /// Softmax of one row of scores in place, keys whose `keep` is 0 masked out (exactly 0, unless
+    /// every key is masked: then uniform, as the lowest-float scores give in transformers).
     static func softmax(_ row: UnsafeMutablePointer<Float>, keep: UnsafePointer<Float>, count: Int) {
-        var largest = -Float.infinity
+        var largest = -Float.greatestFiniteMagnitude
+        for index in 0..<count where keep[index] != 0 { largest = max(largest, row[index]) }
+        let allMasked = largest == -.greatestFiniteMagnitude
         for index in 0..<count {
-            if keep[index] == 0 { row[index] = -.greatestFiniteMagnitude }
-            largest = max(largest, row[index])
+            let e = VectorMath.exp(row[index] - largest)
+            row[index] = keep[index] != 0 ? e : allMasked ? 1 : 0
         }
         var sum: Float = 0
-        for index in 0..<count {
-            row[index] = Foundation.exp(row[index] - largest)
-            sum += row[index]
-        }
+        for index in 0..<count { sum += row[index] }
         let inverse = 1 / sum
         for index in 0..<count { row[index] *= inverse }
     }
