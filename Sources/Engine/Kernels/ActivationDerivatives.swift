@@ -8,40 +8,40 @@ protocol DifferentiableFunction: ElementFunction {
     static func gradient(_ x: Float, _ dy: Float) -> Float
 }
 
-extension ReLU: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 ? dy : 0 } }
+extension ReLU: DifferentiableFunction { @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 ? dy : 0 } }
 /// `hardtanh_backward(0, 6)`: the gradient passes strictly inside (0, 6).
-extension ReLU6: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 && x < 6 ? dy : 0 } }
+extension ReLU6: DifferentiableFunction { @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float { x > 0 && x < 6 ? dy : 0 } }
 extension HardSwish: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float { x < -3 ? 0 : x <= 3 ? dy * (x / 3 + 0.5) : dy }
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float { x < -3 ? 0 : x <= 3 ? dy * (x / 3 + 0.5) : dy }
 }
-extension HardSigmoid: DifferentiableFunction { static func gradient(_ x: Float, _ dy: Float) -> Float { x > -3 && x < 3 ? dy / 6 : 0 } }
+extension HardSigmoid: DifferentiableFunction { @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float { x > -3 && x < 3 ? dy / 6 : 0 } }
 extension Sigmoid: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float {
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float {
         let y = apply(x)
         return dy * (1 - y) * y
     }
 }
 extension SiLU: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float {
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float {
         let s = 1 / (1 + Foundation.exp(-x))
         return dy * s * (1 + x * (1 - s))
     }
 }
 extension Tanh: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float {
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float {
         let y = apply(x)
         return dy * (1 - y * y)
     }
 }
 extension GELU: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float {
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float {
         let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
         let pdf = VectorMath.exp(-0.5 * x * x) * 0.39894228040143268
         return dy * (cdf + x * pdf)
     }
 }
 extension TanhGELU: DifferentiableFunction {
-    static func gradient(_ x: Float, _ dy: Float) -> Float {
+    @inline(__always) static func gradient(_ x: Float, _ dy: Float) -> Float {
         let beta: Float = 0.7978845608028654, kappa: Float = 0.044715
         let inner = Foundation.tanh(beta * (x + kappa * x * x * x))
         let left = 0.5 * x, right = 1 + inner
@@ -75,8 +75,13 @@ extension Activation {
     ) {
         nonisolated(unsafe) let (x, dy) = (x, dy)
         parallelChunks(count: count, minimumChunk: 1 << 14) { range in
-            let (x, dy) = (x + range.lowerBound, dy + range.lowerBound)
-            storeOrAdd(dx + range.lowerBound, count: range.count, storing: storing) { F.gradient(x[$0], dy[$0]) }
+            // Two plain loops rather than `storeOrAdd`'s closure, which is not inlined once GELU's
+            // derivative is in it (and then does not vectorise).
+            if storing {
+                for index in range { dx[index] = F.gradient(x[index], dy[index]) }
+            } else {
+                for index in range { dx[index] += F.gradient(x[index], dy[index]) }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Tensors
 
 /// Adam with decoupled weight decay, as torch.optim.AdamW's single-tensor path
 /// (`_single_tensor_adam` with `decoupled_weight_decay=True`, no AMSGrad) computes it. At step `t`
@@ -68,13 +69,16 @@ public final class AdamW: Optimizer {
         let weight1 = Float(1 - beta1), beta2 = Float(self.beta2), weight2 = Float(1 - self.beta2), epsilon = Float(self.epsilon)
         entry.firstMoment.withUnsafeMutableBufferPointer { m in
             entry.secondMoment.withUnsafeMutableBufferPointer { v in
-                for k in 0..<count {
-                    let g = gradient[k]
-                    if decays { values[k] *= decayFactor }
-                    m[k] = TorchArithmetic.lerp(m[k], g, weight: weight1)
-                    v[k] = TorchArithmetic.fused(weight2 * g, g, v[k] * beta2)
-                    let denominator = v[k].squareRoot() / correction2Root + epsilon
-                    values[k] += negativeStepSize * m[k] / denominator
+                // Element-wise, so split between workers with results independent of the split.
+                parallelChunks(count: count, minimumChunk: 1 << 15) { range in
+                    for k in range {
+                        let g = gradient[k]
+                        if decays { values[k] *= decayFactor }
+                        m[k] = TorchArithmetic.lerp(m[k], g, weight: weight1)
+                        v[k] = TorchArithmetic.fused(weight2 * g, g, v[k] * beta2)
+                        let denominator = v[k].squareRoot() / correction2Root + epsilon
+                        values[k] += negativeStepSize * m[k] / denominator
+                    }
                 }
             }
         }

@@ -1,4 +1,5 @@
 import Engine
+import Tensors
 
 /// Stochastic gradient descent with momentum, as torch.optim.SGD's `_single_tensor_sgd` computes
 /// it in float32. For each parameter with gradient `g` and value `p`:
@@ -50,7 +51,9 @@ public final class SGD: Optimizer {
         let decays = weightDecay != 0, nesterov = self.nesterov
         func decayed(_ k: Int) -> Float { decays ? TorchArithmetic.fused(values[k], decay, gradient[k]) : gradient[k] }
         guard self.momentum != 0 else {
-            for k in 0..<count { values[k] = TorchArithmetic.fused(decayed(k), negativeRate, values[k]) }
+            parallelChunks(count: count, minimumChunk: 1 << 15) { range in
+                for k in range { values[k] = TorchArithmetic.fused(decayed(k), negativeRate, values[k]) }
+            }
             return
         }
         // Taken out of `state` while it is updated, so that the array is not copied.
@@ -63,11 +66,14 @@ public final class SGD: Optimizer {
         }
         precondition(buffer.count == count, "\(name): a momentum buffer of \(buffer.count) floats for \(count)")
         buffer.withUnsafeMutableBufferPointer { b in
-            for k in 0..<count {
-                let d = decayed(k)
-                b[k] = first ? d : TorchArithmetic.fused(d, keep, b[k] * momentum)
-                let direction = nesterov ? TorchArithmetic.fused(b[k], momentum, d) : b[k]
-                values[k] = TorchArithmetic.fused(direction, negativeRate, values[k])
+            // Element-wise, so split between workers with results independent of the split.
+            parallelChunks(count: count, minimumChunk: 1 << 15) { range in
+                for k in range {
+                    let d = decayed(k)
+                    b[k] = first ? d : TorchArithmetic.fused(d, keep, b[k] * momentum)
+                    let direction = nesterov ? TorchArithmetic.fused(b[k], momentum, d) : b[k]
+                    values[k] = TorchArithmetic.fused(direction, negativeRate, values[k])
+                }
             }
         }
         state[name] = ParameterState(momentumBuffer: buffer)
