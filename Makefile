@@ -186,7 +186,7 @@ consumer:
 ## docs: the DocC documentation of the library products (ModelZoo's articles: reading a checkpoint, converting, running
 ## a model, getting advice) as one static site in .build/docs; warnings are errors, so a broken link or an undocumented
 ## parameter fails. Builds with DEBUG_FLAGS, so it reuses the tests' build.
-DOC_TARGETS := ModelZoo Tensors CheckpointFormats Architectures Preprocessing Engine NameMapping Advisor Training
+DOC_TARGETS := ModelZoo Tensors CheckpointFormats Architectures Preprocessing Engine NameMapping Plans Advisor Training
 docs:
 	swift package $(DEBUG_FLAGS) --allow-writing-to-directory .build/docs generate-documentation $(addprefix --target ,$(DOC_TARGETS)) \
 		--enable-experimental-combined-documentation --warnings-as-errors --output-path .build/docs --transform-for-static-hosting

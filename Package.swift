@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Preprocessing", targets: ["Preprocessing"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "NameMapping", targets: ["NameMapping"]),
+        .library(name: "Plans", targets: ["Plans"]),
         .library(name: "Advisor", targets: ["Advisor"]),
         .library(name: "Training", targets: ["Training"]),
         .executable(name: "zoo", targets: ["ZooCLI"]),
@@ -49,18 +50,19 @@ let package = Package(
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
         .target(name: "Engine", dependencies: ["Tensors", "Architectures", "CheckpointFormats"]),
         .target(name: "NameMapping", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Engine"]),
+        .target(name: "Plans", dependencies: ["Tensors", "Architectures", "CheckpointFormats"]),
         .target(
             name: "Advisor",
-            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors"]),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Advisor", "Training"]),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             plugins: ["BuildInfo"]),
         .executableTarget(name: "HDF5Probe", dependencies: ["CheckpointFormats", "CHDF5"]),
         .executableTarget(
-            name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", "Advisor", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            name: "EngineBench", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Advisor", "Training", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/EngineBench"),
         .executableTarget(name: "SafetensorsBench", dependencies: ["CheckpointFormats"], path: "Benchmarks/SafetensorsBench"),
         .target(name: "TestSupport", dependencies: ["CheckpointFormats"], path: "Tests/TestSupport"),
@@ -73,9 +75,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Architectures", "CheckpointFormats", "Preprocessing", "TestSupport"]),
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
-        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Tensors", "Architectures", "TestSupport"]),
+        .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Plans", "Tensors", "Architectures", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Engine", "Architectures", "CheckpointFormats", "Tensors", "NameMapping", "Preprocessing", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Advisor", "TestSupport"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Plans", "Advisor", "TestSupport"]),
     ] + fuzzTargets
 )

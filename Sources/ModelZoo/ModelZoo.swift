@@ -6,5 +6,6 @@
 @_exported import Engine
 @_exported import Preprocessing
 @_exported import NameMapping
+@_exported import Plans
 @_exported import Advisor
 @_exported import Training

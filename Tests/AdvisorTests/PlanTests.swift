@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Advisor
+import Plans
 
 @Suite struct PlanTests {
     static let examplePath = Fixtures.path("advisor", "plan-example.json")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Advisor
+import Plans
 
 @Suite struct QuantityParsingTests {
     @Test func durationsInSecondsMinutesHoursDaysAndCompounds() {

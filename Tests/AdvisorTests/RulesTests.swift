@@ -1,6 +1,7 @@
 import Architectures
 import Testing
 @testable import Advisor
+import Plans
 
 /// The decision rules, scenario by scenario, against shared/ADVISOR-EVIDENCE.md §3: the rules
 /// table (freeze depth, CNN and encoder columns) and the hyperparameter table. Each test checks

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Advisor
+import Plans
 
 /// The advisor from request to plan, scenario by scenario, on the repository's model cards and a
 /// fixed calibration (so that prices do not depend on this machine's load): ranking by published

@@ -2,6 +2,7 @@ import Advisor
 import Foundation
 import TestSupport
 import Testing
+import Plans
 
 /// `zoo advise` as a user runs it: from flags, a task file or answers on standard input to a
 /// summary and a plan.json that reads back; JSON for scripts; exit 7 and the nearest plan when

@@ -2,6 +2,7 @@ import Advisor
 import Foundation
 import TestSupport
 import Testing
+import Plans
 
 /// Every command that takes a model takes the names users already know (Hugging Face ids,
 /// torchvision weights, timm names with tags, hyphen/underscore variants); unknown names get the

@@ -1,3 +1,4 @@
+import Plans
 /// Everything the advisor is asked with: the validated task profile, compute budget and preferences.
 public struct AdviceRequest: Codable, Equatable, Sendable {
     public var profile: TaskProfile

@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// One setting of a task request, named the same in a task file (`max_latency_ms:`), on the
 /// command line (`--max-latency-ms`) and in prompts. Each field parses its text form the same way

@@ -1,4 +1,5 @@
 import Foundation
+import Plans
 
 /// Where interactive questions go and answers come from: the terminal in `zoo advise
 /// --interactive`, a script of answers in tests.

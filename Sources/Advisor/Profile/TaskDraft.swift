@@ -2,6 +2,7 @@ import Architectures
 import Foundation
 import Tensors
 import Yams
+import Plans
 
 /// A task request as given so far, from a task file, flags or prompts: each `DraftField`'s value
 /// in canonical text form, checked as it is set. `resolve()` turns it into a validated

@@ -1,3 +1,4 @@
+import Plans
 /// How much labelled data there is and how far it is from the pre-training data, in the regimes
 /// of the evidence file's rules table (shared/ADVISOR-EVIDENCE.md §3).
 public enum DataRegime: Equatable, Sendable {

@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// Which freeze groups to train, whether to cache the frozen prefix's features, and whether to
 /// train a linear probe before fine-tuning (LP-FT), with the reasons.

@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// Decides how much of the model to freeze from the task profile and the model's freeze groups,
 /// by the rules table of shared/ADVISOR-EVIDENCE.md §3 (CNN and encoder columns): small and similar

@@ -1,3 +1,4 @@
+import Plans
 /// The optimizer, schedule and training-run settings for a freeze decision, with the reasons:
 /// the parts of a `FineTunePlan` that say how to train.
 public struct HyperparameterDecision: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import Plans
 /// Decides optimizer, learning rates, schedule, batch size, regularisation, early stopping and seeds
 /// from the task profile and the freeze decision, by the hyperparameter table of
 /// shared/ADVISOR-EVIDENCE.md §3: SGD with BiT-HyperRule's schedule for CNNs, Devlin et al.'s

@@ -1,4 +1,5 @@
 import Foundation
+import Plans
 
 /// Expected held-out top-1 accuracy where published evidence allows a range: single-label image
 /// classification with 4.5–80 training examples per class. The range is the spread of fully

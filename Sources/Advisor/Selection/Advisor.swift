@@ -1,5 +1,6 @@
 import Architectures
 import Foundation
+import Plans
 
 /// The advisor's answer: the plan for the recommended candidate, and every candidate considered.
 public struct Advice: Sendable {

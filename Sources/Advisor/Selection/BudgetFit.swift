@@ -1,5 +1,6 @@
 import Architectures
 import Foundation
+import Plans
 
 /// Fits a candidate's training into the budget, changing as little as it can and saying what it
 /// changed: a smaller batch (steps scaled to keep the epochs) to fit memory; fewer seeds, then

@@ -1,3 +1,4 @@
+import Plans
 /// Orders feasible candidates by how well they should fit the task, or by cost among those good
 /// enough. Fit blends the prior (published accuracy on the task's benchmark) with LogME on the
 /// user's sample where computed: each as a z-score across the candidates that have it, averaged

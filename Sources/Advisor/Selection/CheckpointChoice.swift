@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// Which of a card's checkpoints to start from, and why: the most accurate on the task's benchmark,
 /// unless the whole backbone stays frozen. Fixed features are sensitive to how a checkpoint was

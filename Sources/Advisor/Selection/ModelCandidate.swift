@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// One registry model assessed for a request: its checkpoint and prior, the freeze depth and
 /// training settings the rules give it fitted into the budget, what that costs, the inference

@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// One way to train a candidate, priced: the freeze decision, the training settings, the LP-FT
 /// phase when there is one, and what it all costs on the budget's device.

@@ -1,4 +1,5 @@
 import Architectures
+import Plans
 
 /// What published evidence says about a checkpoint before any of the user's data is seen: its
 /// accuracy on the benchmark that stands in for the task. ImageNet top-1 for images (a better

@@ -35,6 +35,18 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
     public var budget: ComputeBudget
     public var preferences: Preferences
 
+    public init(
+        model: BaseModel, preprocessing: InputPreprocessing, head: Head, freeze: Freeze, linearProbe: LinearProbe?, optimizer: OptimizerSettings,
+        schedule: Schedule, batchSize: Int, regularisation: Regularisation, earlyStopping: EarlyStopping?, seeds: [UInt64], cacheFeatures: Bool,
+        reasons: [Reason], alternatives: [Alternative], estimates: Estimates, warnings: [String], profile: TaskProfile, budget: ComputeBudget,
+        preferences: Preferences
+    ) {
+        (self.model, self.preprocessing, self.head, self.freeze, self.linearProbe) = (model, preprocessing, head, freeze, linearProbe)
+        (self.optimizer, self.schedule, self.batchSize, self.regularisation) = (optimizer, schedule, batchSize, regularisation)
+        (self.earlyStopping, self.seeds, self.cacheFeatures, self.reasons, self.alternatives) = (earlyStopping, seeds, cacheFeatures, reasons, alternatives)
+        (self.estimates, self.warnings, self.profile, self.budget, self.preferences) = (estimates, warnings, profile, budget, preferences)
+    }
+
     /// Checks what a trainer relies on: the model is in the registry, the freeze groups split its
     /// groups (with the task's head) between frozen and trained, the head matches the task, the numbers are in range.
     public func validate(models: [RegisteredModel] = Registry.models) throws(ProfileError) {
