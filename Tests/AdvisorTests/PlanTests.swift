@@ -20,7 +20,7 @@ import Plans
         let plan = try FineTunePlan(path: Self.examplePath)
         #expect(plan.schema == "zoo.plan/1")
         #expect(plan.model.name == "resnet50" && plan.model.checkpoint.convention == "torchvision")
-        #expect(plan.freeze.frozen == ["stem", "stage1"] && plan.freeze.trainable.last == "head")
+        #expect(plan.freeze.frozen == [.stem, .stage(1)] && plan.freeze.trainable.last == .head)
         #expect(plan.optimizer.kind == .sgdMomentum && plan.optimizer.headLearningRate == 0.01)
         #expect(plan.schedule.warmupSteps == 58 && plan.earlyStopping?.patience == 3)
         #expect(plan.profile.shift == .none && plan.budget.device == .cpu && plan.preferences.excludedFamilies == ["vgg"])
@@ -53,7 +53,7 @@ import Plans
         #expect(try folder.contents() == ["plan.json"])
         let read = try FineTunePlan(path: folder.file("plan.json"))
         #expect(read == plan)
-        #expect(read.freeze.frozen == ["embeddings"] + (0..<8).map { "layer\($0)" })
+        #expect(read.freeze.frozen == [.embeddings] + (0..<8).map(FreezeGroup.layer))
         let text = try String(contentsOfFile: folder.file("plan.json"), encoding: .utf8)
         #expect(text.contains("\"head_learning_rate\" : 2e-05") && text.contains("\"device\" : \"4xgpu:a100\""))
     }
@@ -84,12 +84,27 @@ import Plans
         #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "profile.shift" }
     }
 
+    @Test func freezeGroupsAreTypedOnReadingAndAMisspeltOneIsNamed() throws {
+        var object = try Self.exampleJSON()
+        object["freeze"] = ["frozen": ["stem", "stag1"], "trainable": ["stage2", "stage3", "stage4", "head"]]
+        #expect { try Self.decode(object) } throws: {
+            ($0 as? ProfileError) == ProfileError("freeze.frozen[1]", "'stag1' is not a freeze group (stem, stage<N>, embeddings, layer<N>, pooler or head)")
+        }
+        object["freeze"] = ["frozen": ["stem", "stage01"], "trainable": ["stage2", "stage3", "stage4", "head"]]
+        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "freeze.frozen[1]" }
+        object = try Self.exampleJSON()
+        var alternatives = try #require(object["alternatives"] as? [[String: Any]])
+        alternatives[0]["frozen"] = ["pooler", "layer"]
+        object["alternatives"] = alternatives
+        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "alternatives[0].frozen[1]" }
+    }
+
     @Test func surgicalFreezingAndALinearProbePhaseAreExpressed() throws {
         var object = try Self.exampleJSON()
         object["freeze"] = ["frozen": ["stage2", "stage3", "stage4"], "trainable": ["stem", "stage1", "head"]]
         object["linear_probe"] = ["learning_rate": 0.01, "steps": 200, "epochs": 10.0]
         let plan = try Self.decode(object)
-        #expect(plan.freeze.trainable == ["stem", "stage1", "head"] && plan.linearProbe == .init(learningRate: 0.01, steps: 200, epochs: 10))
+        #expect(plan.freeze.trainable == [.stem, .stage(1), .head] && plan.linearProbe == .init(learningRate: 0.01, steps: 200, epochs: 10))
         #expect(try FineTunePlan(json: plan.json()) == plan)
     }
 

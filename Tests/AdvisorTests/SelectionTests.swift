@@ -73,7 +73,7 @@ import Plans
         let retried = try Self.advise(Self.request(classes: 10, examples: 50_000, budget: budget))
         #expect(retried.feasible && retried.plan.model.name == advice.plan.model.name, "\(budget)")
         // The nearest plan is the cheapest one: a linear head on cached features.
-        #expect(advice.plan.freeze.trainable == ["head"] && advice.plan.cacheFeatures)
+        #expect(advice.plan.freeze.trainable == [.head] && advice.plan.cacheFeatures)
         #expect(advice.excluded.map(\.minimumSeconds) == advice.excluded.map(\.minimumSeconds).sorted())
     }
 
@@ -86,7 +86,7 @@ import Plans
         let budget = Int(((full.minimumSeconds + perPass) / 2).rounded())
         try #require(Double(budget) < perPass)
         let advice = try Self.advise(Self.request(examples: 20_000, budget: "cpu:\(budget)s", preferences: model))
-        #expect(advice.feasible && advice.plan.freeze.trainable == ["head"] && advice.plan.cacheFeatures)
+        #expect(advice.feasible && advice.plan.freeze.trainable == [.head] && advice.plan.cacheFeatures)
         #expect(advice.plan.warnings.contains { $0.contains("trains only a linear head on cached features") })
         #expect(advice.plan.estimates.trainingSeconds.expected <= Double(budget))
     }
@@ -151,7 +151,7 @@ import Plans
 
     @Test func inputShiftOnLittleDataGivesASurgicalPlanPricedWithGradientsThroughTheFrozenStages() throws {
         let advice = try Self.advise(Self.request(classes: 10, examples: 150, shift: .input(.medical), budget: "cpu:100h", preferences: .init(model: "resnet50")))
-        #expect(advice.plan.freeze.trainable == ["stem", "stage1", "head"] && advice.plan.freeze.frozen == ["stage2", "stage3", "stage4"])
+        #expect(advice.plan.freeze.trainable == [.stem, .stage(1), .head] && advice.plan.freeze.frozen == [.stage(2), .stage(3), .stage(4)])
         try advice.plan.validate()
         let cost = advice.ranked[0].run.cost, graph = advice.ranked[0].graph
         let headOnly = CostModel.estimate(graph, frozen: graph.freezeGroups.filter { $0 != .head }, batch: cost.batch, optimizer: .sgdMomentum, device: .cpu(Self.calibration))

@@ -76,3 +76,17 @@ import Testing
         #expect(long - 2 * short == attention - 768 * 768)  // the pooler reads one token at any length
     }
 }
+
+/// `FreezeGroup`'s text form: every registry model's groups read back from their names, and near
+/// misses are refused.
+@Suite struct FreezeGroupTextTests {
+    @Test func everyRegistryGroupReadsBackFromItsName() {
+        for model in Registry.models {
+            for group in model.build(nil).freezeGroups { #expect(FreezeGroup(group.description) == group, "\(model.name): \(group)") }
+        }
+    }
+
+    @Test func nearMissesAreRefused() {
+        for text in ["", "stage", "stag1", "stage-1", "stage01", "Stage1", "layer 2", "heads", "layer٣", "stage1x"] { #expect(FreezeGroup(text) == nil, "\(text)") }
+    }
+}

@@ -75,7 +75,7 @@ public enum Advisor {
             reasons: [modelReason(chosen, ranked: ranked, request: request, sample: sample), chosen.checkpointReason]
                 + chosen.freeze.reasons + chosen.training.reasons + probeReason(chosen) + [estimateReason(chosen)],
             alternatives: alternatives.enumerated().map { offset, alternative in
-                .init(rank: offset + 1, model: alternative.name, frozen: alternative.freeze.frozen.map(\.description),
+                .init(rank: offset + 1, model: alternative.name, frozen: alternative.freeze.frozen,
                       tradeOff: tradeOff(alternative, against: chosen), estimates: alternative.estimates)
             },
             estimates: chosen.estimates,

@@ -57,7 +57,7 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
         guard registered.family == model.family else {
             throw ProfileError("model.family", "'\(model.name)' is in family '\(registered.family)', not '\(model.family)'")
         }
-        try freeze.validate(groups: registered.build(head.classes).freezeGroups.map(\.description), model: model.name)
+        try freeze.validate(groups: registered.build(head.classes).freezeGroups, model: model.name)
         if let linearProbe {
             guard linearProbe.steps >= 1, linearProbe.learningRate > 0 else {
                 throw ProfileError("linear_probe", "needs at least 1 step and a positive learning rate")

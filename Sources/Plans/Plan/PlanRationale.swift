@@ -1,3 +1,5 @@
+import Architectures
+
 extension FineTunePlan {
     /// One decision and why, with the evidence it rests on.
     public struct Reason: Codable, Equatable, Sendable {
@@ -18,11 +20,11 @@ extension FineTunePlan {
         /// 1 is the best runner-up.
         public var rank: Int
         public var model: String
-        public var frozen: [String]
+        public var frozen: [FreezeGroup]
         public var tradeOff: String
         public var estimates: Estimates?
 
-        public init(rank: Int, model: String, frozen: [String], tradeOff: String, estimates: Estimates?) {
+        public init(rank: Int, model: String, frozen: [FreezeGroup], tradeOff: String, estimates: Estimates?) {
             (self.rank, self.model, self.frozen, self.tradeOff, self.estimates) = (rank, model, frozen, tradeOff, estimates)
         }
     }

@@ -7,9 +7,9 @@ extension FineTunePlan {
     /// gradient down. The new head always trains. Frozen batch-norm layers run in inference mode.
     public struct Freeze: Codable, Equatable, Sendable {
         /// In order from the input.
-        public var frozen: [String]
+        public var frozen: [FreezeGroup]
         /// In order from the input.
-        public var trainable: [String]
+        public var trainable: [FreezeGroup]
 
         /// The first `depth` groups of `graph` frozen.
         public init(_ graph: ModelGraph, depth: Int) {
@@ -19,18 +19,18 @@ extension FineTunePlan {
         /// `frozen` groups of `graph` frozen, the rest trained.
         public init(_ graph: ModelGraph, frozen: [FreezeGroup]) {
             let frozenSet = Set(frozen)
-            self.frozen = graph.freezeGroups.filter(frozenSet.contains).map(\.description)
-            trainable = graph.freezeGroups.filter { !frozenSet.contains($0) }.map(\.description)
+            self.frozen = graph.freezeGroups.filter(frozenSet.contains)
+            trainable = graph.freezeGroups.filter { !frozenSet.contains($0) }
         }
 
         /// Checks that `frozen` and `trainable` split `groups` (in order) between them, with the head trained.
-        func validate(groups: [String], model: String) throws(ProfileError) {
+        func validate(groups: [FreezeGroup], model: String) throws(ProfileError) {
             let frozenSet = Set(frozen), trainableSet = Set(trainable)
             guard groups.filter(frozenSet.contains) == frozen, groups.filter(trainableSet.contains) == trainable,
                   frozen.count + trainable.count == groups.count, frozenSet.isDisjoint(with: trainableSet) else {
-                throw ProfileError("freeze", "frozen and trainable must split \(model)'s groups between them, each in order from the input: \(groups.joined(separator: ", "))")
+                throw ProfileError("freeze", "frozen and trainable must split \(model)'s groups between them, each in order from the input: \(groups.map(\.description).joined(separator: ", "))")
             }
-            guard trainableSet.contains("head") else { throw ProfileError("freeze.trainable", "the new head must train") }
+            guard trainableSet.contains(.head) else { throw ProfileError("freeze.trainable", "the new head must train") }
         }
     }
 
