@@ -7,7 +7,8 @@ import Architectures
 ///
 /// A ReLU or ReLU6 whose input is a batch-norm's only use is absorbed into that batch-norm's step
 /// (`fusedActivation`): their derivatives can be read off their outputs, so the pair keeps one
-/// value and one gradient and passes over memory once each way instead of twice.
+/// value and one gradient and passes over memory once each way instead of twice. (The
+/// batch-norm's backward step reads that value; a node's value lives to its own backward step.)
 struct TrainingLayout {
     /// The nodes that run a training step, in forward order.
     let order: [Int]
@@ -52,8 +53,6 @@ struct TrainingLayout {
             let defined = position[node] ?? 0
             var lastRead = position[node] == nil ? 0 : backwardTime(node)
             if node == graph.nodes.count - 1 { lastRead = max(lastRead, n) }
-            // A fused activation's backward reads its output.
-            if fusedActivation[node] != nil { lastRead = max(lastRead, backwardTime(node)) }
             for consumer in consumers[node] { lastRead = max(lastRead, position[consumer]!, backwardTime(consumer)) }
             valueOf[node] = lifetimes.count
             lifetimes.append((shapes[node].reduce(1, *), defined, lastRead))

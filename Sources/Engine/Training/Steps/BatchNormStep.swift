@@ -1,10 +1,9 @@
 import Architectures
-import Foundation
 import Tensors
 
 /// Batch normalisation of a trained group, as PyTorch's `BatchNorm2d` in training mode: batch
-/// statistics over batch × height × width with the biased variance (in double precision), the
-/// running statistics updated with the module's momentum and the unbiased variance, and the
+/// statistics over batch × height × width with the biased variance (one pass shifted by the first
+/// row, summed in float over tiles of 32 rows and in double across them), the running statistics updated with the module's momentum and the unbiased variance, and the
 /// backward pass through the batch statistics. With `activation` (ReLU or ReLU6, fused by
 /// `TrainingLayout`) it writes the activation's output and reads the activation's gradient.
 final class BatchNormStep: StoresInputGradient {
