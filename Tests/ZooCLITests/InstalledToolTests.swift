@@ -15,9 +15,7 @@ import Testing
         bin = try TemporaryFolder()
         elsewhere = try TemporaryFolder()
         let built = Zoo.executable.deletingLastPathComponent()
-        for name in ["zoo", "zoo-hdf5-probe"] {
-            try FileManager.default.copyItem(atPath: built.appendingPathComponent(name).path, toPath: bin.file(name))
-        }
+        for name in ["zoo", "zoo-hdf5-probe"] { try Self.copyExecutable(built.appendingPathComponent(name).path, to: bin.file(name)) }
         // A fixed calibration, so that advise does not measure the CPU (see AdviseCommandTests).
         let calibration = Calibration(
             key: .current, throughput: Throughput(convolution: 40e9, depthwiseConvolution: 3e9, linear: 40e9, attention: 20e9, memoryBound: 1e9),
@@ -27,10 +25,36 @@ import Testing
         environment = ["PATH": bin.path, "HOME": elsewhere.path, "ZOO_CACHE_DIR": elsewhere.path]
     }
 
-    /// `zoo ARGUMENTS` found through PATH, run in `elsewhere` with nothing but `environment`.
+    /// Copies a binary through a close-on-exec descriptor. Tests run in parallel and spawn
+    /// processes; one spawned while the copy is open for writing would otherwise inherit that
+    /// descriptor for its whole life, and running the copy would fail with ETXTBSY (exit 126).
+    static func copyExecutable(_ source: String, to target: String) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
+        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target]) }
+        defer { close(descriptor) }
+        try bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                guard written > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target]) }
+                offset += written
+            }
+        }
+    }
+
+    /// `zoo ARGUMENTS` found through PATH, run in `elsewhere` with nothing but `environment`. A
+    /// process forked elsewhere in the run holds the copy's descriptor until it execs (a moment):
+    /// `env` then reports ETXTBSY, and the run is retried.
     func zoo(_ arguments: String...) throws -> Zoo.Result {
-        try Zoo.run(arguments: ["zoo"] + arguments, environment: environment, inheritingEnvironment: false,
-                    program: URL(fileURLWithPath: "/usr/bin/env"), directory: elsewhere.path)
+        var attempts = 0
+        while true {
+            let result = try Zoo.run(arguments: ["zoo"] + arguments, environment: environment, inheritingEnvironment: false,
+                                     program: URL(fileURLWithPath: "/usr/bin/env"), directory: elsewhere.path)
+            attempts += 1
+            guard result.status == 126, result.stderr.contains("Text file busy"), attempts < 50 else { return result }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
     }
 
     @Test func modelsShowHasTheCard() throws {
