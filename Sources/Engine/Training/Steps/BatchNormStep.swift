@@ -6,7 +6,7 @@ import Tensors
 /// row, summed in float over tiles of 32 rows and in double across them), the running statistics updated with the module's momentum and the unbiased variance, and the
 /// backward pass through the batch statistics. With `activation` (ReLU or ReLU6, fused by
 /// `TrainingLayout`) it writes the activation's output and reads the activation's gradient.
-final class BatchNormStep: StoresInputGradient {
+final class BatchNormStep: StoresInputGradient, FusedActivationStep {
     let values: StepValues
     let name: String
     let channels: Int
@@ -105,18 +105,9 @@ final class BatchNormStep: StoresInputGradient {
         }
     }
 
-    func backward(_ workspace: Workspace) {
-        switch activation {
-        case .none: backward(Identity.self, workspace)
-        case .some(.relu): backward(ReLU.self, workspace)
-        case .some(.relu6): backward(ReLU6.self, workspace)
-        case .some(let other): preconditionFailure("\(other) cannot be fused into a batch-norm")
-        }
-    }
-
     /// With the activation's gradient `dz = f′(y)·dy` read at the output `y`: `dβ = Σ dz`,
     /// `dγ = Σ dz·x̂`, `dx = γ·σ⁻¹·(dz − mean(dz) − x̂·mean(dz·x̂))`.
-    private func backward<F: FusedActivation>(_: F.Type, _ workspace: Workspace) {
+    func backward<F: FusedActivation>(_: F.Type, _ workspace: Workspace) {
         let c = channels, rows = workspace.batch * pixels
         nonisolated(unsafe) let x = UnsafePointer(workspace.buffers[values.input]), y = UnsafePointer(workspace.buffers[values.output])
         nonisolated(unsafe) let dY = UnsafePointer(workspace.buffers[values.outputGradient])
@@ -161,7 +152,7 @@ final class BatchNormStep: StoresInputGradient {
 /// Batch normalisation of a frozen group that the gradient still passes through (a trained group
 /// lies below it): the fixed affine map of its running statistics, as PyTorch's `eval()` mode,
 /// with the activation `TrainingLayout` fused into it, if any (ReLU or ReLU6).
-final class FrozenBatchNormStep: StoresInputGradient {
+final class FrozenBatchNormStep: StoresInputGradient, FusedActivationStep {
     let values: StepValues
     let channels: Int
     let pixels: Int
@@ -188,17 +179,8 @@ final class FrozenBatchNormStep: StoresInputGradient {
             scale: scale, shift: shift)
     }
 
-    func backward(_ workspace: Workspace) {
-        switch activation {
-        case .none: backward(Identity.self, workspace)
-        case .some(.relu): backward(ReLU.self, workspace)
-        case .some(.relu6): backward(ReLU6.self, workspace)
-        case .some(let other): preconditionFailure("\(other) cannot be fused into a batch-norm")
-        }
-    }
-
     /// `dx += f′(y)·dy·scale` (or `=`, as the first writer).
-    private func backward<F: FusedActivation>(_: F.Type, _ workspace: Workspace) {
+    func backward<F: FusedActivation>(_: F.Type, _ workspace: Workspace) {
         guard let dXValue = values.inputGradient else { return }
         nonisolated(unsafe) let y = UnsafePointer(workspace.buffers[values.output]), dY = UnsafePointer(workspace.buffers[values.outputGradient])
         let dX = workspace.buffers[dXValue], c = channels, rows = workspace.batch * pixels
@@ -211,6 +193,24 @@ final class FrozenBatchNormStep: StoresInputGradient {
                     storeOrAdd(dX + row * c, count: c, storing: storing) { F.gradient(output: o[$0], g[$0]) * scale[$0] }
                 }
             }
+        }
+    }
+}
+
+/// A batch-norm step with the activation `TrainingLayout` fused into it: its backward pass is
+/// written once per activation (`backward(_:_:)`, specialised), and `backward(_:)` picks it.
+protocol FusedActivationStep: TrainingStep {
+    var activation: Activation? { get }
+    func backward<F: FusedActivation>(_: F.Type, _ workspace: Workspace)
+}
+
+extension FusedActivationStep {
+    func backward(_ workspace: Workspace) {
+        switch activation {
+        case .none: backward(Identity.self, workspace)
+        case .some(.relu): backward(ReLU.self, workspace)
+        case .some(.relu6): backward(ReLU6.self, workspace)
+        case .some(let other): preconditionFailure("\(other) cannot be fused into a batch-norm")
         }
     }
 }
