@@ -1,4 +1,5 @@
 import Advisor
+import CheckpointFormats
 import Foundation
 import TestSupport
 import Testing
@@ -25,22 +26,12 @@ import Testing
         environment = ["PATH": bin.path, "HOME": elsewhere.path, "ZOO_CACHE_DIR": elsewhere.path]
     }
 
-    /// Copies a binary through a close-on-exec descriptor. Tests run in parallel and spawn
-    /// processes; one spawned while the copy is open for writing would otherwise inherit that
-    /// descriptor for its whole life, and running the copy would fail with ETXTBSY (exit 126).
+    /// Copies a binary through `AtomicFile`, whose descriptor is close-on-exec: tests run in
+    /// parallel and spawn processes, and one spawned while a plain copy is open for writing would
+    /// keep that descriptor for its whole life, so that running the copy fails with ETXTBSY (exit 126).
     static func copyExecutable(_ source: String, to target: String) throws {
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: source))
-        let descriptor = open(target, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o755)
-        guard descriptor >= 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target]) }
-        defer { close(descriptor) }
-        try bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                guard written > 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: target]) }
-                offset += written
-            }
-        }
+        try AtomicFile.write(Array(try Data(contentsOf: URL(fileURLWithPath: source))), to: target)
+        guard chmod(target, 0o755) == 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: target]) }
     }
 
     /// `zoo ARGUMENTS` found through PATH, run in `elsewhere` with nothing but `environment`. A

@@ -30,6 +30,10 @@ public final class AtomicFile {
         var template = Array((folder + TemporaryName.template(for: name)).utf8CString)
         fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw FileError(path: destination, operation: "create a temporary file beside", errno: errno, access: .writing) }
+        // Close-on-exec (mkostemp is not visible from Swift's Glibc): a process zoo, or a test
+        // running it, spawns meanwhile must not keep the file open for writing, which would also
+        // make a written executable fail with ETXTBSY.
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         temporaryPath = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         buffer = .allocate(byteCount: Self.bufferSize, alignment: 64)
         TemporaryFiles.shared.register(temporaryPath)
