@@ -1,4 +1,7 @@
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import COpenBLAS
 
 /// Thin, typed wrappers over OpenBLAS: every matrix product in zoo goes through here.
@@ -34,6 +37,9 @@ extension BLAS {
     public static func independentProducts(count: Int, _ body: (Range<Int>, Int) -> Void) {
         let workers = max(1, min(workerThreadCount, count))
         guard workers > 1 else { return body(0..<count, 0) }
+        // The thread count is process-wide: not while a `keepingThreadCount` body runs elsewhere.
+        pthread_rwlock_wrlock(threadCountLock)
+        defer { pthread_rwlock_unlock(threadCountLock) }
         let previous = threads
         threads = 1
         defer { threads = previous }
@@ -41,5 +47,24 @@ extension BLAS {
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             body(count * worker / workers..<count * (worker + 1) / workers, worker)
         }
+    }
+}
+
+extension BLAS {
+    /// Guards OpenBLAS's process-wide thread count: `independentProducts` holds it exclusively while
+    /// it runs OpenBLAS single-threaded, and `keepingThreadCount` shared.
+    nonisolated(unsafe) private static let threadCountLock: UnsafeMutablePointer<pthread_rwlock_t> = {
+        let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+        pthread_rwlock_init(lock, nil)
+        return lock
+    }()
+
+    /// Runs `body` with OpenBLAS's thread count left as it is meanwhile (no `independentProducts`
+    /// elsewhere switches it to one thread): for routines whose rounding depends on how OpenBLAS
+    /// splits them (LAPACK's eigen-decomposition), so that the same inputs give the same result.
+    public static func keepingThreadCount<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        pthread_rwlock_rdlock(threadCountLock)
+        defer { pthread_rwlock_unlock(threadCountLock) }
+        return try body()
     }
 }

@@ -1,4 +1,5 @@
 import COpenBLAS
+import Tensors
 
 /// What LogME needs of the thin SVD F = U·S·Vᵀ: the squared singular values σᵢ = sᵢ² that are
 /// kept, and each target column projected on the kept left singular vectors (z = Uᵀt).
@@ -21,6 +22,10 @@ struct Spectrum {
 
     /// `targets` is N×C, one target column per LogME fit.
     init(features: FeatureMatrix, targets: FeatureMatrix) throws(LogMEError) {
+        self = try BLAS.keepingThreadCount { () throws(LogMEError) in try Spectrum(computing: features, targets: targets) }
+    }
+
+    private init(computing features: FeatureMatrix, targets: FeatureMatrix) throws(LogMEError) {
         let n = features.rows, d = features.columns, c = targets.columns
         let size = min(n, d)
         // The Gram matrix, upper triangle in row-major order = lower triangle for LAPACK (column-major).
