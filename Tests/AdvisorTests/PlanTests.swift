@@ -19,7 +19,7 @@ import Plans
     @Test func theDocumentedExamplePlanDecodesAndValidates() throws {
         let plan = try FineTunePlan(path: Self.examplePath)
         #expect(plan.schema == "zoo.plan/1")
-        #expect(plan.model.name == "resnet50" && plan.model.checkpoint.convention == "torchvision")
+        #expect(plan.model.name == "resnet50" && plan.model.checkpoint.convention == .torchvision)
         #expect(plan.freeze.frozen == [.stem, .stage(1)] && plan.freeze.trainable.last == .head)
         #expect(plan.optimizer.kind == .sgdMomentum && plan.optimizer.headLearningRate == 0.01)
         #expect(plan.schedule.warmupSteps == 58 && plan.earlyStopping?.patience == 3)
@@ -37,7 +37,7 @@ import Plans
 
     @Test func aWrittenPlanReadsBackEqualAndNoTemporaryFileIsLeft() throws {
         var plan = try FineTunePlan(path: Self.examplePath)
-        plan.model = .init(name: "bert_base_uncased", family: "bert", checkpoint: .init(name: "google", library: "transformers", file: nil, convention: "huggingface", sha256Prefix: nil))
+        plan.model = .init(name: "bert_base_uncased", family: "bert", checkpoint: .init(name: "google", library: "transformers", file: nil, convention: .huggingface, sha256Prefix: nil))
         plan.freeze = .init(Registry.model(named: "bert_base_uncased")!.build(plan.head.classes), depth: 9)
         plan.profile.modality = .text
         plan.profile.kind = .sentencePair
@@ -97,6 +97,16 @@ import Plans
         alternatives[0]["frozen"] = ["pooler", "layer"]
         object["alternatives"] = alternatives
         #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "alternatives[0].frozen[1]" }
+    }
+
+    @Test func theCheckpointsConventionIsTypedOnReading() throws {
+        var object = try Self.exampleJSON()
+        var model = try #require(object["model"] as? [String: Any])
+        var checkpoint = try #require(model["checkpoint"] as? [String: Any])
+        checkpoint["convention"] = "torchvison"
+        model["checkpoint"] = checkpoint
+        object["model"] = model
+        #expect { try Self.decode(object) } throws: { ($0 as? ProfileError)?.field == "model.checkpoint.convention" }
     }
 
     @Test func surgicalFreezingAndALinearProbePhaseAreExpressed() throws {

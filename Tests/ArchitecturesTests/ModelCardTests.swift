@@ -1,3 +1,4 @@
+import Foundation
 import Architectures
 import TestSupport
 import Testing
@@ -45,5 +46,17 @@ import Testing
         let checkpoint = try #require(card.checkpoints.first { $0.file == "mobilenet_v2-b0353104.pth" })
         #expect(checkpoint.sha256Prefix == "b0353104")
         #expect(card.best("acc@1") != nil)
+    }
+
+    @Test func aCheckpointsConventionFollowsItsLibraryAndAnUnknownLibraryIsRefused() throws {
+        let cards = try ModelCards.load(from: Self.folder)
+        let mobileNet = try #require(cards["mobilenet_v2"]?.card.checkpoints.first)
+        let miniLM = try #require(cards["minilm_l6_h384"]?.card.checkpoints.first { $0.library == "sentence-transformers" })
+        #expect(mobileNet.convention == .torchvision && miniLM.convention == .huggingface)
+        let folder = try TemporaryFolder()
+        let card = try String(contentsOfFile: Self.folder + "/mobilenet_v1.yaml", encoding: .utf8)
+        #expect(card.contains("library: timm"))
+        try card.replacingOccurrences(of: "library: timm", with: "library: caffe").write(toFile: folder.path + "/mobilenet_v1.yaml", atomically: true, encoding: .utf8)
+        #expect { try ModelCards.load(from: folder.path) } throws: { "\($0)".contains("'caffe' is not a library zoo reads") }
     }
 }

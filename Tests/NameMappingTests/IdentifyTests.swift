@@ -110,6 +110,15 @@ import TestSupport
         #expect(result.best?.convention == .huggingfacePrefixed || result.best?.prefix == "bert.")
         #expect(result.runnerUp?.model == "bert_tiny_cased")
     }
+
+    @Test func everyCardCheckpointsConventionNamesItsModel() throws {
+        for (name, entry) in try ModelCards.standard() {
+            let model = try #require(Registry.model(named: name))
+            for checkpoint in entry.card.checkpoints {
+                #expect(checkpoint.convention.layout(of: model, graph: model.graph) != nil, "\(name) \(checkpoint.name): \(checkpoint.convention) cannot name it")
+            }
+        }
+    }
 }
 
 /// A checkpoint's tensor list without data: what identification reads.

@@ -40,7 +40,10 @@ public struct ModelCard: Decodable, Sendable {
 
     public struct Checkpoint: Decodable, Sendable {
         public let name: String
+        /// The library that publishes it: torchvision, timm, transformers or sentence-transformers.
         public let library: String
+        /// How the file names its parameters, which follows from `library`.
+        public let convention: Convention
         /// torchvision's weights enum (`ResNet50_Weights.IMAGENET1K_V2`), for torchvision checkpoints.
         public let torchvisionWeights: String?
         public let file: String?
@@ -60,6 +63,29 @@ public struct ModelCard: Decodable, Sendable {
         enum CodingKeys: String, CodingKey {
             case name, library, file, url, parameters, gmacs, accuracy, recipe, licence, preprocessing, note
             case sha256Prefix = "sha256_prefix", sizeMB = "size_mb", torchvisionWeights = "enum"
+        }
+
+        public init(from decoder: any Swift.Decoder) throws {
+            let fields = try decoder.container(keyedBy: CodingKeys.self)
+            name = try fields.decode(String.self, forKey: .name)
+            library = try fields.decode(String.self, forKey: .library)
+            guard let convention = Convention(library: library) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .library, in: fields, debugDescription: "'\(library)' is not a library zoo reads (torchvision, timm, transformers, sentence-transformers)")
+            }
+            self.convention = convention
+            torchvisionWeights = try fields.decodeIfPresent(String.self, forKey: .torchvisionWeights)
+            file = try fields.decodeIfPresent(String.self, forKey: .file)
+            url = try fields.decodeIfPresent(String.self, forKey: .url)
+            sha256Prefix = try fields.decodeIfPresent(String.self, forKey: .sha256Prefix)
+            sizeMB = try fields.decodeIfPresent(Double.self, forKey: .sizeMB)
+            parameters = try fields.decodeIfPresent(Int.self, forKey: .parameters)
+            gmacs = try fields.decodeIfPresent(Double.self, forKey: .gmacs)
+            accuracy = try fields.decode([Accuracy].self, forKey: .accuracy)
+            recipe = try fields.decodeIfPresent(String.self, forKey: .recipe)
+            licence = try fields.decode(String.self, forKey: .licence)
+            preprocessing = try fields.decodeIfPresent(Preprocessing.self, forKey: .preprocessing)
+            note = try fields.decodeIfPresent(String.self, forKey: .note)
         }
     }
 

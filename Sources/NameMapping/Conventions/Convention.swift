@@ -1,33 +1,10 @@
+@_exported import enum Architectures.Convention
 import Architectures
 import CheckpointFormats
 
-/// A framework's way of naming (and laying out) a model's parameters. Each is a function of the
-/// graph's structure (`ConventionNaming`), so any two conventions that name a model can be joined
-/// parameter by parameter.
-public enum Convention: String, CaseIterable, Sendable, Codable, CustomStringConvertible {
-    /// torchvision's state dicts: canonical for ResNet, VGG and MobileNet V2/V3.
-    case torchvision
-    /// timm's state dicts: canonical for MobileNet V1 and EfficientNet-Lite.
-    case timm
-    /// Keras applications in a legacy `.h5` file: `layer/weight` names, TensorFlow layouts.
-    case keras
-    /// Keras 3 `.weights.h5`: `layers/<layer>/vars/<index>` paths, TensorFlow layouts.
-    case keras3
-    /// Hugging Face transformers' base models (`BertModel`…): canonical for encoders.
-    case huggingface
-    /// Hugging Face task models' state dicts, under `bert.` / `roberta.` / `distilbert.`.
-    case huggingfacePrefixed = "huggingface-prefixed"
-    /// Google's original TensorFlow BERT checkpoints (`bert/encoder/layer_0/…/kernel`).
-    case tf1BERT = "tf1-bert"
-    /// lukemelas's EfficientNet-PyTorch names (`_blocks.N._depthwise_conv`), as the EfficientNet-Lite ports use.
-    case lukemelas
-    /// KerasHub backbones (`BertBackbone`…) saved as Keras 3 `.weights.h5`.
-    case kerasHub = "keras-hub"
-    /// The encoders with `torch.nn.TransformerEncoder` layers: fused `in_proj_weight` attention.
-    case pytorchTransformer = "pytorch-transformer"
-
-    public var description: String { rawValue }
-
+/// What NameMapping knows of each convention: how it names a model (`naming`, `layout`), the
+/// format its files are written in, and which models it can name.
+extension Convention {
     /// The output format a file in this convention is normally written as.
     public var defaultFormat: OutputFormat {
         switch self {

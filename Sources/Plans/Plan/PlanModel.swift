@@ -23,17 +23,16 @@ extension FineTunePlan {
         public var library: String
         /// The file name (or a local path), when known.
         public var file: String?
-        /// The parameter-naming convention of the file (a NameMapping `Convention`), such as torchvision.
-        public var convention: String
+        /// The parameter-naming convention of the file, such as torchvision.
+        public var convention: Convention
         public var sha256Prefix: String?
 
         /// A card's checkpoint, read in the naming convention of the library that publishes it.
         public init(_ card: ModelCard.Checkpoint) {
-            let conventions = ["torchvision": "torchvision", "timm": "timm", "transformers": "huggingface", "sentence-transformers": "huggingface"]
-            self.init(name: card.name, library: card.library, file: card.file, convention: conventions[card.library] ?? card.library, sha256Prefix: card.sha256Prefix)
+            self.init(name: card.name, library: card.library, file: card.file, convention: card.convention, sha256Prefix: card.sha256Prefix)
         }
 
-        public init(name: String, library: String, file: String?, convention: String, sha256Prefix: String?) {
+        public init(name: String, library: String, file: String?, convention: Convention, sha256Prefix: String?) {
             self.name = name
             self.library = library
             self.file = file
