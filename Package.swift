@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "Advisor",
             dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors"]),
+        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "CZlibShim"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
         .executableTarget(
             name: "ZooCLI",
