@@ -30,14 +30,14 @@ public struct ModelRunner {
     /// Identifies `path` (restricted to `model` / `convention` when given) and prepares to run it;
     /// throws when nothing matches or a tensor the model needs is missing or mis-shaped.
     public init(weights path: String, model: String? = nil, convention: Convention? = nil, batch: Int = 8) throws {
+        try self.init(IdentifiedCheckpoint(path: path, model: model, convention: convention), batch: batch)
+    }
+
+    /// Prepares an identified checkpoint to run.
+    public init(_ identified: IdentifiedCheckpoint, batch: Int = 8) throws {
         self.batch = batch
-        checkpoint = try Checkpoint.open(path)
-        reading = try Identifier.bestReading(checkpoint, model: model, convention: convention).reading
-        try reading.requireComplete(file: path)
-        self.model = Registry.model(named: reading.model)!
-        graph = reading.layout.conventionGraph
-        weights = MappedCheckpoint(reader: checkpoint, layout: reading.layout, prefix: reading.prefix)
-        pooling = self.model.task == "text" ? try SentencePooling(folder: URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path) : .default
+        (checkpoint, reading, model, weights, graph) = (identified.checkpoint, identified.reading, identified.model, identified.weights, identified.graph)
+        pooling = model.task == "text" ? try SentencePooling(folder: URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path) : .default
     }
 
     /// How the file's function differs from the registry's model; empty when it is the same.
@@ -90,17 +90,6 @@ public struct ModelRunner {
     static func rows<T>(_ flat: [T], _ count: Int) -> [[T]] {
         let width = count == 0 ? 0 : flat.count / count
         return (0..<count).map { Array(flat[$0 * width..<($0 + 1) * width]) }
-    }
-}
-
-extension ImagePreprocessing {
-    /// The preprocessing a model card gives for a checkpoint (ImageNet's defaults where it is silent).
-    public init(card: ModelCard.Preprocessing?) {
-        let fallback = ImagePreprocessing.imageNet
-        self.init(
-            resize: card?.resize ?? fallback.resize, crop: card?.crop ?? fallback.crop,
-            mean: card?.mean.map { $0.map(Float.init) } ?? fallback.mean, std: card?.std.map { $0.map(Float.init) } ?? fallback.std,
-            filter: card?.interpolation.flatMap(ResizeFilter.init(rawValue:)) ?? fallback.filter)
     }
 }
 

@@ -38,7 +38,7 @@ struct CheckpointFeatures {
             let pooling = runner.model.task == "text" ? runner.pooling : nil
             Diagnostics.say("computing \(name) features of \(labelled.count) examples" + (pooling.map { " (\($0))" } ?? "") + "…")
             let features = try runner.features(
-                of: labelled.inputs, preprocessing: Run.preprocessing(for: name, weights: path),
+                of: labelled.inputs, preprocessing: CheckpointMetadata(model: name, weights: path, classes: runner.classCount).imagePreprocessing,
                 tokenizer: try tokenizer.map { try runner.tokenizer(in: $0) }, chunk: max(batch, 32))
             return Entry(model: name, path: path, features: features, pooling: pooling)
         }

@@ -81,18 +81,19 @@ struct Run: CommonOptionsCommand {
             warn("\(reading.unexpected.count) tensor(s) of \(weights) are not part of \(name) in \(reading.convention) and were ignored: "
                 + reading.unexpected.prefix(5).joined(separator: ", ") + (reading.unexpected.count > 5 ? ", …" : ""))
         }
+        let metadata = CheckpointMetadata(model: name, weights: weights, classes: runner.classCount)
         let logits: [[Float]]?, featureRows: [[Float]]
         if images.isEmpty {
             Diagnostics.say("zoo: note: sentence embeddings by \(runner.pooling)")
             (logits, featureRows) = try runner.run(texts: texts, tokenizer: runner.tokenizer(in: tokenizer))
         } else {
             let decoded = try images.map { try RGBImage(contentsOfFile: $0) }
-            (logits, featureRows) = try runner.run(images: decoded, preprocessing: Self.preprocessing(for: name, weights: weights))
+            (logits, featureRows) = try runner.run(images: decoded, preprocessing: metadata.imagePreprocessing)
         }
         try features.map { try Self.writeFeatures(featureRows, to: $0) }
         let report = RunReport(
             reading: reading, inputs: images.isEmpty ? texts : images, logits: logits, embeddings: images.isEmpty ? featureRows : nil,
-            labels: Self.labels(count: runner.classCount, weights: weights), top: top, pooling: images.isEmpty ? runner.pooling : nil)
+            labels: metadata.classNames, top: top, pooling: images.isEmpty ? runner.pooling : nil)
         if json { try printJSON(report) } else { print("\(weights): \(IdentificationReport.summary(reading))\n\n\(report.text)") }
         if let features { Diagnostics.say("features written to \(features)") }
     }
@@ -100,27 +101,6 @@ struct Run: CommonOptionsCommand {
     private func checkInputs(for model: RegisteredModel) throws {
         if images.isEmpty && model.task != "text" { throw ValidationError("\(model.name) takes images, not --text") }
         if !images.isEmpty && model.task != "image" { throw ValidationError("\(model.name) takes text, not --image") }
-    }
-
-    /// The card's preprocessing for the checkpoint whose file name matches, else the card's first.
-    static func preprocessing(for model: String, weights: String) -> ImagePreprocessing {
-        let checkpoints = Models.cards[model]?.checkpoints ?? []
-        let file = URL(fileURLWithPath: weights).lastPathComponent
-        let chosen = checkpoints.first { $0.file == file && $0.preprocessing != nil } ?? checkpoints.first { $0.preprocessing != nil }
-        return ImagePreprocessing(card: chosen?.preprocessing)
-    }
-
-    /// Class names: ImageNet's for 1000 classes, a Hugging Face config's `id2label` beside the weights.
-    static func labels(count: Int?, weights: String) -> [String]? {
-        guard let count else { return nil }
-        let config = URL(fileURLWithPath: weights).deletingLastPathComponent().appendingPathComponent("config.json")
-        if let data = try? Data(RegularFile.read(config.path)), let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let names = object["id2label"] as? [String: String], names.count == count {
-            return (0..<count).map { names[String($0)] ?? "class \($0)" }
-        }
-        guard count == 1000 else { return nil }
-        let names = ModelCards.imageNetClassNames()
-        return names.count == 1000 ? names : nil
     }
 
     static func writeFeatures(_ rows: [[Float]], to path: String) throws {

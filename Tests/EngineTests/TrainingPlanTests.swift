@@ -38,6 +38,26 @@ struct TrainingPlanTests {
         #expect(store.trainable.map(\.name) == ["fc.weight", "fc.bias"])
     }
 
+    @Test("evaluation mode computes the inference plan's logits on running statistics and changes nothing")
+    func evaluationMode() throws {
+        let graph = Registry.model(named: "mobilenet_v2")!.build(5)
+        let store = try ParameterStore(graph: graph, source: Self.weights, frozen: [.stem])
+        let plan = try TrainingPlan(graph: graph, parameters: store, frozen: [.stem], input: .image(channels: 3, size: 32), batch: 4, loss: .crossEntropy(), seed: 2)
+        let x = Self.images(4, size: 32)
+        let trainingLoss = try plan.step(images: x, count: 4, targets: .classes([0, 1, 2, 3]))
+        let snapshot = store.tensors.map(\.valueArray), counters = store.batchesTracked
+        let inference = try ForwardPlan(graph: graph, weights: store, input: .image(channels: 3, size: 32), batch: 4)
+        let expected = try inference.run(images: x, count: 4)[0]
+        let logits = try plan.evaluate(images: x, count: 4)
+        #expect(maxAbsoluteDifference(logits, expected) <= 1e-4 * expected.map(abs).max()!)
+        // Training mode's logits differ: batch statistics and dropout.
+        #expect(maxAbsoluteDifference(plan.logits, expected) > 1e-2)
+        #expect(store.tensors.map(\.valueArray) == snapshot && store.batchesTracked == counters)
+        // Evaluation draws nothing: a second pass gives the same logits; training mode is back after it.
+        #expect(try plan.evaluate(images: x, count: 4) == logits)
+        #expect(try plan.step(images: x, count: 4, targets: .classes([0, 1, 2, 3])) != trainingLoss)
+    }
+
     @Test("two micro-batches scaled by their share of the examples give the whole batch's gradient")
     func accumulation() throws {
         let graph = Registry.model(named: "bert_tiny_uncased")!.build(3)

@@ -96,6 +96,13 @@ public struct ModelCard: Decodable, Sendable {
     public let timm: String?
     public let checkpoints: [Checkpoint]
 
+    /// The preprocessing of the checkpoint whose file name is `file`'s, else the first checkpoint's
+    /// that states one: what a local copy of a published checkpoint was trained with.
+    public func preprocessing(forFile file: String) -> Preprocessing? {
+        let name = URL(fileURLWithPath: file).lastPathComponent
+        return (checkpoints.first { $0.file == name && $0.preprocessing != nil } ?? checkpoints.first { $0.preprocessing != nil })?.preprocessing
+    }
+
     /// The best published value of `metric` across the checkpoints (e.g. "acc@1").
     public func best(_ metric: String) -> Accuracy? {
         checkpoints.flatMap(\.accuracy).filter { $0.metric == metric }.max { $0.value < $1.value }

@@ -116,12 +116,74 @@ public final class TrainingPlan: @unchecked Sendable {
     /// store's gradients and returns the mean loss (unscaled). Gradient accumulation over
     /// micro-batches passes each one's share of the examples as `lossScale`.
     public func step(images: [Float], count: Int, targets: Targets, lossScale: Double = 1) throws -> Double {
+        try locked {
+            try prepare(images: images, count: count)
+            return try run(count: count, targets: targets, lossScale: lossScale)
+        }
+    }
+
+    /// One forward and backward pass over a batch of token sequences of the plan's length.
+    public func step(tokens: TokenBatch, targets: Targets, lossScale: Double = 1) throws -> Double {
+        try locked {
+            try prepare(tokens: tokens)
+            return try run(count: tokens.count, targets: targets, lossScale: lossScale)
+        }
+    }
+
+    /// The frozen prefix's outputs the trained suffix reads, by node name (empty when nothing in
+    /// front is frozen): what a feature cache stores per example, in PyTorch's layout.
+    public var cutNames: [String] { boundary.map { graph.nodes[$0.node].name } }
+
+    /// Floats per example of each of `cutNames`' values.
+    public var cutSizes: [Int] { boundary.map { $0.shape.reduce(1, *) } }
+
+    /// One step from the prefix's outputs (`cutNames`' values for `count` examples, as
+    /// `prefix.run` returns them), skipping the prefix: training on cached features. Encoders pass
+    /// the batch's attention mask (`count × length`), which the suffix's attention still needs.
+    public func step(features: [[Float]], count: Int, attentionMask: [Int]? = nil, targets: Targets, lossScale: Double = 1) throws -> Double {
+        try locked {
+            try prepare(features: features, count: count, attentionMask: attentionMask)
+            return try run(count: count, targets: targets, lossScale: lossScale)
+        }
+    }
+
+    /// The logits (`[count, outputs]`) of `count` images in evaluation mode (PyTorch's
+    /// `model.eval()` under `no_grad`): batch-norm on its running statistics, which stay as they
+    /// are, dropout off, nothing backward.
+    public func evaluate(images: [Float], count: Int) throws -> [Float] {
+        try locked {
+            try prepare(images: images, count: count)
+            return try forwardOnly(count: count)
+        }
+    }
+
+    /// The logits of a batch of token sequences in evaluation mode.
+    public func evaluate(tokens: TokenBatch) throws -> [Float] {
+        try locked {
+            try prepare(tokens: tokens)
+            return try forwardOnly(count: tokens.count)
+        }
+    }
+
+    /// The logits of `count` examples' prefix outputs in evaluation mode.
+    public func evaluate(features: [[Float]], count: Int, attentionMask: [Int]? = nil) throws -> [Float] {
+        try locked {
+            try prepare(features: features, count: count, attentionMask: attentionMask)
+            return try forwardOnly(count: count)
+        }
+    }
+
+    private func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    private func prepare(images: [Float], count: Int) throws {
         guard case .image(let channels, let size) = input else { throw EngineError.wrongInput(expected: "token ids", found: "images") }
         guard (1...batch).contains(count), images.count == count * channels * size * size else {
             throw EngineError.wrongInput(expected: "1…\(batch) images of \(channels)×\(size)×\(size)", found: "\(images.count) floats for \(count)")
         }
-        lock.lock()
-        defer { lock.unlock() }
         workspace.batch = count
         if let imageInput {
             images.withUnsafeBufferPointer {
@@ -129,33 +191,21 @@ public final class TrainingPlan: @unchecked Sendable {
             }
         }
         if let prefix { try timed("prefix") { load(try prefix.run(images: images, count: count), count: count) } }
-        return try run(count: count, targets: targets, lossScale: lossScale)
     }
 
-    /// One forward and backward pass over a batch of token sequences of the plan's length.
-    public func step(tokens: TokenBatch, targets: Targets, lossScale: Double = 1) throws -> Double {
+    private func prepare(tokens: TokenBatch) throws {
         guard case .tokens(let length) = input else { throw EngineError.wrongInput(expected: "images", found: "token ids") }
         guard tokens.length == length, (1...batch).contains(tokens.count) else {
             throw EngineError.wrongInput(expected: "1…\(batch) sequences of \(length) tokens", found: "\(tokens.count) of \(tokens.length)")
         }
-        lock.lock()
-        defer { lock.unlock() }
         workspace.batch = tokens.count
         workspace.tokenIDs = tokens.ids
         workspace.tokenTypes = tokens.tokenTypes
         workspace.attentionMask = tokens.attentionMask.map(Float.init)
         if let prefix { try timed("prefix") { load(try prefix.run(tokens: tokens), count: tokens.count) } }
-        return try run(count: tokens.count, targets: targets, lossScale: lossScale)
     }
 
-    /// The frozen prefix's outputs the trained suffix reads, by node name (empty when nothing in
-    /// front is frozen): what a feature cache stores per example, in PyTorch's layout.
-    public var cutNames: [String] { boundary.map { graph.nodes[$0.node].name } }
-
-    /// One step from the prefix's outputs (`cutNames`' values for `count` examples, as
-    /// `prefix.run` returns them), skipping the prefix: training on cached features. Encoders pass
-    /// the batch's attention mask (`count × length`), which the suffix's attention still needs.
-    public func step(features: [[Float]], count: Int, attentionMask: [Int]? = nil, targets: Targets, lossScale: Double = 1) throws -> Double {
+    private func prepare(features: [[Float]], count: Int, attentionMask: [Int]?) throws {
         guard !boundary.isEmpty else { throw EngineError.wrongInput(expected: "the model's input (nothing is frozen in front)", found: "features") }
         guard (1...batch).contains(count), features.count == boundary.count,
               zip(features, boundary).allSatisfy({ $0.count == count * $1.shape.reduce(1, *) }) else {
@@ -163,8 +213,6 @@ public final class TrainingPlan: @unchecked Sendable {
                 expected: "\(count) examples of \(boundary.map { "\(graph.nodes[$0.node].name) \($0.shape)" }.joined(separator: ", "))",
                 found: "\(features.map(\.count)) floats")
         }
-        lock.lock()
-        defer { lock.unlock() }
         workspace.batch = count
         if case .tokens(let length) = input {
             guard let attentionMask, attentionMask.count == count * length else {
@@ -173,7 +221,15 @@ public final class TrainingPlan: @unchecked Sendable {
             workspace.attentionMask = attentionMask.map(Float.init)
         }
         load(features, count: count)
-        return try run(count: count, targets: targets, lossScale: lossScale)
+    }
+
+    /// The forward steps in evaluation mode; the logits.
+    private func forwardOnly(count: Int) throws -> [Float] {
+        let switching = steps.compactMap { $0 as? any ModeDependentStep }
+        for step in switching { step.evaluating = true }
+        defer { for step in switching { step.evaluating = false } }
+        for step in steps { try step.forward(workspace) }
+        return Array(UnsafeBufferPointer(start: workspace.buffers[outputValue], count: count * outputs))
     }
 
     /// Copies the prefix's outputs (PyTorch's layout) into the suffix's values (channels last).

@@ -66,6 +66,7 @@ public struct FineTunePlan: Codable, Equatable, Sendable {
         guard head.classes == profile.classes, head.kind == profile.kind else {
             throw ProfileError("head", "a \(head.kind.rawValue) head with \(head.classes) outputs does not fit the profile's \(profile.kind.rawValue) task with \(profile.classes)")
         }
+        try preprocessing.validate()
         guard batchSize >= 1 else { throw ProfileError("batch_size", "must be at least 1, got \(batchSize)") }
         guard !seeds.isEmpty else { throw ProfileError("seeds", "at least one seed is needed") }
         try optimizer.validate()

@@ -58,6 +58,22 @@ extension FineTunePlan {
             (resize, crop, interpolation, mean, std) = (card?.resize, card?.crop, card?.interpolation, card?.mean, card?.std)
             (tokenizer, vocabulary, lowercase, maxLength) = (card?.tokenizer, card?.vocabulary, card?.lowercase, card?.maxLength)
         }
+
+        /// Checks what an image transform needs: sizes in 1…4096, three means and three positive
+        /// deviations, an interpolation torchvision names; a length limit of at least 3 tokens.
+        public func validate() throws(ProfileError) {
+            for (field, value) in [("resize", resize), ("crop", crop)] {
+                if let value, !(1...4096).contains(value) { throw ProfileError("preprocessing.\(field)", "must be in 1...4096, got \(value)") }
+            }
+            if let mean, mean.count != 3 || !mean.allSatisfy(\.isFinite) { throw ProfileError("preprocessing.mean", "needs three finite values (R, G, B)") }
+            if let std, std.count != 3 || !std.allSatisfy({ $0.isFinite && $0 > 0 }) {
+                throw ProfileError("preprocessing.std", "needs three positive values (R, G, B)")
+            }
+            if let interpolation, !["bilinear", "bicubic"].contains(interpolation) {
+                throw ProfileError("preprocessing.interpolation", "'\(interpolation)' is not bilinear or bicubic")
+            }
+            if let maxLength, maxLength < 3 { throw ProfileError("preprocessing.max_length", "must be at least 3, got \(maxLength)") }
+        }
     }
 
     /// The new output layer.

@@ -6,7 +6,7 @@ import Tensors
 /// row, summed in float over tiles of 32 rows and in double across them), the running statistics updated with the module's momentum and the unbiased variance, and the
 /// backward pass through the batch statistics. With `activation` (ReLU or ReLU6, fused by
 /// `TrainingLayout`) it writes the activation's output and reads the activation's gradient.
-final class BatchNormStep: StoresInputGradient, FusedActivationStep {
+final class BatchNormStep: StoresInputGradient, FusedActivationStep, ModeDependentStep {
     let values: StepValues
     let name: String
     let channels: Int
@@ -20,6 +20,7 @@ final class BatchNormStep: StoresInputGradient, FusedActivationStep {
     private var mean: [Float], inverseDeviation: [Float]
     let writesWholeInputGradient = true
     var storesInputGradient = false
+    var evaluating = false
 
     init(
         values: StepValues, name: String, channels: Int, pixels: Int, epsilon: Double, momentum: Double, activation: Activation?,
@@ -44,6 +45,12 @@ final class BatchNormStep: StoresInputGradient, FusedActivationStep {
     func forward(_ workspace: Workspace) throws {
         let c = channels, rows = workspace.batch * pixels
         nonisolated(unsafe) let x = UnsafePointer(workspace.buffers[values.input])
+        if evaluating {
+            // The running statistics, untouched: as `model.eval()` computes.
+            let scale = (0..<c).map { gamma.values[$0] / Float((Double(runningVariance.values[$0]) + epsilon).squareRoot()) }
+            Self.normalise(activation, x, workspace.buffers[values.output], rows: rows, channels: c, mean: runningMean.valueArray, scale: scale, shift: beta.valueArray)
+            return
+        }
         // One pass, shifted by the first row so that the sums do not cancel:
         // [Σ (x − x₀) | Σ (x − x₀)²] per channel.
         let shift = Array(UnsafeBufferPointer(start: x, count: c))
@@ -162,6 +169,7 @@ final class FrozenBatchNormStep: StoresInputGradient, FusedActivationStep {
     private let zeros: [Float]
     let writesWholeInputGradient = true
     var storesInputGradient = false
+    var evaluating = false
 
     init(values: StepValues, channels: Int, pixels: Int, scale: [Float], shift: [Float], activation: Activation?) {
         self.values = values

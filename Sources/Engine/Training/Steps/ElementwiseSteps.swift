@@ -87,7 +87,7 @@ final class ChannelGateStep: TrainingStep {
 /// Dropout in training: a mask drawn from a SplitMix64 stream seeded by the plan's seed, the
 /// step count and the node, inputs kept with probability 1 − p and scaled by 1/(1 − p); in
 /// evaluation, or at p = 0, the identity.
-final class DropoutStep: TrainingStep {
+final class DropoutStep: ModeDependentStep {
     let values: StepValues
     let probability: Double
     let perSample: Int
@@ -95,6 +95,7 @@ final class DropoutStep: TrainingStep {
     /// Draws so far: each forward pass takes a fresh mask.
     var passes: UInt64 = 0
     var isTraining = true
+    var evaluating = false
     private var mask: [Float] = []
 
     init(values: StepValues, probability: Double, perSample: Int, seed: UInt64) {
@@ -104,7 +105,7 @@ final class DropoutStep: TrainingStep {
         self.seed = seed
     }
 
-    private var isActive: Bool { isTraining && probability > 0 }
+    private var isActive: Bool { isTraining && !evaluating && probability > 0 }
 
     func forward(_ workspace: Workspace) throws {
         let count = workspace.batch * perSample

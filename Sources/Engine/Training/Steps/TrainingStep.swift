@@ -8,6 +8,12 @@ protocol TrainingStep: AnyObject {
     func backward(_ workspace: Workspace)
 }
 
+/// A step that computes differently in evaluation (PyTorch's `model.eval()`): batch-norm on its
+/// running statistics without updating them, dropout passing values through.
+protocol ModeDependentStep: TrainingStep {
+    var evaluating: Bool { get set }
+}
+
 /// A step whose backward pass can write every value of its input's gradient: where it is that
 /// gradient's first writer, the plan sets `storesInputGradient` and skips zeroing the buffer, and
 /// the step stores its values instead of adding them (one pass over memory less, and no read).
