@@ -40,6 +40,7 @@ let package = Package(
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim", "CHDF5"]),
         .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")], plugins: ["EmbedModelCards"]),
@@ -54,7 +55,7 @@ let package = Package(
         .target(
             name: "Advisor",
             dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "CZlibShim"]),
+        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "CZlibShim", "CCrypto"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
         .executableTarget(
             name: "ZooCLI",

@@ -62,9 +62,7 @@ public struct ModelRunner {
     /// as sentence-transformers pools them), and the classifier's logits when the checkpoint has a head.
     public func run(texts: [String], tokenizer: any Tokenizer, maxLength: Int = 512) throws -> (logits: [[Float]]?, embeddings: [[Float]]) {
         let encoded = tokenizer.encode(batch: texts, padding: .longest, maxLength: maxLength)
-        let tokens = try TokenBatch(
-            ids: Self.rows(encoded.inputIds, texts.count), attentionMask: Self.rows(encoded.attentionMask, texts.count),
-            tokenTypes: Self.rows(encoded.tokenTypeIds, texts.count))
+        let tokens = try TokenBatch(encoded)
         let hidden = graph.nodes.first { $0.name == "first_token" }!.inputs[0]
         let outputs = [graph.nodes[hidden].name] + (graph.classifier.map { [graph.nodes[$0].name] } ?? [])
         let plan = try ForwardPlan(
@@ -79,12 +77,7 @@ public struct ModelRunner {
     /// The tokenizer files beside a checkpoint (or in `folder`): `vocab.txt` (WordPiece, lower-cased
     /// unless the model is cased) or `vocab.json` + `merges.txt` (byte-level BPE).
     public func tokenizer(in folder: String? = nil) throws -> any Tokenizer {
-        let folder = folder ?? URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path
-        let manager = FileManager.default
-        if manager.fileExists(atPath: folder + "/vocab.json"), manager.fileExists(atPath: folder + "/merges.txt") {
-            return try ByteLevelBPETokenizer(vocabularyFile: folder + "/vocab.json", mergesFile: folder + "/merges.txt")
-        }
-        return try WordPieceTokenizer(vocabularyFile: folder + "/vocab.txt", lowercase: !model.name.contains("_cased"))
+        try FineTuneJob.tokenizer(in: folder ?? URL(fileURLWithPath: checkpoint.path).deletingLastPathComponent().path, model: model.name)
     }
 
     static func rows<T>(_ flat: [T], _ count: Int) -> [[T]] {

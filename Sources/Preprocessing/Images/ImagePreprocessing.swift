@@ -49,12 +49,19 @@ public struct ImagePreprocessing: Equatable, Sendable {
 
     /// The model input for several images, stacked: `[images.count, 3, crop, crop]`, contiguous.
     public func batch(_ images: [RGBImage]) -> [Float] {
+        normalised(images.map(cropped))
+    }
+
+    /// `ToTensor` + `Normalize` of images already `crop` × `crop` (cropped, or augmented by a
+    /// random crop), stacked: `[images.count, 3, crop, crop]`.
+    public func normalised(_ images: [RGBImage]) -> [Float] {
         let plane = crop * crop
         let table = normalisedValues()
         var tensor = [Float](repeating: 0, count: images.count * 3 * plane)
         tensor.withUnsafeMutableBufferPointer { tensor in
             for (number, image) in images.enumerated() {
-                let pixels = cropped(image).pixels
+                precondition(image.width == crop && image.height == crop, "normalised: a \(image.width)×\(image.height) image, not \(crop)×\(crop)")
+                let pixels = image.pixels
                 for channel in 0..<3 {
                     let start = (number * 3 + channel) * plane
                     for pixel in 0..<plane { tensor[start + pixel] = table[channel * 256 + Int(pixels[pixel * 3 + channel])] }

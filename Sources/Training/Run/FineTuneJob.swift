@@ -1,0 +1,114 @@
+import Architectures
+import Engine
+import Foundation
+import NameMapping
+import Plans
+import Preprocessing
+
+/// A fine-tune with everything resolved: the plan (with the command line's overrides applied),
+/// the checkpoint read and hashed, the graph with the task's head, the data split, how examples
+/// become inputs, and the loss.
+public struct FineTuneJob {
+    public let plan: FineTunePlan
+    public let checkpoint: IdentifiedCheckpoint
+    /// The checkpoint file's SHA-256: what cached features are keyed by.
+    public let checkpointDigest: String
+    /// The registry model with the task's head.
+    public let graph: ModelGraph
+    public let train: LabelledExamples
+    public let validation: LabelledExamples
+    public let encoder: ExampleEncoder
+    public let augmentation: ImageAugmentation
+    public let loss: Loss
+    /// Where frozen-prefix features are kept across runs; nil: computed in memory for this run only.
+    public let cache: FeatureCache?
+    /// The tokenizer's folder (text models): copied into the fine-tuned model's folder.
+    public let tokenizerFolder: String?
+
+    /// Resolves `plan` against the checkpoint at `weights` and the split data. `classWeights`
+    /// (one per class) weight the cross-entropy. Throws when the checkpoint is not the plan's
+    /// model, computes a different function, or the data does not fit the plan's head.
+    public init(
+        plan: FineTunePlan, weights: String, train: LabelledExamples, validation: LabelledExamples, classWeights: [Float]? = nil,
+        cache: FeatureCache? = .standard, tokenizerFolder: String? = nil
+    ) throws {
+        self.plan = plan
+        checkpoint = try IdentifiedCheckpoint(path: weights, model: plan.model.name)
+        guard checkpoint.differences.isEmpty else {
+            throw TrainingError.unsupported(
+                "\(weights) is \(plan.model.name) in \(checkpoint.reading.convention), which computes it differently from the registry's graph "
+                    + "(\(checkpoint.differences.map(\.description).joined(separator: "; "))): convert it to \(plan.model.checkpoint.convention) first")
+        }
+        checkpointDigest = try SHA256Digest.file(weights)
+        graph = checkpoint.model.build(plan.head.classes)
+        guard train.classes.count == plan.head.classes else {
+            throw TrainingError.dataMismatch(
+                "the plan's head has \(plan.head.classes) outputs, but the data has \(train.classes.count): \(train.classes.prefix(12).joined(separator: ", "))")
+        }
+        guard !train.examples.isEmpty, !validation.examples.isEmpty else {
+            throw TrainingError.dataMismatch("no \(train.examples.isEmpty ? "training" : "validation") examples")
+        }
+        (self.train, self.validation, self.cache) = (train, validation, cache)
+        augmentation = try ImageAugmentation(names: plan.regularisation.augmentation)
+        if checkpoint.model.task == "text" {
+            let folder = tokenizerFolder ?? URL(fileURLWithPath: weights).deletingLastPathComponent().path
+            self.tokenizerFolder = folder
+            let tokenizer = try Self.tokenizer(in: folder, model: checkpoint.model.name)
+            encoder = try .text(tokenizer, for: train.examples + validation.examples, maxLength: plan.preprocessing.maxLength ?? 512)
+        } else {
+            self.tokenizerFolder = nil
+            encoder = ExampleEncoder(.images(ImagePreprocessing(plan.preprocessing)))
+        }
+        switch plan.head.kind {
+        case .singleLabel, .sentencePair: loss = .crossEntropy(labelSmoothing: plan.regularisation.labelSmoothing, classWeights: classWeights)
+        case .multiLabel: loss = .binaryCrossEntropy
+        case .regression: loss = .meanSquaredError
+        }
+    }
+
+    /// The tokenizer files in `folder`: `vocab.json` + `merges.txt` (byte-level BPE) or
+    /// `vocab.txt` (WordPiece, lower-cased unless the model is cased).
+    public static func tokenizer(in folder: String, model: String) throws -> any Tokenizer {
+        let manager = FileManager.default
+        if manager.fileExists(atPath: folder + "/vocab.json"), manager.fileExists(atPath: folder + "/merges.txt") {
+            return try ByteLevelBPETokenizer(vocabularyFile: folder + "/vocab.json", mergesFile: folder + "/merges.txt")
+        }
+        return try WordPieceTokenizer(vocabularyFile: folder + "/vocab.txt", lowercase: !model.contains("_cased"))
+    }
+
+    /// What the encoder's inputs depend on, for feature-cache keys.
+    var encoding: String {
+        switch encoder.modality {
+        case .images(let p): "images resize=\(p.resize) crop=\(p.crop) mean=\(p.mean) std=\(p.std) filter=\(p.filter)"
+        case .text(let tokenizer, let length): "text \(type(of: tokenizer)) length=\(length) folder=\(tokenizerFolder ?? "")"
+        }
+    }
+
+    /// The input shape plans are compiled for.
+    var input: InputSpec {
+        switch encoder.modality {
+        case .images(let p): .image(channels: 3, size: p.crop)
+        case .text(_, let length): .tokens(length: length)
+        }
+    }
+
+    /// The batch's targets as the loss takes them.
+    func targets(_ examples: [Example]) -> Targets {
+        switch plan.head.kind {
+        case .singleLabel, .sentencePair:
+            return .classes(examples.map { if case .label(let label) = $0.target { label } else { 0 } })
+        case .multiLabel:
+            let width = plan.head.classes
+            var values = [Float](repeating: 0, count: examples.count * width)
+            for (row, example) in examples.enumerated() {
+                if case .labels(let labels) = example.target { for label in labels { values[row * width + label] = 1 } }
+            }
+            return .values(values)
+        case .regression:
+            return .values(examples.flatMap { example -> [Float] in
+                if case .values(let values) = example.target { return values }
+                return []
+            })
+        }
+    }
+}

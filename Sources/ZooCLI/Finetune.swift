@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import ModelZoo
+
+/// `zoo finetune --plan plan.json --data PATH`: runs a plan on the CPU trainer and writes a run folder.
+struct Finetune: CommonOptionsCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "finetune",
+        abstract: "Run a fine-tuning plan (zoo advise's plan.json, or one written by hand) on the CPU and write the fine-tuned model and its report.",
+        discussion: """
+            The plan fixes the model, the checkpoint, the preprocessing, the head, the frozen groups, the optimizer, \
+            the schedule, the batch size, label smoothing, augmentation, early stopping, the seeds, the linear probe \
+            (LP-FT) and whether frozen features are cached; docs/plan-schema.md lists every field and how the trainer \
+            honours it. --learning-rate, --epochs and --batch-size override the plan; the report records every override.
+
+            Data (--data, default: the plan's profile.dataset): an image folder (one subfolder per class, or train/, \
+            val/, test/ each so), an IDX folder (train-images-idx3-ubyte[.gz] + labels, t10k-* as the test split), a \
+            CSV, TSV or JSONL file (a header naming the label and text columns), or a folder of train/val/test text files. \
+            Without a validation split, a seeded stratified --validation-fraction of the training data is held out \
+            (whole --group-column groups when given). Images are decoded, resized, cropped and normalised as zoo run \
+            does for the checkpoint's card; text is tokenized with the checkpoint folder's tokenizer.
+
+            With cache_features and no augmentation, the frozen prefix runs once per dataset: its outputs are stored \
+            under $ZOO_CACHE_DIR (default ~/.cache/zoo/features), keyed by the checkpoint's SHA-256, the cut, the \
+            preprocessing and the examples, and reused by later seeds and runs. Every seed runs; the model of the \
+            seed with the best validation metric is written.
+
+            The run folder (--output) holds model/ (model.safetensors under canonical names, config.json with the \
+            class names and preprocessing; zoo run, zoo evaluate and zoo convert read it), report.json, metrics.csv \
+            and plan.json as it ran. It is assembled under a temporary name and renamed when complete; an existing \
+            folder is replaced only with --force.
+
+            Exit 8 when the plan's estimates exceed its budget (--force runs it anyway). \(ExitStatus.summary)
+            """)
+
+    @Option(help: "The plan (zoo advise writes plan.json).")
+    var plan: String
+
+    @Option(help: "The labelled data (default: the plan's profile.dataset).")
+    var data: String?
+
+    @Option(help: "The checkpoint to start from (default: the plan's model.checkpoint.file, when that is a local file).")
+    var weights: String?
+
+    @Option(help: "The run folder to write (default: runs/MODEL-DATE-TIME).")
+    var output: String?
+
+    @Option(name: .customLong("learning-rate"), help: "Override the head's learning rate (the backbone's scales with it).")
+    var learningRate: Double?
+
+    @Option(help: "Override the number of passes over the training data.")
+    var epochs: Double?
+
+    @Option(name: .customLong("batch-size"), help: "Override the examples per optimizer step (the planned epochs are kept).")
+    var batchSize: Int?
+
+    @OptionGroup var dataOptions: DataCommandOptions
+
+    @Option(name: .customLong("validation-fraction"), help: "The share of the training data held out for validation when the data has no validation split.")
+    var validationFraction = 0.1
+
+    @Option(name: .customLong("class-weights"), help: "Cross-entropy class weights: none, auto (n / (classes × count), as scikit-learn's 'balanced'), or a JSON object {\"class\": weight}.")
+    var classWeights = "none"
+
+    @Flag(name: .customLong("no-cache"), help: "Keep cached features in memory for this run only, not on disk.")
+    var noCache = false
+
+    @Flag(help: "Replace an existing run folder; run even when the estimates exceed the budget.")
+    var force = false
+
+    @Flag(help: "Print JSON events (one object per line) and the report as JSON.")
+    var json = false
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in (0, 1)") }
+    }
+
+    func run() throws {
+        let planFile = try FineTunePlan(path: plan)
+        let dataPath = try data ?? planFile.profile.dataset ?? { throw ValidationError("give --data: the plan names no dataset") }()
+        let output = output ?? "runs/\(planFile.model.name)-\(Self.timestamp())"
+        if FileManager.default.fileExists(atPath: output) && !force { throw TrainingError.runFolderExists(output) }
+        let weights = try weights ?? Self.localCheckpoint(planFile, planPath: plan)
+        let loaded = try dataOptions.load(dataPath, kind: planFile.head.kind, validationFraction: validationFraction, seed: planFile.seeds[0])
+        let (effective, overrides) = try PlanOverrides(learningRate: learningRate, epochs: epochs, batchSize: batchSize)
+            .apply(to: planFile, examples: loaded.train.count)
+        if !force { try Self.checkBudget(effective) }
+        let weightsPerClass = try loaded.classWeights(classWeights)
+        Diagnostics.say("zoo: \(effective.model.name) from \(weights): \(loaded.train.count) training and \(loaded.validation.count) validation examples of \(loaded.train.classes.count) classes")
+        let job = try FineTuneJob(
+            plan: effective, weights: weights, train: loaded.train, validation: loaded.validation, classWeights: weightsPerClass.map { $0.map(Float.init) },
+            cache: noCache ? nil : .standard)
+        let display = TrainingDisplay(json: json)
+        let report = try FineTuner(job: job, events: display.show).run(
+            output: output, data: loaded.summary(classWeights: weightsPerClass), overrides: overrides, test: loaded.test, force: force)
+        display.finish()
+        if json { try printJSON(report) } else { print(FinetuneSummary(report: report, folder: output).text) }
+    }
+
+    /// The plan's checkpoint file, when it names one on this machine (absolute, or beside the plan).
+    static func localCheckpoint(_ plan: FineTunePlan, planPath: String) throws -> String {
+        let folder = URL(fileURLWithPath: planPath).deletingLastPathComponent().path
+        for candidate in [plan.model.checkpoint.file, plan.model.checkpoint.file.map { folder + "/" + $0 }].compactMap({ $0 })
+        where FileManager.default.fileExists(atPath: candidate) {
+            return candidate
+        }
+        throw ValidationError("give --weights: the plan's checkpoint \(plan.model.checkpoint.name) (\(plan.model.checkpoint.file ?? "no file named")) is not a local file")
+    }
+
+    /// Refuses a plan whose own estimates say it will not fit its budget: memory above the budget's
+    /// memory, or time whose low end exceeds the wall-clock budget.
+    static func checkBudget(_ plan: FineTunePlan) throws {
+        if let memory = plan.budget.memoryBytes, plan.estimates.peakMemoryBytes.low > Double(memory) {
+            throw TrainingError.overBudget("the plan's estimated peak memory, at least \(Format.bytes(Int(plan.estimates.peakMemoryBytes.low))), exceeds its budget of \(Format.bytes(memory))")
+        }
+        if plan.estimates.trainingSeconds.low > plan.budget.wallClockSeconds {
+            throw TrainingError.overBudget("the plan's estimated time, at least \(Int(plan.estimates.trainingSeconds.low)) s, exceeds its budget of \(Int(plan.budget.wallClockSeconds)) s")
+        }
+    }
+
+    static func timestamp() -> String {
+        let formatter = DateFormatter()
+        formatter.dateFormat = "yyyyMMdd-HHmmss"
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        return formatter.string(from: Date())
+    }
+}
