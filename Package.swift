@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "NameMappingTests", dependencies: ["NameMapping", "Architectures", "CheckpointFormats", "Engine", "Preprocessing", "TestSupport"]),
         .testTarget(name: "PreprocessingTests", dependencies: ["Preprocessing", "CheckpointFormats", "TestSupport"]),
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Plans", "Tensors", "Architectures", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Engine", "Architectures", "CheckpointFormats", "Tensors", "NameMapping", "Preprocessing", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlibShim", "Engine", "Architectures", "CheckpointFormats", "Tensors", "NameMapping", "Preprocessing", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
         .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Plans", "Advisor", "TestSupport"]),
     ] + fuzzTargets

