@@ -23,13 +23,19 @@ enum ExitStatus: Int32 {
     /// `zoo advise`: nothing fits the budget and deployment constraints; the plan written is the
     /// nearest candidate, and its warnings say what would make it fit.
     case infeasible = 7
+    /// `zoo finetune`: the plan's estimates exceed its budget; nothing ran (`--force` runs it anyway).
+    case overBudget = 8
+    /// `zoo finetune`: stopped by SIGINT or SIGTERM after writing a checkpoint; `--resume` continues it.
+    case interrupted = 9
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
         3 internal error or failed write · 4 unsupported (format recognised but not supported, output cannot hold the data, or a limit reached: the message names it and its variable) · \
         5 refused (a pickle that would run code; nothing ran) · \
         6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs) · \
-        7 infeasible (zoo advise: nothing fits the budget and constraints; the plan written is the nearest, see its warnings)
+        7 infeasible (zoo advise: nothing fits the budget and constraints; the plan written is the nearest, see its warnings) · \
+        8 over budget (zoo finetune: the plan's estimates exceed its budget; --force runs it) · \
+        9 interrupted (zoo finetune: a signal stopped it after a checkpoint; --resume continues)
         """
 
     init(for error: Error) {
@@ -57,6 +63,15 @@ enum ExitStatus: Int32 {
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch
+        case is DataError: self = .badInput
+        case let error as TrainingError:
+            switch error {
+            case .unreadable, .badExample, .dataMismatch, .cannotResume: self = .badInput
+            case .runFolderExists: self = .usage
+            case .overBudget: self = .overBudget
+            case .interrupted: self = .interrupted
+            case .unsupported: self = .unsupported
+            }
         case let error as ProfileError: self = error.isBadInput ? .badInput : .usage
         case is UnknownModelName: self = .usage
         case is HubCacheError: self = .badInput

@@ -58,6 +58,14 @@ enum Format {
     /// 90_900_000 → "86.7 MiB".
     static func bytes(_ value: Int) -> String { Quantities.text(bytes: value) }
 
+    /// `42s`, `3m07s`, `1h02m`.
+    static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3600 { return String(format: "%dm%02ds", whole / 60, whole % 60) }
+        return String(format: "%dh%02dm", whole / 3600, whole / 60 % 60)
+    }
+
     /// Parses "25M", "1.5B", "300K" or "4000000" into a count.
     static func parseCount(_ text: String) -> Int? {
         let lower = text.lowercased().trimmingCharacters(in: .whitespaces)
@@ -96,31 +104,43 @@ func printJSON<T: Encodable>(_ value: T) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// A one-line progress bar on standard error, drawn only when it is a terminal.
+/// A one-line progress bar on standard error, drawn only when it is a terminal: a fraction,
+/// the amount done in bytes or counts, the rate, the time left and a note (a training loss).
 final class ProgressBar {
+    enum Unit { case bytes, count }
+
     private let label: String
+    private let unit: Unit
     private let enabled: Bool
     private let start = Date()
     private var lastDraw = Date.distantPast
 
-    init(label: String, enabled: Bool = isatty(STDERR_FILENO) == 1) {
+    init(label: String, unit: Unit = .bytes, enabled: Bool = isatty(STDERR_FILENO) == 1) {
         self.label = label
+        self.unit = unit
         self.enabled = enabled && !Diagnostics.quiet
     }
 
-    func update(done: Int, total: Int) {
+    func update(done: Int, total: Int, note: String = "") {
         guard enabled, Date().timeIntervalSince(lastDraw) > 0.1 || done == total else { return }
         lastDraw = Date()
         let fraction = total > 0 ? Double(done) / Double(total) : 1
         let width = 30, filled = Int(fraction * Double(width))
-        let rate = Double(done) / max(Date().timeIntervalSince(start), 1e-3)
+        let elapsed = max(Date().timeIntervalSince(start), 1e-3), rate = Double(done) / elapsed
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        let line = "\r\(label) \(bar) \(Int(fraction * 100))%  \(Format.bytes(done))/\(Format.bytes(total))  \(Format.bytes(Int(rate)))/s"
+        let amount = unit == .bytes
+            ? "\(Format.bytes(done))/\(Format.bytes(total))  \(Format.bytes(Int(rate)))/s"
+            : "\(done)/\(total)  ETA \(Format.duration(rate > 0 ? Double(total - done) / rate : 0))"
+        let line = "\r\u{1B}[K\(label) \(bar) \(Int(fraction * 100))%  \(amount)" + (note.isEmpty ? "" : "  " + note)
         FileHandle.standardError.write(Data(line.utf8))
     }
 
-    func finish() {
+    /// Clears the line (before other output), to be drawn again by the next update.
+    func clear() {
         guard enabled else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
+        lastDraw = .distantPast
     }
+
+    func finish() { clear() }
 }

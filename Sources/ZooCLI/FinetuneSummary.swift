@@ -1,0 +1,38 @@
+import Foundation
+import ModelZoo
+
+/// What `zoo finetune` prints for people: the headline metric over the seeds, the test set, the
+/// per-class table, the most-confused classes, the time and memory, and where the model is.
+struct FinetuneSummary {
+    let report: FineTuneReport
+    let folder: String
+
+    var text: String {
+        let summary = report.summary, kept = report.seeds.first { $0.seed == report.keptSeed }!
+        var lines = [
+            "\(folder): \(report.model.name) fine-tuned on \(Format.count(report.data.trainExamples)) examples of \(report.data.classes.count) classes, "
+                + "\(report.model.trained.map(\.description).joined(separator: ", ")) trained (\(Format.count(report.model.trainableParameters)) parameters)",
+        ]
+        let spread = report.seeds.count > 1
+            ? String(format: " (%d seeds: mean %.4f ± %.4f, %.4f–%.4f)", report.seeds.count, summary.mean, summary.standardDeviation, summary.minimum, summary.maximum) : ""
+        lines.append(String(format: "validation %@ %.4f, loss %.4f on %@ examples (seed %llu, step %d)%@", summary.metric,
+                            kept.validation.value(of: summary.metric) ?? .nan, kept.validation.loss, Format.count(kept.validation.examples), kept.seed, kept.keptStep, spread))
+        if let test = report.test {
+            lines.append(String(format: "test %@ %.4f, loss %.4f on %@ examples", summary.metric, test.value(of: summary.metric) ?? .nan, test.loss, Format.count(test.examples)))
+        }
+        if let classes = (report.test ?? kept.validation).perClass {
+            lines.append("")
+            lines.append(Table(
+                header: ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"], rightAligned: [1, 2, 3, 4],
+                rows: classes.map { [$0.name, String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }).rendered)
+        }
+        if !kept.errors.confusedPairs.isEmpty {
+            lines.append("most confused (validation): " + kept.errors.confusedPairs.prefix(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }.joined(separator: ", "))
+        }
+        if !report.data.skipped.isEmpty { lines.append("skipped \(report.data.skipped.count) bad examples (listed in report.json)") }
+        lines.append(String(format: "%@ in all, %.0f%% loading data; peak memory %@", Format.duration(report.resources.seconds),
+                            report.resources.loadingShare * 100, Format.bytes(report.resources.peakResidentBytes)))
+        lines.append("model: \(folder)/\(report.modelFolder) (zoo run --weights \(folder)/\(report.modelFolder)/\(ModelFolder.weightsFile) …, zoo evaluate \(folder)/\(report.modelFolder) --data …)")
+        return lines.joined(separator: "\n")
+    }
+}
