@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "Plans", dependencies: ["Tensors", "Architectures", "CheckpointFormats"]),
         .target(
             name: "Advisor",
-            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", .product(name: "Yams", package: "Yams")]),
+            dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", "Training", .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "CZlibShim", "CCrypto"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
         .executableTarget(

@@ -1,14 +1,15 @@
-import Foundation
 import Advisor
 import Tensors
+import Training
 
-/// A labelled sample of the user's data, for scoring candidates on it: an image folder with one
-/// subfolder per class (JPEG or PNG files), or a text file of `label<TAB>text` lines. Class names
-/// are sorted; `labels[i]` indexes `classes`.
-public struct LabelledSample: Sendable, Equatable {
-    public enum Inputs: Sendable, Equatable {
+/// A labelled sample of the user's data, for scoring candidates on it: the training split of
+/// whatever `DataSource` reads (see `LabelledDataset`), single-label. `labels[i]` indexes `classes`.
+public struct LabelledSample: Sendable {
+    public enum Inputs: Sendable {
         /// Image file paths.
         case images([String])
+        /// Images of an IDX set, by index.
+        case greyImages(GreyImageSet, [Int])
         case texts([String])
     }
 
@@ -18,25 +19,37 @@ public struct LabelledSample: Sendable, Equatable {
 
     public var count: Int { labels.count }
 
-    /// Reads `path` (a folder or a file, see `LabelledDataset`) and keeps at most `limit` examples,
-    /// drawn evenly across the classes in an order shuffled by `SplitMix64(seed:)` (all of them
-    /// when `limit` is nil). Throws when the path is missing, holds no examples, or only one class.
-    public init(path: String, limit: Int? = nil, seed: UInt64 = 0) throws(LabelledDataError) {
-        let dataset = try LabelledDataset(path: path)
-        let classes = dataset.classes
-        guard classes.count >= 2 else { throw .singleClass(path: path, label: classes.first) }
+    /// Reads `path` and keeps at most `limit` training examples, drawn evenly across the classes
+    /// in an order shuffled by `SplitMix64(seed:)` (all of them when `limit` is nil). Throws when
+    /// the path is missing, holds no examples, only one class, or sentence pairs.
+    public init(path: String, limit: Int? = nil, seed: UInt64 = 0) throws(DataError) {
+        let train = try LabelledDataset(path: path).train
+        var members = [[Int]](repeating: [], count: train.classes.count)
+        for (index, example) in train.examples.enumerated() {
+            if case .label(let label) = example.target { members[label].append(index) }
+        }
+        let present = members.indices.filter { !members[$0].isEmpty }
+        guard present.count >= 2 else { throw .singleClass(path, label: present.first.map { train.classes[$0] } ?? "") }
         // Shuffle within each class, then deal round-robin so a limit keeps the classes balanced.
         var generator = SplitMix64(seed: seed)
-        var queues = classes.map { dataset.examples[$0]!.shuffled(using: &generator) }
-        var chosen = [(example: String, label: Int)]()
-        let total = dataset.total, wanted = min(limit ?? total, total)
+        let queues = members.map { $0.shuffled(using: &generator) }
+        var next = [Int](repeating: 0, count: queues.count)
+        var chosen = [(example: Int, label: Int)]()
+        let wanted = min(limit ?? train.count, train.count)
         while chosen.count < wanted {
-            for label in queues.indices where !queues[label].isEmpty && chosen.count < wanted {
-                chosen.append((queues[label].removeFirst(), label))
+            for label in queues.indices where next[label] < queues[label].count && chosen.count < wanted {
+                chosen.append((queues[label][next[label]], label))
+                next[label] += 1
             }
         }
-        inputs = dataset.kind == .images ? .images(chosen.map(\.example)) : .texts(chosen.map(\.example))
+        let examples = chosen.map { train.examples[$0.example] }
+        switch examples.first?.input {
+        case .imageFile?: inputs = .images(examples.map { if case .imageFile(let path) = $0.input { path } else { "" } })
+        case .greyImage(let set, _)?: inputs = .greyImages(set, examples.map { if case .greyImage(_, let index) = $0.input { index } else { 0 } })
+        case .textPair?: throw .unsuitable(path, reason: "holds sentence pairs; scoring embeds single texts")
+        case .text?, nil: inputs = .texts(examples.map { if case .text(let text) = $0.input { text } else { "" } })
+        }
         labels = chosen.map(\.label)
-        self.classes = classes
+        classes = train.classes
     }
 }

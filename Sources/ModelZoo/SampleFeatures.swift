@@ -15,6 +15,11 @@ extension ModelRunner {
                 let images = try paths[start..<min(start + chunk, paths.count)].map { try RGBImage(contentsOfFile: $0) }
                 rows += try run(images: images, preprocessing: preprocessing).features
             }
+        case .greyImages(let set, let indices):
+            for start in stride(from: 0, to: indices.count, by: chunk) {
+                let images = indices[start..<min(start + chunk, indices.count)].map { set.image($0) }
+                rows += try run(images: images, preprocessing: preprocessing).features
+            }
         case .texts(let texts):
             let tokenizer = try tokenizer ?? self.tokenizer()
             for start in stride(from: 0, to: texts.count, by: chunk) {

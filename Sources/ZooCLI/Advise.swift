@@ -41,7 +41,7 @@ struct Advise: CommonOptionsCommand {
     @Option(name: .customLong("weights"), help: "A local checkpoint to score with LogME on the sample: MODEL=PATH or PATH (repeat).")
     var weights: [String] = []
 
-    @Option(help: "The labelled sample for --weights (default: --dataset): an image folder (a subfolder per class) or a label<TAB>text file.")
+    @Option(help: "The labelled sample for --weights (default: --dataset): an image folder (a subfolder per class), an IDX folder, or a CSV, TSV, JSONL or label<TAB>text file.")
     var sample: String?
 
     @Option(name: .customLong("sample-size"), help: "Score on at most this many examples of the sample, balanced across classes.")

@@ -31,7 +31,7 @@ struct CheckpointFeatures {
             let runner = try ModelRunner(weights: path, model: model, batch: batch)
             let name = runner.reading.model
             switch labelled.inputs {
-            case .images where runner.model.task != "image": throw ValidationError("\(name) (\(path)) takes text, but \(data) is an image folder")
+            case .images where runner.model.task != "image", .greyImages where runner.model.task != "image": throw ValidationError("\(name) (\(path)) takes text, but \(data) is an image folder")
             case .texts where runner.model.task != "text": throw ValidationError("\(name) (\(path)) takes images, but \(data) is a text file")
             default: break
             }

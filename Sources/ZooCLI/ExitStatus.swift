@@ -59,7 +59,7 @@ enum ExitStatus: Int32 {
         case is ImageError, is TokenizerError: self = .badInput
         case let error as SentencePoolingError:
             if case .unsupportedPooling = error { self = .unsupported } else { self = .badInput }
-        case is LabelledDataError, is NpyInput.Problem: self = .badInput
+        case is DataError, is NpyInput.Problem: self = .badInput
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch

@@ -13,8 +13,11 @@ struct Score: CommonOptionsCommand {
             model's penultimate features (images) or sentence embeddings (text, pooled as a sentence-transformers \
             folder's modules.json declares, else mean-pooled; stderr and --json's pooling say which) on up to --sample \
             examples of --data, balanced across classes:
-              - an image folder: one subfolder per class, holding .jpg, .jpeg or .png files (class = subfolder name);
-              - a text file: one example per line, `label<TAB>text` (UTF-8; blank lines skipped).
+              - an image folder: one subfolder per class, holding .jpg, .jpeg or .png files (class = subfolder name), \
+            or train/ (val/, test/) folders of those (the training split is sampled);
+              - an IDX folder (MNIST's train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz]);
+              - a text file: .csv or .jsonl with label and text columns, .tsv with a header, or `label<TAB>text` \
+            lines (UTF-8; blank lines skipped); or a folder of train.csv (.tsv, .jsonl) and val/test files.
             Or score features computed elsewhere: --features F.npy ([samples, features], float) and --labels \
             y.npy ([samples], integer classes 0, 1, …); repeat --features to compare several.
 
@@ -31,7 +34,7 @@ struct Score: CommonOptionsCommand {
     @Option(name: .customLong("model"), help: "A candidate checkpoint: MODEL=PATH or PATH (repeat for each candidate).")
     var models: [String] = []
 
-    @Option(help: "The labelled sample: an image folder with one subfolder per class, or a label<TAB>text file.")
+    @Option(help: "The labelled sample: an image folder (a subfolder per class), an IDX folder, or a CSV, TSV, JSONL or label<TAB>text file.")
     var data: String?
 
     @Option(help: "Use at most this many examples of --data, balanced across classes.")

@@ -227,6 +227,34 @@ import Plans
         #expect(profile.classNames == ["neg", "pos"] && profile.examplesPerClass == [1, 3] && profile.examples == 4)
     }
 
+    @Test func aCSVFileIsCountedByItsLabelColumnAndMultiLabelByEachClass() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.file("reviews.csv")
+        try "id,text,labels\n1,\"great, and\nlong\",pos|funny\n2,dull,neg\n3,fine,pos\n".write(toFile: path, atomically: false, encoding: .utf8)
+        let single = try TaskDraft(flags: ["--dataset", path, "--budget", "cpu:1h"]).resolve().profile
+        #expect(single.modality == .text && single.classNames == ["neg", "pos", "pos|funny"] && single.examplesPerClass == [1, 1, 1])
+        let multi = try TaskDraft(flags: ["--dataset", path, "--task", "multi-label", "--budget", "cpu:1h"]).resolve().profile
+        #expect(multi.kind == .multiLabel && multi.classNames == ["funny", "neg", "pos"] && multi.examplesPerClass == [1, 1, 2] && multi.examples == 3)
+    }
+
+    @Test func anIDXFolderAndATrainValFolderCountTheirTrainingSplit() throws {
+        let folder = try TemporaryFolder()
+        let idx = folder.file("mnist")
+        try FileManager.default.createDirectory(atPath: idx, withIntermediateDirectories: true)
+        let labels: [UInt8] = [2, 1, 2, 0]
+        try Data([0, 0, 8, 3, 0, 0, 0, 4, 0, 0, 0, 1, 0, 0, 0, 2] + [UInt8](repeating: 7, count: 8)).write(to: URL(fileURLWithPath: idx + "/train-images-idx3-ubyte"))
+        try Data([0, 0, 8, 1, 0, 0, 0, 4] + labels).write(to: URL(fileURLWithPath: idx + "/train-labels-idx1-ubyte"))
+        let mnist = try TaskDraft(flags: ["--dataset", idx, "--budget", "cpu:1h"]).resolve().profile
+        #expect(mnist.modality == .image && mnist.classNames == ["0", "1", "2"] && mnist.examplesPerClass == [1, 1, 2] && mnist.examples == 4)
+        let split = folder.file("split")
+        for (part, label, count) in [("train", "cat", 3), ("train", "dog", 2), ("val", "cat", 4), ("test", "dog", 5)] {
+            try FileManager.default.createDirectory(atPath: "\(split)/\(part)/\(label)", withIntermediateDirectories: true)
+            for index in 0..<count { try Self.touch("\(split)/\(part)/\(label)/\(index).jpg") }
+        }
+        let profile = try TaskDraft(flags: ["--dataset", split, "--budget", "cpu:1h"]).resolve().profile
+        #expect(profile.classNames == ["cat", "dog"] && profile.examplesPerClass == [3, 2] && profile.examples == 5)
+    }
+
     @Test func givenCountsThatDisagreeWithTheDatasetAreRefused() throws {
         let folder = try TemporaryFolder()
         let path = try Self.imageFolder(["a": 2, "b": 2], in: folder)

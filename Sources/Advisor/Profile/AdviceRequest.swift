@@ -1,4 +1,5 @@
 import Plans
+import Training
 /// Everything the advisor is asked with: the validated task profile, compute budget and preferences.
 public struct AdviceRequest: Codable, Equatable, Sendable {
     public var profile: TaskProfile
@@ -34,7 +35,10 @@ extension TaskDraft {
         var classNames: [String]?
         if let path = self[.dataset] {
             let dataset: LabelledDataset
-            do { dataset = try LabelledDataset(path: path) } catch { throw ProfileError("dataset", error.description, isBadInput: true) }
+            let kind = self[.task].flatMap(TaskProfile.Kind.init(rawValue:)) ?? .singleLabel
+            do { dataset = try LabelledDataset(path: path, options: DataOptions(kind: kind)) } catch {
+                throw ProfileError("dataset", error.description, isBadInput: true)
+            }
             let counted: TaskProfile.Modality = dataset.kind == .images ? .image : .text
             try agree("modality", modality?.rawValue, counted.rawValue, path)
             try agree("classes", classes, dataset.classes.count, path)

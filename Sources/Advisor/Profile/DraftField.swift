@@ -27,7 +27,7 @@ public enum DraftField: String, CaseIterable, Sendable {
         case .classes: "a whole number of classes (targets for regression)"
         case .examples, .maxParameters: "a positive count such as 3700, 25M or 3.5k"
         case .examplesPerClass: "comma-separated counts, one per class"
-        case .dataset: "an image folder with one subfolder per class, or a label<TAB>text file"
+        case .dataset: "an image folder with one subfolder per class (or train/, val/, test/ of them), an IDX folder, or a CSV, TSV, JSONL or label<TAB>text file"
         case .shift: DomainShift.accepted
         case .robustness, .cpuOnly: "yes or no (true or false; the flag alone means yes)"
         case .maxLatencyMs: "milliseconds per example, such as 20"

@@ -40,18 +40,31 @@ final class CompressedInput {
         return filled
     }
 
-    /// Exactly `count` bytes, or an error naming the offset where the file ended.
+    /// Exactly `count` bytes, or an error naming the offset where the file ended. Read a chunk at a
+    /// time, so memory grows with the bytes actually there, never past `count`: a header that
+    /// declares more than the file holds costs no more than the file.
     func read(_ count: Int, what: String) throws(DataError) -> [UInt8] {
-        var bytes = [UInt8](repeating: 0, count: count)
         let start = offset
-        var result = Result<Int, DataError>.success(0)
-        bytes.withUnsafeMutableBytes { buffer in result = Result { () throws(DataError) in try read(into: buffer) } }
-        let got = try result.get()
-        guard got == count else {
-            throw .corrupt(path, byte: start + got, reason: "the file ends here, \(count - got) bytes short of \(what)")
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(min(count, Self.chunk))
+        var chunk = [UInt8](repeating: 0, count: min(count, Self.chunk))
+        while bytes.count < count {
+            let want = min(count - bytes.count, chunk.count)
+            var result = Result<Int, DataError>.success(0)
+            chunk.withUnsafeMutableBytes { buffer in
+                result = Result { () throws(DataError) in try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])) }
+            }
+            let got = try result.get()
+            bytes.append(contentsOf: chunk[..<got])
+            guard got == want else {
+                throw .corrupt(path, byte: start + bytes.count, reason: "the file ends here, \(count - bytes.count) bytes short of \(what)")
+            }
         }
         return bytes
     }
+
+    /// The most bytes read (and allocated ahead of them) at a time.
+    static let chunk = 1 << 24
 
     /// Whether the stream has bytes left.
     func hasMore() throws(DataError) -> Bool {

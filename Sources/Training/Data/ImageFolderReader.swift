@@ -19,6 +19,9 @@ public enum ImageFolderReader {
         }
         var skipped = [SkippedExample]()
         guard hasSplitFolders(path) else {
+            if let name = validationNames.first(where: { isFolder(path + "/" + $0) }) {
+                throw .empty(path + "/train", expected: "a train/ folder of classes beside \(name)/")
+            }
             let train = try split(path, classes: nil, name: nil, options: options, skipped: &skipped)
             return DataSplits(train: train, skipped: skipped, source: "image folder \(path)", modality: .image)
         }

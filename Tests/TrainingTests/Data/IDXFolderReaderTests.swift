@@ -105,6 +105,18 @@ import Training
         #expect(throws: DataError.corrupt(images, byte: 4, reason: "the header declares 2049×1024×1024 bytes, more than the 2147483648 an IDX file may hold")) {
             try DataSource.read(folder.path)
         }
+        // 2047 × 1024 × 1024 bytes (just under the cap) declared by a 16-byte file: the body is read a
+        // chunk at a time, so the truncation is found without setting 2 GiB aside.
+        try Self.write(Self.idx([2047, 1024, 1024], []), to: images)
+        try Self.write(Self.idx([2047], (0..<2047).map { UInt8($0 % 2) }), to: labels)
+        var before = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &before)
+        #expect(throws: DataError.corrupt(images, byte: 16, reason: "the file ends here, 2146435072 bytes short of the 2047×1024×1024 bytes the header declares")) {
+            try DataSource.read(folder.path)
+        }
+        var after = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &after)
+        #expect(after.ru_maxrss - before.ru_maxrss < 256 * 1024, "peak resident set grew by \(after.ru_maxrss - before.ru_maxrss) KiB")
         #expect(DataError.corrupt("train-images-idx3-ubyte.gz", byte: 4, reason: "7 images").description == "train-images-idx3-ubyte.gz: byte 4: 7 images")
     }
 

@@ -58,6 +58,8 @@ import Training
         try Self.images([("cat", "1.png"), ("dog", "1.png")], in: root + "/train")
         try Self.images([("cat", "2.png"), ("zebra", "1.png")], in: root + "/val")
         #expect(throws: DataError.unknownClass(root + "/val/zebra", split: "val/", label: "zebra")) { try DataSource.read(root) }
+        try FileManager.default.removeItem(atPath: root + "/train")
+        #expect(throws: DataError.empty(root + "/train", expected: "a train/ folder of classes beside val/")) { try DataSource.read(root) }
         #expect(DataError.unknownClass(root + "/val/zebra", split: "val/", label: "zebra").description == "\(root)/val/zebra: label 'zebra' in val/ is not a training class")
     }
 

@@ -102,6 +102,15 @@ import Training
         #expect(throws: DataError.malformed(broken, line: 2, reason: "not a JSON object")) { try DataSource.read(broken, options: DataOptions(kind: .multiLabel)) }
     }
 
+    @Test func jsonNumbersAndBooleansAsLabelsKeepTheirSpelling() throws {
+        let folder = try TemporaryFolder()
+        let path = try Self.write("{\"text\": \"a\", \"label\": 1}\n{\"text\": \"b\", \"label\": 0}\n{\"text\": \"c\", \"label\": 10.0}\n{\"text\": \"d\", \"label\": true}\n", "n.jsonl", in: folder)
+        let splits = try DataSource.read(path)
+        #expect(splits.train.classes == ["0", "1", "10", "true"] && splits.train.examples.map(\.target) == [.label(1), .label(0), .label(2), .label(3)])
+        let list = try Self.write("{\"text\": \"a\", \"label\": [\"x\"]}\n", "l.jsonl", in: folder)
+        #expect(throws: DataError.malformed(list, line: 1, reason: "'label' is a list, but the task is single-label")) { try DataSource.read(list) }
+    }
+
     @Test func regressionTargetsAreNumbersAndANonNumberIsNamed() throws {
         let folder = try TemporaryFolder()
         let jsonl = try Self.write("{\"text\": \"a\", \"score\": 0.5}\n{\"text\": \"b\", \"score\": \"1.25\"}\n{\"text\": \"c\", \"score\": -3}\n", "r.jsonl", in: folder)
