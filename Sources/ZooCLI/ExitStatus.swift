@@ -63,7 +63,6 @@ enum ExitStatus: Int32 {
         case let error as LogMEError:
             if case .decompositionFailed = error { self = .internalError } else { self = .badInput }
         case is VerificationFailed: self = .mismatch
-        case is DataError: self = .badInput
         case let error as TrainingError:
             switch error {
             case .unreadable, .badExample, .dataMismatch, .cannotResume: self = .badInput

@@ -20,15 +20,9 @@ struct FinetuneSummary {
         if let test = report.test {
             lines.append(String(format: "test %@ %.4f, loss %.4f on %@ examples", summary.metric, test.value(of: summary.metric) ?? .nan, test.loss, Format.count(test.examples)))
         }
-        if let classes = (report.test ?? kept.validation).perClass {
-            lines.append("")
-            lines.append(Table(
-                header: ["CLASS", "PRECISION", "RECALL", "F1", "SUPPORT"], rightAligned: [1, 2, 3, 4],
-                rows: classes.map { [$0.name, String(format: "%.3f", $0.precision), String(format: "%.3f", $0.recall), String(format: "%.3f", $0.f1), "\($0.support)"] }).rendered)
-        }
-        if !kept.errors.confusedPairs.isEmpty {
-            lines.append("most confused (validation): " + kept.errors.confusedPairs.prefix(3).map { "\($0.actual) → \($0.predicted) (\($0.count))" }.joined(separator: ", "))
-        }
+        lines.append("")
+        let shown = report.test ?? kept.validation
+        lines += MetricsText(metrics: shown, errors: kept.errors).lines(title: report.test == nil ? "validation:" : "test:").dropFirst(2)
         if !report.data.skipped.isEmpty { lines.append("skipped \(report.data.skipped.count) bad examples (listed in report.json)") }
         lines.append(String(format: "%@ in all, %.0f%% loading data; peak memory %@", Format.duration(report.resources.seconds),
                             report.resources.loadingShare * 100, Format.bytes(report.resources.peakResidentBytes)))

@@ -10,7 +10,7 @@ struct Zoo: ParsableCommand {
         abstract: "A model zoo for people who fine-tune: inspect, convert and run checkpoints, browse architectures, get fine-tuning advice.",
         discussion: ExitStatus.summary,
         version: version,
-        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self, Finetune.self])
+        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self, Finetune.self, Evaluate.self])
 }
 
 extension Zoo {

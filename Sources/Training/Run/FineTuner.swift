@@ -65,6 +65,7 @@ public struct FineTuner {
             try AtomicFile.write(Array(try report.json()) + [0x0A], to: staging + "/report.json")
             try AtomicFile.write(Array(report.metricsCSV(headline: headline).utf8), to: staging + "/metrics.csv")
             try AtomicFile.write(Array(try job.plan.json()) + [0x0A], to: staging + "/plan.json")
+            try AtomicFile.write(Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A], to: staging + "/splits.json")
             try Self.moveIntoPlace(staging, output)
             return report
         } catch {
@@ -81,6 +82,25 @@ public struct FineTuner {
         if replacing { try manager.moveItem(atPath: output, toPath: previous) }
         try manager.moveItem(atPath: staging, toPath: output)
         if replacing { try? manager.removeItem(atPath: previous) }
+    }
+
+    /// `splits.json`: the class names and every example's origin per split, in training order, so
+    /// the run can be reproduced elsewhere (the exported PyTorch project and `make finetune-check` read it).
+    static func splits(train: LabelledExamples, validation: LabelledExamples, test: LabelledExamples?) throws -> Data {
+        func entries(_ set: LabelledExamples) -> [[String: Any]] {
+            set.examples.map { example in
+                let target: Any
+                switch example.target {
+                case .label(let label): target = label
+                case .labels(let labels): target = labels
+                case .values(let values): target = values.map(Double.init)
+                }
+                return ["origin": example.origin, "target": target]
+            }
+        }
+        var object: [String: Any] = ["classes": train.classes, "train": entries(train), "validation": entries(validation)]
+        if let test { object["test"] = entries(test) }
+        return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 
     static func digest(_ data: Data) -> String {

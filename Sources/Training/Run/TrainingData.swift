@@ -33,7 +33,7 @@ public struct TrainingData: Sendable {
     }
 
     /// At most `limit` examples of `examples`, drawn stratified by class (in their original order).
-    static func limited(_ examples: LabelledExamples, to limit: Int?, seed: UInt64) -> LabelledExamples {
+    public static func limited(_ examples: LabelledExamples, to limit: Int?, seed: UInt64) -> LabelledExamples {
         guard let limit, limit < examples.count, limit > 0 else { return examples }
         let (_, kept) = StratifiedSplit.indices(of: examples, validationFraction: Double(limit) / Double(examples.count), seed: seed ^ 0x4C49_4D49_54)
         return examples.subset(kept)
