@@ -3,7 +3,7 @@
 # download), builds, and runs.
 
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev libjpeg-dev libpng-dev libssl-dev pkg-config unzip
+SYSTEM_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev libjpeg-dev libpng-dev libssl-dev pkg-config unzip dataset-fashion-mnist
 ASSETS := assets
 PYTHON ?= python3
 VENV := .build/venv
