@@ -34,7 +34,13 @@ struct Finetune: CommonOptionsCommand {
             """)
 
     @Option(help: "The plan (zoo advise writes plan.json).")
-    var plan: String
+    var plan: String?
+
+    @Option(help: "Continue the interrupted run in this folder, as it was started (its run.json and plan.json).")
+    var resume: String?
+
+    @Option(name: .customLong("checkpoint-every"), help: "Optimizer steps between checkpoints (also written on SIGINT or SIGTERM, and between seeds).")
+    var checkpointEvery = 50
 
     @Option(help: "The labelled data (default: the plan's profile.dataset).")
     var data: String?
@@ -75,28 +81,70 @@ struct Finetune: CommonOptionsCommand {
 
     func validate() throws {
         guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in (0, 1)") }
+        guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
+        guard (plan == nil) != (resume == nil) else { throw ValidationError("give either --plan (a new run) or --resume RUN_DIR") }
     }
 
     func run() throws {
-        let planFile = try FineTunePlan(path: plan)
+        StopSignal.install()
+        let started = try resume.map { try Self.resumed($0) } ?? start()
+        let display = TrainingDisplay(json: json)
+        defer { display.finish() }
+        Diagnostics.say("zoo: \(started.job.plan.model.name) from \(started.invocation.weights): \(started.data.train.count) training and \(started.data.validation.count) validation examples of \(started.data.train.classes.count) classes")
+        let report = try FineTuner(job: started.job, events: display.show).run(
+            output: started.output, data: started.data.summary(classWeights: started.classWeights), overrides: started.invocation.overrides,
+            test: started.data.test, force: force, resume: resume != nil, checkpointEvery: started.invocation.checkpointEvery, invocation: started.invocation)
+        display.finish()
+        if json { try printJSON(report) } else { print(FinetuneSummary(report: report, folder: started.output).text) }
+    }
+
+    /// What a run needs, resolved: the job, its data, how it was invoked, where it goes.
+    struct Started {
+        let job: FineTuneJob
+        let data: TrainingData
+        let invocation: RunInvocation
+        let classWeights: [Double]?
+        let output: String
+    }
+
+    /// A new run from the command line.
+    func start() throws -> Started {
+        let planFile = try FineTunePlan(path: plan!)
         let dataPath = try data ?? planFile.profile.dataset ?? { throw ValidationError("give --data: the plan names no dataset") }()
         let output = output ?? "runs/\(planFile.model.name)-\(Self.timestamp())"
         if FileManager.default.fileExists(atPath: output) && !force { throw TrainingError.runFolderExists(output) }
-        let weights = try weights ?? Self.localCheckpoint(planFile, planPath: plan)
+        let weights = try weights ?? Self.localCheckpoint(planFile, planPath: plan!)
         let loaded = try dataOptions.load(dataPath, kind: planFile.head.kind, validationFraction: validationFraction, seed: planFile.seeds[0])
         let (effective, overrides) = try PlanOverrides(learningRate: learningRate, epochs: epochs, batchSize: batchSize)
             .apply(to: planFile, examples: loaded.train.count)
         if !force { try Self.checkBudget(effective) }
-        let weightsPerClass = try loaded.classWeights(classWeights)
-        Diagnostics.say("zoo: \(effective.model.name) from \(weights): \(loaded.train.count) training and \(loaded.validation.count) validation examples of \(loaded.train.classes.count) classes")
+        let invocation = RunInvocation(
+            data: dataPath, weights: weights, validationFraction: validationFraction, classWeights: classWeights, limit: dataOptions.limit,
+            evaluationLimit: dataOptions.evaluationLimit, labelColumn: dataOptions.labelColumn, textColumn: dataOptions.textColumn,
+            pairColumn: dataOptions.pairColumn, groupColumn: dataOptions.groupColumn, skipBad: dataOptions.skipBad, cache: !noCache,
+            checkpointEvery: checkpointEvery, overrides: overrides)
+        return try Self.started(plan: effective, data: loaded, invocation: invocation, output: output)
+    }
+
+    /// An interrupted run, rebuilt from its folder.
+    static func resumed(_ folder: String) throws -> Started {
+        let invocation = try RunInvocation.read(folder)
+        let plan = try FineTunePlan(path: folder + "/plan.json")
+        let options = DataOptions(
+            kind: plan.head.kind, labelColumn: invocation.labelColumn, textColumn: invocation.textColumn, pairColumn: invocation.pairColumn,
+            groupColumn: invocation.groupColumn, skipBad: invocation.skipBad)
+        let data = try TrainingData(
+            path: invocation.data, options: options, validationFraction: invocation.validationFraction, seed: plan.seeds[0],
+            limit: invocation.limit, evaluationLimit: invocation.evaluationLimit)
+        return try started(plan: plan, data: data, invocation: invocation, output: folder)
+    }
+
+    static func started(plan: FineTunePlan, data: TrainingData, invocation: RunInvocation, output: String) throws -> Started {
+        let classWeights = try data.classWeights(invocation.classWeights)
         let job = try FineTuneJob(
-            plan: effective, weights: weights, train: loaded.train, validation: loaded.validation, classWeights: weightsPerClass.map { $0.map(Float.init) },
-            cache: noCache ? nil : .standard)
-        let display = TrainingDisplay(json: json)
-        let report = try FineTuner(job: job, events: display.show).run(
-            output: output, data: loaded.summary(classWeights: weightsPerClass), overrides: overrides, test: loaded.test, force: force)
-        display.finish()
-        if json { try printJSON(report) } else { print(FinetuneSummary(report: report, folder: output).text) }
+            plan: plan, weights: invocation.weights, train: data.train, validation: data.validation, classWeights: classWeights.map { $0.map(Float.init) },
+            cache: invocation.cache ? .standard : nil)
+        return Started(job: job, data: data, invocation: invocation, classWeights: classWeights, output: output)
     }
 
     /// The plan's checkpoint file, when it names one on this machine (absolute, or beside the plan).

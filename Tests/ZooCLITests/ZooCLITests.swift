@@ -22,10 +22,11 @@ struct Zoo {
     static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
 
     /// Starts zoo with `arguments`, sends it `signal` after `delay` seconds, and waits for it to end.
-    static func interrupted(_ arguments: [String], after delay: Double, by signal: Int32) throws -> Process {
+    static func interrupted(_ arguments: [String], after delay: Double, by signal: Int32, environment: [String: String] = [:]) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -64,7 +65,7 @@ struct Zoo {
 @Suite struct ZooCLITests {
     let fixture = Fixtures.path("safetensors", "all_dtypes.safetensors")
 
-    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"], ["advise", "--help"], ["score", "--help"], ["calibrate", "--help"]])
+    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"], ["advise", "--help"], ["score", "--help"], ["calibrate", "--help"], ["finetune", "--help"], ["evaluate", "--help"]])
     func everyCommandHasHelp(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = Zoo.executable

@@ -30,6 +30,12 @@ public final class TrainingPlan: @unchecked Sendable {
     public var dropoutEnabled = true {
         didSet { for step in steps { (step as? DropoutStep)?.isTraining = dropoutEnabled } }
     }
+    /// Dropout masks drawn so far (each training forward pass draws one per dropout layer from
+    /// the plan's seed and this count): a checkpoint saves it, a resumed run sets it.
+    public var randomDraws: UInt64 {
+        get { steps.lazy.compactMap { $0 as? DropoutStep }.first?.passes ?? 0 }
+        set { for case let step as DropoutStep in steps { step.passes = newValue } }
+    }
     /// When set, each step adds the seconds spent in every kind of step to `profile`.
     public var profiling = false
     /// Seconds per phase and step kind (`forward ConvolutionStep`, `backward AttentionStep`,

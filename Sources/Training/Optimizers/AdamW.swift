@@ -44,6 +44,27 @@ public final class AdamW: Optimizer {
         (self.groups, self.beta1, self.beta2, self.epsilon) = (groups, beta1, beta2, epsilon)
     }
 
+    public func stateTensors() -> [(name: String, values: [Float])] {
+        state.keys.sorted().flatMap { name -> [(name: String, values: [Float])] in
+            let entry = state[name]!
+            return [(name + "/step", [Float(entry.step)]), (name + "/exp_avg", entry.firstMoment), (name + "/exp_avg_sq", entry.secondMoment)]
+        }
+    }
+
+    public func restoreState(_ tensors: [String: [Float]]) throws {
+        var restored: [String: ParameterState] = [:]
+        for (name, values) in tensors where name.hasSuffix("/step") {
+            let (parameter, count) = try parameter(of: name, slot: "step")
+            guard values.count == 1, let first = tensors[parameter + "/exp_avg"], let second = tensors[parameter + "/exp_avg_sq"],
+                  first.count == count, second.count == count else {
+                throw OptimizerStateError(name: parameter, reason: "needs step, exp_avg and exp_avg_sq of \(count) values")
+            }
+            restored[parameter] = ParameterState(step: Int(values[0]), firstMoment: first, secondMoment: second)
+        }
+        guard restored.count * 3 == tensors.count else { throw OptimizerStateError(name: "AdamW", reason: "slots other than step, exp_avg and exp_avg_sq") }
+        state = restored
+    }
+
     public func step(learningRateFactor: Double) {
         for group in groups {
             let rate = group.scheduledLearningRate(factor: learningRateFactor)

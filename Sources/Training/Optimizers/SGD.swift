@@ -34,6 +34,21 @@ public final class SGD: Optimizer {
         (self.groups, self.momentum, self.dampening, self.nesterov) = (groups, momentum, dampening, nesterov)
     }
 
+    public func stateTensors() -> [(name: String, values: [Float])] {
+        state.keys.sorted().compactMap { name in state[name]!.momentumBuffer.map { (name + "/momentum_buffer", $0) } }
+    }
+
+    public func restoreState(_ tensors: [String: [Float]]) throws {
+        var restored: [String: ParameterState] = [:]
+        for (name, values) in tensors {
+            guard name.hasSuffix("/momentum_buffer") else { throw OptimizerStateError(name: name, reason: "SGD keeps only momentum_buffer") }
+            let (parameter, count) = try parameter(of: name, slot: "momentum_buffer")
+            guard values.count == count else { throw OptimizerStateError(name: name, reason: "\(values.count) values for \(count)") }
+            restored[parameter] = ParameterState(momentumBuffer: values)
+        }
+        state = restored
+    }
+
     public func step(learningRateFactor: Double) {
         for group in groups {
             let negativeRate = Float(-group.scheduledLearningRate(factor: learningRateFactor))

@@ -6,10 +6,14 @@ import Foundation
 import Plans
 import Tensors
 
-/// Runs a `FineTuneJob` for every seed of its plan and writes the run folder: the model of the
-/// seed with the best validation headline as a `ModelFolder` in `model/`, `report.json`,
-/// `metrics.csv` and the plan as it ran (`plan.json`). The folder is assembled beside the output
-/// under a temporary name and renamed into place when complete, so it is never half-written.
+/// Runs a `FineTuneJob` for every seed of its plan into a run folder: `plan.json` (as it runs)
+/// `splits.json` and `run.json` (how it was started) first; `checkpoint.safetensors` every `checkpointEvery` steps, on SIGINT or
+/// SIGTERM (after `StopSignal.install()`) and between seeds; the model of the seed with the best
+/// validation headline so far as a `ModelFolder` in `model/`; at the end `metrics.csv` and
+/// `report.json` (written last: a folder with a report is complete), and the checkpoint removed.
+/// Every file is written atomically, so a run killed at any moment leaves whole files, and
+/// `resume` continues from the last checkpoint to the same weights and losses as a run that
+/// never stopped (at the same thread count).
 public struct FineTuner {
     public let job: FineTuneJob
     public let events: (TrainingEvent) -> Void
@@ -18,70 +22,87 @@ public struct FineTuner {
         (self.job, self.events) = (job, events)
     }
 
-    /// Runs and writes `output`; `test` is evaluated with the kept model. `force` replaces an existing `output`.
-    public func run(output: String, data: FineTuneReport.DataSummary, overrides: [FineTuneReport.Override], test: LabelledExamples?, force: Bool) throws -> FineTuneReport {
+    /// Runs into `output`; `test` is evaluated with the kept model. `force` replaces an existing
+    /// folder; `resume` continues the checkpoint in it.
+    public func run(
+        output: String, data: FineTuneReport.DataSummary, overrides: [FineTuneReport.Override], test: LabelledExamples?, force: Bool,
+        resume: Bool = false, checkpointEvery: Int = 50, invocation: RunInvocation? = nil
+    ) throws -> FineTuneReport {
         let manager = FileManager.default
-        if manager.fileExists(atPath: output) && !force { throw TrainingError.runFolderExists(output) }
-        let start = DispatchTime.now().uptimeNanoseconds
-        let headline = EvaluationMetrics.headline(for: job.plan.head.kind)
-        var results: [SeedResult] = []
-        var kept: (run: SeedRun, value: Double)?
-        for seed in job.plan.seeds {
-            let run = try SeedRun(job: job, seed: seed, events: events)
-            let result = try run.run()
-            results.append(result)
-            let value = result.validation.value(of: headline) ?? -.infinity
-            if kept == nil || value > kept!.value { kept = (run, value) }
-        }
-        let best = kept!.run
-        let staging = output + ".partial-\(getpid())"
-        try? manager.removeItem(atPath: staging)
-        try manager.createDirectory(atPath: staging, withIntermediateDirectories: true)
-        do {
-            let config = ModelFolderConfig(model: job.plan.model.name, task: job.plan.head.kind, classNames: job.train.classes, preprocessing: job.plan.preprocessing)
-            let baseConfig = job.tokenizerFolder.map { $0 + "/config.json" }
-            try ModelFolder.write(best.store, graph: job.graph, config: config, baseConfig: baseConfig, tokenizerFolder: job.tokenizerFolder, to: staging + "/model")
-            var testMetrics: EvaluationMetrics?
-            if let test, !test.examples.isEmpty {
-                events(.phase("test set, \(test.count) examples"))
-                let training = try TrainingPlan(graph: job.graph, parameters: best.store, frozen: job.plan.freeze.frozen, input: job.input, batch: job.plan.batchSize, loss: job.loss)
-                testMetrics = try best.evaluate(test, training, cached: nil).metrics
+        let planSha256 = Self.digest(try job.plan.json())
+        var state: RunState, saved: [String: [Float]]?
+        let checkpointFile = output + "/" + RunCheckpoint.fileName
+        if resume && manager.fileExists(atPath: output + "/report.json") { throw TrainingError.cannotResume("\(output) is a finished run (it has its report.json)") }
+        if resume && manager.fileExists(atPath: checkpointFile) {
+            (state, saved) = try RunCheckpoint.read(output)
+            guard state.planSha256 == planSha256 else { throw TrainingError.cannotResume("\(output)'s checkpoint belongs to another plan (or other overrides)") }
+            let splits = try? RegularFile.read(output + "/splits.json")
+            guard splits == Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A] else {
+                throw TrainingError.cannotResume("the data read now differs from \(output)/splits.json: it changed since the run started")
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let freezePlan = FreezePlan(job.graph, frozen: job.plan.freeze.frozen, input: job.input)
-            let report = FineTuneReport(
-                planSha256: try Self.digest(job.plan.json()), overrides: overrides,
-                model: .init(
-                    name: job.plan.model.name, checkpoint: job.checkpoint.path, checkpointSha256: job.checkpointDigest,
-                    convention: job.checkpoint.reading.convention, frozen: job.plan.freeze.frozen, trained: job.plan.freeze.trainable,
-                    trainableParameters: freezePlan.trainableParameters),
-                data: data, seeds: results, summary: .init(metric: headline, values: results.map { $0.validation.value(of: headline) ?? .nan }),
-                keptSeed: best.seed, test: testMetrics,
-                resources: .init(
-                    seconds: seconds, loadingShare: results.reduce(0) { $0 + $1.loadingSeconds } / max(seconds, 1e-9), peakResidentBytes: Self.peakResidentBytes,
-                    estimatedSeconds: job.plan.estimates.trainingSeconds.expected, estimatedPeakBytes: job.plan.estimates.peakMemoryBytes.expected,
-                    threads: workerThreadCount),
-                modelFolder: "model")
-            try AtomicFile.write(Array(try report.json()) + [0x0A], to: staging + "/report.json")
-            try AtomicFile.write(Array(report.metricsCSV(headline: headline).utf8), to: staging + "/metrics.csv")
-            try AtomicFile.write(Array(try job.plan.json()) + [0x0A], to: staging + "/plan.json")
-            try AtomicFile.write(Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A], to: staging + "/splits.json")
-            try Self.moveIntoPlace(staging, output)
-            return report
-        } catch {
-            try? manager.removeItem(atPath: staging)
-            throw error
+            events(.note("resuming seed \(job.plan.seeds[state.seedIndex]) at \(state.phase) step \(state.step)"))
+        } else {
+            if resume {
+                events(.note("\(output) has no checkpoint yet: starting from the beginning"))
+            } else if manager.fileExists(atPath: output) {
+                guard force else { throw TrainingError.runFolderExists(output) }
+                try manager.removeItem(atPath: output)
+            }
+            try manager.createDirectory(atPath: output, withIntermediateDirectories: true)
+            if let invocation { try AtomicFile.write(Array(try invocation.json()) + [0x0A], to: output + "/" + RunInvocation.fileName) }
+            try AtomicFile.write(Array(try job.plan.json()) + [0x0A], to: output + "/plan.json")
+            try AtomicFile.write(Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A], to: output + "/splits.json")
+            state = RunState(
+                planSha256: planSha256, seedIndex: 0, phase: "linear_probe", step: 0, records: [], evaluations: [], earlyStopping: nil,
+                randomDraws: 0, batchesTracked: [:], loadingSeconds: 0, seconds: 0, completed: [], keptSeed: nil, keptValue: nil)
+            saved = nil
         }
+        let headline = EvaluationMetrics.headline(for: job.plan.head.kind)
+        let checkpointing = Checkpointing(folder: output, every: max(1, checkpointEvery))
+        while state.seedIndex < job.plan.seeds.count {
+            let run = try SeedRun(job: job, state: state, events: events, checkpointing: checkpointing)
+            let fresh = state.step == 0 && state.phase == "linear_probe"
+            let result = try run.run(from: fresh ? nil : saved)
+            state.completed.append(result)
+            let value = result.validation.value(of: headline) ?? -.infinity
+            if state.keptValue.map({ value > $0 }) ?? true {
+                try writeModel(run.store, to: output + "/model")
+                (state.keptSeed, state.keptValue) = (result.seed, value)
+            }
+            (state.seedIndex, state.phase, state.step, state.records, state.evaluations) = (state.seedIndex + 1, "linear_probe", 0, [], [])
+            saved = nil
+            if state.seedIndex < job.plan.seeds.count { try RunCheckpoint.write(state, tensors: [], to: output) }
+        }
+        var testMetrics: EvaluationMetrics?
+        if let test, !test.examples.isEmpty {
+            events(.phase("test set, \(test.count) examples"))
+            testMetrics = try ModelEvaluation(folder: output + "/model", examples: test, batch: job.plan.batchSize).metrics
+        }
+        let results = state.completed
+        let seconds = results.reduce(0) { $0 + $1.seconds }
+        let freezePlan = FreezePlan(job.graph, frozen: job.plan.freeze.frozen, input: job.input)
+        let report = FineTuneReport(
+            planSha256: planSha256, overrides: overrides,
+            model: .init(
+                name: job.plan.model.name, checkpoint: job.checkpoint.path, checkpointSha256: job.checkpointDigest,
+                convention: job.checkpoint.reading.convention, frozen: job.plan.freeze.frozen, trained: job.plan.freeze.trainable,
+                trainableParameters: freezePlan.trainableParameters),
+            data: data, seeds: results, summary: .init(metric: headline, values: results.map { $0.validation.value(of: headline) ?? .nan }),
+            keptSeed: state.keptSeed!, test: testMetrics,
+            resources: .init(
+                seconds: seconds, loadingShare: results.reduce(0) { $0 + $1.loadingSeconds } / max(seconds, 1e-9), peakResidentBytes: Self.peakResidentBytes,
+                estimatedSeconds: job.plan.estimates.trainingSeconds.expected, estimatedPeakBytes: job.plan.estimates.peakMemoryBytes.expected,
+                threads: workerThreadCount),
+            modelFolder: "model")
+        try AtomicFile.write(Array(report.metricsCSV(headline: headline).utf8), to: output + "/metrics.csv")
+        try AtomicFile.write(Array(try report.json()) + [0x0A], to: output + "/report.json")
+        try? manager.removeItem(atPath: output + "/" + RunCheckpoint.fileName)
+        return report
     }
 
-    /// Renames `staging` to `output`, replacing an existing `output` only once the new one is complete.
-    static func moveIntoPlace(_ staging: String, _ output: String) throws {
-        let manager = FileManager.default
-        let previous = output + ".previous-\(getpid())"
-        let replacing = manager.fileExists(atPath: output)
-        if replacing { try manager.moveItem(atPath: output, toPath: previous) }
-        try manager.moveItem(atPath: staging, toPath: output)
-        if replacing { try? manager.removeItem(atPath: previous) }
+    private func writeModel(_ store: ParameterStore, to folder: String) throws {
+        let config = ModelFolderConfig(model: job.plan.model.name, task: job.plan.head.kind, classNames: job.train.classes, preprocessing: job.plan.preprocessing)
+        try ModelFolder.write(store, graph: job.graph, config: config, baseConfig: job.tokenizerFolder.map { $0 + "/config.json" }, tokenizerFolder: job.tokenizerFolder, to: folder)
     }
 
     /// `splits.json`: the class names and every example's origin per split, in training order, so

@@ -22,19 +22,33 @@ public struct SeedResult: Codable, Sendable {
     public var loadingSeconds: Double
 }
 
+/// Where and how often a run saves checkpoints.
+struct Checkpointing {
+    let folder: String
+    /// Optimizer steps between checkpoints (also written on SIGINT/SIGTERM and at each phase's end).
+    let every: Int
+}
+
 /// One seed of a fine-tune: a fresh head drawn from the seed, the linear probe when the plan has
 /// one (the head alone, on the frozen backbone's cached features), then the main run over the
 /// plan's trained groups, evaluated over the whole validation set every `evaluate_every_steps`
-/// (else every epoch) and at the end, early-stopped on the plan's metric with the best weights restored.
+/// (else every epoch) and at the end, early-stopped on the plan's metric with the best weights
+/// restored. With `checkpointing`, it saves every `every` steps and when a stop is requested
+/// (then throws `interrupted`), and continues exactly from a checkpoint's state.
 final class SeedRun {
     let job: FineTuneJob
     let seed: UInt64
     let events: (TrainingEvent) -> Void
-    private(set) var loadingSeconds = 0.0
+    let checkpointing: Checkpointing?
+    /// The run's state outside this seed (plan hash, seed index, completed seeds), kept in every checkpoint.
+    private var state: RunState
+    private var elapsedBefore = 0.0
+    private let start = DispatchTime.now().uptimeNanoseconds
     let store: ParameterStore
 
-    init(job: FineTuneJob, seed: UInt64, events: @escaping (TrainingEvent) -> Void) throws {
-        (self.job, self.seed, self.events) = (job, seed, events)
+    init(job: FineTuneJob, state: RunState, events: @escaping (TrainingEvent) -> Void, checkpointing: Checkpointing?) throws {
+        (self.job, self.state, self.events, self.checkpointing) = (job, state, events, checkpointing)
+        seed = job.plan.seeds[state.seedIndex]
         let graph = job.graph, classifier = graph.nodes[graph.classifier!].name
         let head: Set<String> = [classifier + ".weight", classifier + ".bias"]
         let source = job.checkpoint.weights
@@ -45,14 +59,21 @@ final class SeedRun {
         try store.initialiseHead(of: graph, job.checkpoint.model.headInitialisation, seed: seed)
     }
 
-    func run() throws -> SeedResult {
-        let start = DispatchTime.now().uptimeNanoseconds
-        var records: [StepRecord] = [], evaluations: [EvaluationRecord] = []
-        if let probe = job.plan.linearProbe {
-            let (losses, evaluation) = try linearProbe(probe)
-            records += losses
-            evaluations.append(evaluation)
+    private var seconds: Double { elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    /// Runs the seed from the beginning, or from `saved` (a checkpoint of this seed).
+    func run(from saved: [String: [Float]]? = nil) throws -> SeedResult {
+        elapsedBefore = saved == nil ? 0 : state.seconds
+        if saved == nil {
+            (state.phase, state.step, state.records, state.evaluations, state.earlyStopping, state.loadingSeconds) = ("linear_probe", 0, [], [], nil, 0)
         }
+        if let probe = job.plan.linearProbe, state.phase == "linear_probe" {
+            try linearProbe(probe, saved: saved)
+        }
+        return try mainRun(saved: state.phase == "fine_tune" ? saved : nil)
+    }
+
+    private func mainRun(saved: [String: [Float]]?) throws -> SeedResult {
         let plan = job.plan
         events(.phase("fine-tune, seed \(seed)"))
         let training = try TrainingPlan(graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
@@ -62,61 +83,71 @@ final class SeedRun {
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: plan.optimizer.headLearningRate, backboneLearningRate: plan.optimizer.backboneLearningRate,
             layerDecay: plan.optimizer.layerDecay, weightDecay: plan.optimizer.weightDecay).groups(for: store))
+        var stopping = plan.earlyStopping.map { EarlyStoppingState($0) }
+        if let saved {
+            try RunCheckpoint.restore(store, from: RunCheckpoint.tensors(saved, under: "model"), what: "model")
+            for (name, count) in state.batchesTracked { store.setBatchesTracked(name, count) }
+            try optimizer.restoreState(RunCheckpoint.tensors(saved, under: "optimizer"))
+            training.randomDraws = state.randomDraws
+            stopping?.restore(state.earlyStopping, snapshot: RunCheckpoint.tensors(saved, under: "best"), store: store)
+        } else {
+            (state.phase, state.step) = ("fine_tune", 0)
+        }
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant)
             .schedule(warmupSteps: plan.schedule.warmupSteps, steps: plan.schedule.steps, milestones: plan.schedule.milestones ?? [])
         let sampler = EpochSampler(count: job.train.count, batchSize: plan.batchSize, seed: seed)
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
-        var stopping = plan.earlyStopping.map { EarlyStoppingState($0) }
-        var keptStep = plan.schedule.steps, steps = 0, stoppedEarly = false
-        for step in 0..<plan.schedule.steps {
+        var stoppedEarly = false
+        while state.step < plan.schedule.steps {
+            let step = state.step
             let begin = DispatchTime.now().uptimeNanoseconds
             let (epoch, indices) = sampler.batch(at: step)
-            let examples = indices.map { job.train.examples[$0] }
             store.zeroGradients()
-            let loss = try self.step(training, examples: examples, indices: indices, cached: trainFeatures, epoch: epoch, sampler: sampler)
+            let loss = try self.step(training, examples: indices.map { job.train.examples[$0] }, indices: indices, cached: trainFeatures, epoch: epoch, sampler: sampler)
             let factor = schedule.factor(at: step)
             optimizer.step(learningRateFactor: factor)
-            steps = step + 1
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+            state.step = step + 1
             let record = StepRecord(
-                seed: seed, phase: "fine_tune", step: steps, steps: plan.schedule.steps, epoch: epoch, loss: loss,
-                learningRate: plan.optimizer.headLearningRate * factor, examplesPerSecond: Double(indices.count) / seconds)
-            records.append(record)
+                seed: seed, phase: "fine_tune", step: state.step, steps: plan.schedule.steps, epoch: epoch, loss: loss,
+                learningRate: plan.optimizer.headLearningRate * factor,
+                examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
+            state.records.append(record)
             events(.step(record))
-            guard steps % every == 0 || steps == plan.schedule.steps else { continue }
-            let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
-            let evaluation = EvaluationRecord(seed: seed, phase: "fine_tune", step: steps, metrics: metrics)
-            evaluations.append(evaluation)
-            events(.evaluation(evaluation))
-            if var state = stopping {
-                if state.improves(metrics) {
-                    state.remember(store, step: steps)
-                } else if state.exhausted {
-                    stopping = state
-                    stoppedEarly = steps < plan.schedule.steps
-                    if stoppedEarly { events(.note("early stop at step \(steps): no \(state.settings.metric) improvement for \(state.settings.patience) evaluations")) }
-                    break
+            if state.step % every == 0 || state.step == plan.schedule.steps {
+                let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
+                let evaluation = EvaluationRecord(seed: seed, phase: "fine_tune", step: state.step, metrics: metrics)
+                state.evaluations.append(evaluation)
+                events(.evaluation(evaluation))
+                if var early = stopping {
+                    if early.improves(metrics) {
+                        early.remember(store, step: state.step)
+                    } else if early.exhausted && state.step < plan.schedule.steps {
+                        stoppedEarly = true
+                        events(.note("early stop at step \(state.step): no \(early.settings.metric) improvement for \(early.settings.patience) evaluations"))
+                    }
+                    stopping = early
                 }
-                stopping = state
             }
+            if stoppedEarly { break }
+            try checkpoint(training: training, optimizer: optimizer, probe: nil, stopping: stopping)
         }
-        if let state = stopping, let best = state.bestStep, best != steps {
-            state.restore(store)
+        var keptStep = state.step
+        if let early = stopping, let best = early.bestStep, best != state.step {
+            early.restore(store)
             keptStep = best
-            events(.note("restored the weights of step \(best), the best \(state.settings.metric)"))
-        } else {
-            keptStep = steps
+            events(.note("restored the weights of step \(best), the best \(early.settings.metric)"))
         }
         let final = try evaluate(job.validation, training, cached: validationFeatures)
         return SeedResult(
-            seed: seed, steps: steps, stoppedEarly: stoppedEarly, keptStep: keptStep, losses: records, evaluations: evaluations,
+            seed: seed, steps: state.step, stoppedEarly: stoppedEarly, keptStep: keptStep, losses: state.records, evaluations: state.evaluations,
             validation: final.metrics, errors: ErrorAnalysis(outputs: final.outputs, examples: job.validation.examples, metrics: final.metrics, names: job.train.classes),
-            seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9, loadingSeconds: loadingSeconds)
+            seconds: seconds, loadingSeconds: state.loadingSeconds)
     }
 
     /// LP-FT's first phase: the head alone trains on the cached penultimate features, at the
-    /// probe's learning rate under the plan's schedule kind (no warm-up), then the main run starts from it.
-    private func linearProbe(_ probe: FineTunePlan.LinearProbe) throws -> ([StepRecord], EvaluationRecord) {
+    /// probe's learning rate under the plan's schedule kind (no warm-up) and a sampler seeded
+    /// `seed ^ 0x4C50`, then the main run starts from it.
+    private func linearProbe(_ probe: FineTunePlan.LinearProbe, saved: [String: [Float]]?) throws {
         events(.phase("linear probe, seed \(seed)"))
         let plan = job.plan, frozen = job.graph.freezeGroups.filter { $0 != .head }
         let probeStore = try ParameterStore(graph: job.graph, source: store, frozen: Set(frozen))
@@ -124,27 +155,61 @@ final class SeedRun {
         let trainFeatures = try features(job.train, training), validationFeatures = try features(job.validation, training)
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: probe.learningRate, backboneLearningRate: 0, layerDecay: nil, weightDecay: plan.optimizer.weightDecay).groups(for: probeStore))
+        if let saved {
+            let head = RunCheckpoint.tensors(saved, under: "probe")
+            for parameter in probeStore.trainable {
+                guard let values = head[parameter.name], values.count == parameter.count else {
+                    throw TrainingError.cannotResume("the checkpoint's probe lacks \(parameter.name)")
+                }
+                parameter.assign(values)
+            }
+            try optimizer.restoreState(RunCheckpoint.tensors(saved, under: "optimizer"))
+            training.randomDraws = state.randomDraws
+        }
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant).schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
         let sampler = EpochSampler(count: job.train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
-        var records: [StepRecord] = []
-        for step in 0..<probe.steps {
+        while state.step < probe.steps {
+            let step = state.step
             let begin = DispatchTime.now().uptimeNanoseconds
             let (epoch, indices) = sampler.batch(at: step)
             probeStore.zeroGradients()
             let loss = try self.step(training, examples: indices.map { job.train.examples[$0] }, indices: indices, cached: trainFeatures, epoch: epoch, sampler: sampler)
             let factor = schedule.factor(at: step)
             optimizer.step(learningRateFactor: factor)
+            state.step = step + 1
             let record = StepRecord(
-                seed: seed, phase: "linear_probe", step: step + 1, steps: probe.steps, epoch: epoch, loss: loss, learningRate: probe.learningRate * factor,
+                seed: seed, phase: "linear_probe", step: state.step, steps: probe.steps, epoch: epoch, loss: loss, learningRate: probe.learningRate * factor,
                 examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
-            records.append(record)
+            state.records.append(record)
             events(.step(record))
+            if state.step < probe.steps { try checkpoint(training: training, optimizer: optimizer, probe: probeStore, stopping: nil) }
         }
         for parameter in probeStore.trainable { store[parameter.name]!.assign(parameter.valueArray) }
         let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
         let evaluation = EvaluationRecord(seed: seed, phase: "linear_probe", step: probe.steps, metrics: metrics)
+        state.evaluations.append(evaluation)
         events(.evaluation(evaluation))
-        return (records, evaluation)
+    }
+
+    /// Saves a checkpoint every `every` steps and when a stop was requested; then stops.
+    private func checkpoint(training: TrainingPlan, optimizer: any Optimizer, probe: ParameterStore?, stopping: EarlyStoppingState?) throws {
+        guard let checkpointing else { return }
+        let stop = StopSignal.requested
+        guard stop || state.step % checkpointing.every == 0 else { return }
+        state.randomDraws = training.randomDraws
+        state.batchesTracked = store.batchesTracked
+        state.seconds = seconds
+        state.earlyStopping = stopping.map { RunState.EarlyStopping(best: $0.best, bestStep: $0.bestStep, sinceBest: $0.sinceBest) }
+        var tensors: [(name: String, values: [Float])]
+        if let probe {
+            tensors = probe.trainable.map { ("probe/" + $0.name, $0.valueArray) }
+        } else {
+            tensors = store.tensors.map { ("model/" + $0.name, $0.valueArray) }
+            tensors += stopping?.snapshotTensors.map { ("best/" + $0.name, $0.values) } ?? []
+        }
+        tensors += optimizer.stateTensors().map { ("optimizer/" + $0.name, $0.values) }
+        try RunCheckpoint.write(state, tensors: tensors, to: checkpointing.folder)
+        if stop { throw TrainingError.interrupted(runFolder: checkpointing.folder, step: state.step) }
     }
 
     private func makeOptimizer(_ groups: [ParameterGroup]) -> any Optimizer {
@@ -158,7 +223,7 @@ final class SeedRun {
     /// The frozen prefix's features of `examples`, from the feature cache (or computed in memory when there is none).
     private func features(_ examples: LabelledExamples, _ training: TrainingPlan) throws -> CachedFeatures {
         let begin = DispatchTime.now().uptimeNanoseconds
-        defer { loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9 }
+        defer { state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9 }
         let key = FeatureCache.key(
             checkpoint: job.checkpointDigest, model: job.graph.name, cut: training.cutNames, encoding: job.encoding, examples: examples.examples)
         let cache = job.cache ?? FeatureCache(folder: NSTemporaryDirectory() + "zoo-features-\(getpid())")
@@ -183,7 +248,7 @@ final class SeedRun {
         let begin = DispatchTime.now().uptimeNanoseconds
         let input = try job.encoder.encode(
             examples, augmentation: job.augmentation, seeds: indices.map { sampler.augmentationSeed(epoch: epoch, example: $0) })
-        loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+        state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         switch input {
         case .images(let images, let count): return try training.step(images: images, count: count, targets: targets)
         case .tokens(let tokens): return try training.step(tokens: tokens, targets: targets)
@@ -203,7 +268,7 @@ final class SeedRun {
             }
             let begin = DispatchTime.now().uptimeNanoseconds
             let input = try job.encoder.encode(indices.map { set.examples[$0] })
-            loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
+            state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
             switch input {
             case .images(let images, let count): outputs += try training.evaluate(images: images, count: count)
             case .tokens(let tokens): outputs += try training.evaluate(tokens: tokens)
@@ -221,6 +286,7 @@ struct EarlyStoppingState {
     private(set) var bestStep: Int?
     private(set) var sinceBest = 0
     private var snapshot: [[Float]] = []
+    private var names: [String] = []
 
     init(_ settings: FineTunePlan.EarlyStopping) { self.settings = settings }
 
@@ -244,10 +310,22 @@ struct EarlyStoppingState {
 
     mutating func remember(_ store: ParameterStore, step: Int) {
         bestStep = step
+        names = store.tensors.map(\.name)
         snapshot = store.tensors.map(\.valueArray)
     }
 
     func restore(_ store: ParameterStore) {
         for (tensor, values) in zip(store.tensors, snapshot) { tensor.assign(values) }
+    }
+
+    /// The best weights, by tensor name, for a checkpoint.
+    var snapshotTensors: [(name: String, values: [Float])] { zip(names, snapshot).map { ($0, $1) } }
+
+    /// Continues from a checkpoint's bookkeeping and best weights.
+    mutating func restore(_ saved: RunState.EarlyStopping?, snapshot saved_: [String: [Float]], store: ParameterStore) {
+        guard let saved else { return }
+        (best, bestStep, sinceBest) = (saved.best, saved.bestStep, saved.sinceBest)
+        names = store.tensors.map(\.name)
+        snapshot = saved_.isEmpty ? [] : names.map { saved_[$0] ?? [] }
     }
 }

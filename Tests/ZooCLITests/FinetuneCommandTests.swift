@@ -1,0 +1,102 @@
+import Foundation
+import TestSupport
+import Testing
+
+/// `zoo finetune` and `zoo evaluate` as a user runs them, on the real MobileNetV2 and a small
+/// Fashion-MNIST sample with both phases on cached features: killed with SIGKILL at random
+/// moments and resumed, a run ends with the same weights and losses as one never stopped;
+/// SIGINT checkpoints and exits 9; the exit codes of refusals.
+@Suite(.serialized) struct FinetuneCommandTests {
+    static let plan = Fixtures.path("training/finetune", "mobilenet_v2-lpft-cached.plan.json")
+    static let available = RealAssets.exists(RealAssets.mobileNetV2) && RealAssets.exists(RealAssets.fashionMNIST)
+
+    static func arguments(_ output: String) -> [String] {
+        ["finetune", "--plan", plan, "--data", RealAssets.fashionMNIST, "--weights", RealAssets.mobileNetV2, "--limit", "320",
+         "--evaluation-limit", "100", "--checkpoint-every", "2", "--output", output, "--quiet"]
+    }
+
+    static func losses(_ folder: String) throws -> [Double] {
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/report.json"))) as? [String: Any])
+        return (report["seeds"] as! [[String: Any]]).flatMap { ($0["losses"] as! [[String: Any]]).map { $0["loss"] as! Double } }
+    }
+
+    @Test("killed at random moments and resumed, a run ends bit-identical to one that never stopped; SIGINT checkpoints and exits 9",
+          .enabled(if: available, "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
+    func killedRunsResumeExactly() throws {
+        let folder = try TemporaryFolder()
+        let environment = ["ZOO_CACHE_DIR": folder.file("cache")]
+        let whole = try Zoo.run(arguments: Self.arguments(folder.file("whole")), environment: environment)
+        try #require(whole.status == 0, "\(whole.stderr)")
+        let expected = try Data(contentsOf: URL(fileURLWithPath: folder.file("whole/model/model.safetensors")))
+        var generator = SystemRandomNumberGenerator()
+        for attempt in 0..<3 {
+            let output = folder.file("killed\(attempt)")
+            // Kill at least once, at a random moment; resume until the run completes.
+            let process = try Zoo.interrupted(Self.arguments(output), after: Double.random(in: 1.5...6, using: &generator), by: SIGKILL, environment: environment)
+            var finished = process.terminationStatus == 0
+            var resumes = 0
+            while !finished {
+                // Every file in the folder is whole: each parses or is the run's own.
+                for file in try FileManager.default.contentsOfDirectory(atPath: output) {
+                    #expect(!file.contains(".tmp") && !file.hasPrefix("."), "a temporary file was left: \(file)")
+                }
+                let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
+                #expect(resumed.status == 0, "\(resumed.stderr)")
+                finished = resumed.status == 0
+                resumes += 1
+                if resumes > 2 { break }
+            }
+            #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected, "attempt \(attempt)")
+            #expect(try Self.losses(output) == Self.losses(folder.file("whole")), "attempt \(attempt)")
+            #expect(!RealAssets.exists(output + "/checkpoint.safetensors"))
+        }
+        // SIGINT: a checkpoint, exit 9 naming --resume, and the resumed run completes the same.
+        let output = folder.file("interrupted")
+        let process = try Zoo.interrupted(Self.arguments(output), after: 3, by: SIGINT, environment: environment)
+        if process.terminationStatus == 9 {
+            #expect(RealAssets.exists(output + "/checkpoint.safetensors"))
+            let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected)
+        } else {
+            #expect(process.terminationStatus == 0, "SIGINT gave \(process.terminationStatus)")
+        }
+    }
+
+    @Test("refusals: an existing run folder (1), data that does not fit the plan (2), a plan over its budget (8), a resume of a finished run (2)",
+          .enabled(if: available, "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
+    func refusals() throws {
+        let folder = try TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("exists"), withIntermediateDirectories: true)
+        let exists = try Zoo.run(arguments: Self.arguments(folder.file("exists")))
+        #expect(exists.status == 1 && exists.stderr.contains("already exists"), "\(exists.stderr)")
+
+        // Three classes of images where the plan's head has ten.
+        let images = folder.file("images")
+        for name in ["a", "b", "c"] {
+            try FileManager.default.createDirectory(atPath: images + "/" + name, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(atPath: RealAssets.photos + "/china.jpg", toPath: images + "/\(name)/1.jpg")
+            try FileManager.default.copyItem(atPath: RealAssets.photos + "/china.jpg", toPath: images + "/\(name)/2.jpg")
+        }
+        var arguments = Self.arguments(folder.file("run"))
+        arguments[arguments.firstIndex(of: RealAssets.fashionMNIST)!] = images
+        let mismatch = try Zoo.run(arguments: arguments)
+        #expect(mismatch.status == 2 && mismatch.stderr.contains("10 outputs") && mismatch.stderr.contains("3"), "\(mismatch.stderr)")
+
+        // The same plan with a budget of one second.
+        var object = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.plan))) as? [String: Any])
+        var budget = object["budget"] as! [String: Any]
+        budget["wall_clock_seconds"] = 1
+        object["budget"] = budget
+        let tight = folder.file("tight.json")
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: tight))
+        arguments = Self.arguments(folder.file("over"))
+        arguments[arguments.firstIndex(of: Self.plan)!] = tight
+        let over = try Zoo.run(arguments: arguments)
+        #expect(over.status == 8 && over.stderr.contains("--force"), "\(over.stderr)")
+        #expect(!RealAssets.exists(folder.file("over")), "nothing was written")
+
+        let missing = try Zoo.run("finetune", "--resume", folder.file("exists"))
+        #expect(missing.status == 2 && missing.stderr.contains("run.json"), "\(missing.stderr)")
+    }
+}
