@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "Advisor",
             dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", "Training", .product(name: "Yams", package: "Yams")]),
-        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "CZlibShim", "CCrypto"]),
+        .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "Charts", "CZlibShim", "CCrypto"]),
         .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
         .executableTarget(
             name: "ZooCLI",

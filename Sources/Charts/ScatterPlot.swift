@@ -47,8 +47,8 @@ public struct ScatterPlot: Sendable {
         let margin = (left: 70.0, right: 30.0, top: 50.0, bottom: 60.0)
         let plotWidth = width - margin.left - margin.right, plotHeight = height - margin.top - margin.bottom
         let xs = points.map { logX ? log10($0.x) : $0.x }, ys = points.map(\.y)
-        let xTicks = logX ? Self.decades(xs) : Self.niceTicks(xs.min() ?? 0, xs.max() ?? 1)
-        let yTicks = Self.niceTicks(ys.min() ?? 0, ys.max() ?? 1)
+        let xTicks = logX ? ChartText.decades(xs) : ChartText.niceTicks(xs.min() ?? 0, xs.max() ?? 1)
+        let yTicks = ChartText.niceTicks(ys.min() ?? 0, ys.max() ?? 1)
         let (x0, x1) = (xTicks.first!, xTicks.last!), (y0, y1) = (yTicks.first!, yTicks.last!)
         func px(_ value: Double) -> Double { margin.left + (value - x0) / max(x1 - x0, 1e-12) * plotWidth }
         func py(_ value: Double) -> Double { margin.top + (1 - (value - y0) / max(y1 - y0, 1e-12)) * plotHeight }
@@ -56,22 +56,22 @@ public struct ScatterPlot: Sendable {
         var svg = """
             <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif">
             <rect width="100%" height="100%" fill="white"/>
-            <text x="\(width / 2)" y="28" text-anchor="middle" font-size="18" font-weight="bold">\(Self.escape(title))</text>
+            <text x="\(width / 2)" y="28" text-anchor="middle" font-size="18" font-weight="bold">\(ChartText.escape(title))</text>
 
             """
         for tick in xTicks {
             let x = px(tick)
             svg += "<line x1=\"\(f(x))\" y1=\"\(f(margin.top))\" x2=\"\(f(x))\" y2=\"\(f(margin.top + plotHeight))\" stroke=\"#e4e4e4\"/>\n"
-            svg += "<text x=\"\(f(x))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\" font-size=\"12\">\(Self.format(logX ? pow(10, tick) : tick))</text>\n"
+            svg += "<text x=\"\(f(x))\" y=\"\(f(margin.top + plotHeight + 18))\" text-anchor=\"middle\" font-size=\"12\">\(ChartText.format(logX ? pow(10, tick) : tick))</text>\n"
         }
         for tick in yTicks {
             let y = py(tick)
             svg += "<line x1=\"\(f(margin.left))\" y1=\"\(f(y))\" x2=\"\(f(margin.left + plotWidth))\" y2=\"\(f(y))\" stroke=\"#e4e4e4\"/>\n"
-            svg += "<text x=\"\(f(margin.left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\" font-size=\"12\">\(Self.format(tick))</text>\n"
+            svg += "<text x=\"\(f(margin.left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\" font-size=\"12\">\(ChartText.format(tick))</text>\n"
         }
         svg += "<rect x=\"\(f(margin.left))\" y=\"\(f(margin.top))\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#888\"/>\n"
-        svg += "<text x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\" font-size=\"14\">\(Self.escape(xLabel))</text>\n"
-        svg += "<text transform=\"translate(20 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">\(Self.escape(yLabel))</text>\n"
+        svg += "<text x=\"\(f(margin.left + plotWidth / 2))\" y=\"\(f(height - 18))\" text-anchor=\"middle\" font-size=\"14\">\(ChartText.escape(xLabel))</text>\n"
+        svg += "<text transform=\"translate(20 \(f(margin.top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"14\">\(ChartText.escape(yLabel))</text>\n"
 
         let front = paretoFront
         if front.count > 1 {
@@ -88,7 +88,7 @@ public struct ScatterPlot: Sendable {
         for index in points.indices.sorted(by: { ys[$0] > ys[$1] }) {
             let x = px(xs[index]), y = py(ys[index]), onFront = front.contains(index)
             let color = palette[(groups.firstIndex(of: points[index].group) ?? 0) % palette.count]
-            svg += "<circle class=\"point\(onFront ? " pareto" : "")\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(onFront ? 6 : 5)\" fill=\"\(color)\" stroke=\"\(onFront ? "#d62728" : "white")\" stroke-width=\"\(onFront ? 2 : 1)\"><title>\(Self.escape(points[index].label))</title></circle>\n"
+            svg += "<circle class=\"point\(onFront ? " pareto" : "")\" cx=\"\(f(x))\" cy=\"\(f(y))\" r=\"\(onFront ? 6 : 5)\" fill=\"\(color)\" stroke=\"\(onFront ? "#d62728" : "white")\" stroke-width=\"\(onFront ? 2 : 1)\"><title>\(ChartText.escape(points[index].label))</title></circle>\n"
             // The label goes at the first of a few positions around the point that overlaps nothing.
             let textWidth = Double(points[index].label.count) * 6.6, textHeight = 13.0
             let candidates: [(dx: Double, dy: Double, anchorEnd: Bool)] = [
@@ -103,13 +103,13 @@ public struct ScatterPlot: Sendable {
             }
             let choice = candidates.first { fits(box($0)) } ?? candidates[0]
             placed.append(box(choice))
-            svg += "<text x=\"\(f(x + choice.dx))\" y=\"\(f(y + choice.dy))\" text-anchor=\"\(choice.anchorEnd ? "end" : "start")\" font-size=\"11\" fill=\"#222\">\(Self.escape(points[index].label))</text>\n"
+            svg += "<text x=\"\(f(x + choice.dx))\" y=\"\(f(y + choice.dy))\" text-anchor=\"\(choice.anchorEnd ? "end" : "start")\" font-size=\"11\" fill=\"#222\">\(ChartText.escape(points[index].label))</text>\n"
         }
         svg += "<rect x=\"\(f(legend.x))\" y=\"\(f(legend.y))\" width=\"\(f(legend.w))\" height=\"\(f(legend.h))\" fill=\"white\" stroke=\"#ccc\"/>\n"
         var legendY = legend.y + 16
         for (index, group) in groups.enumerated() {
             svg += "<circle cx=\"\(f(legend.x + 12))\" cy=\"\(f(legendY - 4))\" r=\"5\" fill=\"\(palette[index % palette.count])\"/>"
-            svg += "<text x=\"\(f(legend.x + 24))\" y=\"\(f(legendY))\" font-size=\"12\">\(Self.escape(group))</text>\n"
+            svg += "<text x=\"\(f(legend.x + 24))\" y=\"\(f(legendY))\" font-size=\"12\">\(ChartText.escape(group))</text>\n"
             legendY += 16
         }
         if front.count > 1 {
@@ -119,30 +119,5 @@ public struct ScatterPlot: Sendable {
         return svg + "</svg>\n"
     }
 
-    private func f(_ value: Double) -> String { String(format: "%.1f", value) }
-
-    /// Whole decades covering `values` (already log10).
-    static func decades(_ values: [Double]) -> [Double] {
-        let low = floor(values.min() ?? 0), high = ceil(values.max() ?? 1)
-        return Array(stride(from: low, through: max(high, low + 1), by: 1))
-    }
-
-    /// About six round tick values covering [low, high].
-    static func niceTicks(_ low: Double, _ high: Double) -> [Double] {
-        let span = max(high - low, 1e-9), raw = span / 5
-        let magnitude = pow(10, floor(log10(raw)))
-        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw }!
-        let start = floor(low / step) * step, end = ceil(high / step) * step
-        return Array(stride(from: start, through: end + step / 2, by: step))
-    }
-
-    static func format(_ value: Double) -> String {
-        if value == value.rounded() && abs(value) < 1e6 { return String(Int(value)) }
-        return String(format: abs(value) < 0.1 ? "%.2g" : "%g", value)
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    private func f(_ value: Double) -> String { ChartText.f(value) }
 }

@@ -9,8 +9,9 @@ import Tensors
 /// Runs a `FineTuneJob` for every seed of its plan into a run folder: `plan.json` (as it runs)
 /// `splits.json` and `run.json` (how it was started) first; `checkpoint.safetensors` every `checkpointEvery` steps, on SIGINT or
 /// SIGTERM (after `StopSignal.install()`) and between seeds; the model of the seed with the best
-/// validation headline so far as a `ModelFolder` in `model/`; at the end `metrics.csv` and
-/// `report.json` (written last: a folder with a report is complete), and the checkpoint removed.
+/// validation headline so far as a `ModelFolder` in `model/`; at the end `metrics.csv`,
+/// `report.md`, `report.html`, TensorBoard events in `tensorboard/seed-<seed>/` and `report.json`
+/// (written last: a folder with a report is complete), and the checkpoint removed.
 /// Every file is written atomically, so a run killed at any moment leaves whole files, and
 /// `resume` continues from the last checkpoint to the same weights and losses as a run that
 /// never stopped (at the same thread count).
@@ -95,6 +96,15 @@ public struct FineTuner {
                 threads: workerThreadCount),
             modelFolder: "model")
         try AtomicFile.write(Array(report.metricsCSV(headline: headline).utf8), to: output + "/metrics.csv")
+        let title = "\(job.plan.model.name) fine-tuned: \(URL(fileURLWithPath: output).lastPathComponent)"
+        try AtomicFile.write(Array(report.markdown(title: title).utf8), to: output + "/report.md")
+        try AtomicFile.write(Array(report.html(title: title).utf8), to: output + "/report.html")
+        let now = Date().timeIntervalSince1970
+        for (seed, bytes) in report.tensorBoardEvents(wallTime: now) {
+            let folder = output + "/tensorboard/seed-\(seed)"
+            try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(bytes, to: folder + "/events.out.tfevents.\(Int(now)).zoo")
+        }
         try AtomicFile.write(Array(try report.json()) + [0x0A], to: output + "/report.json")
         try? manager.removeItem(atPath: output + "/" + RunCheckpoint.fileName)
         return report
