@@ -77,7 +77,8 @@ $(ASSETS)/all-MiniLM-L6-v2/model.safetensors:
 
 ## demo: a short story on the real checkpoints, a headline per result: bit-exact round trips between formats, each
 ## checkpoint identified, the engine's outputs against PyTorch's and transformers' (the committed references in
-## formats/engine), conversions between frameworks checked by forward passes, the registry, and two pieces of advice.
+## formats/engine), conversions between frameworks checked by forward passes, the registry, two pieces of advice, and the
+## fine-tune of a Fashion-MNIST plan (advice with LogME of the real MobileNetV2, zoo finetune, zoo evaluate, zoo convert).
 ## Every command's full output goes to .build/demo/, which the demo names at the end.
 demo: release assets
 	scripts/demo.sh .build/release/zoo $(ASSETS)/all-MiniLM-L6-v2 $(ASSETS)/torch $(ASSETS)/images .build/demo

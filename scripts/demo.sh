@@ -92,4 +92,18 @@ z advise-text.txt advise --task text-classification --classes 2 --examples 800 -
 z advise-text.json advise --task text-classification --classes 2 --examples 800 --budget cpu:1h --max-latency-ms 20 --output "$files/plan-text.json" --json
 facts advice "$out/advise-text.json" "Text, 2 classes, 800 examples, cpu:1h, ≤ 20 ms per example"
 
-printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json).\n' "$out"
+headline "7. Fine-tuning the advice on Fashion-MNIST, then using the model"
+fmnist=${FASHION_MNIST:-/usr/share/datasets/fashion-mnist}
+z advise-fmnist.json advise --dataset "$fmnist" --shift none --budget cpu:10m --model mobilenet_v2 \
+    --weights "mobilenet_v2=$mobilenet" --sample-size 200 --output "$files/plan-fmnist.json" --json
+facts advice "$out/advise-fmnist.json" "Fashion-MNIST (60,000 grey images), cpu:10m, LogME of the real MobileNetV2"
+export ZOO_CACHE_DIR=$out/cache
+z finetune-fmnist.json finetune --plan "$files/plan-fmnist.json" --data "$fmnist" --weights "$mobilenet" \
+    --limit 1000 --evaluation-limit 300 --output "$files/run-fmnist" --json
+facts finetuned "$out/finetune-fmnist.json" "zoo finetune of that plan on 1,000 of them"
+z evaluate-fmnist.json evaluate "$files/run-fmnist/model" --data "$fmnist" --evaluation-limit 300 --json
+facts evaluated "$out/evaluate-fmnist.json" "$out/finetune-fmnist.json" "zoo evaluate of the fine-tuned model folder on the test split"
+z to-torchvision-finetuned.json convert "$files/run-fmnist/model/model.safetensors" "$files/mobilenet_v2-fmnist.pth" --to torchvision --json
+facts conversion "$out/to-torchvision-finetuned.json" "the fine-tuned model → a torchvision .pth (10-way head)"
+
+printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json; the fine-tune's run folder with report.html: files/run-fmnist/).\n' "$out"

@@ -108,5 +108,27 @@ def advice(advise_json, what):
           f" {optimizer['kind']} {rates}, batch {plan['batch_size']}{minutes}; {len(report['candidates'])} candidates weighed")
 
 
+def finetuned(finetune_json, what):
+    """zoo finetune --json: the events, then the report as the last JSON document."""
+    text = open(finetune_json).read()
+    report = json.loads(text[text.index("\n{\n") + 1:] if "\n{\n" in text else text)
+    metric = report["summary"]["metric"]
+    kept = next(s for s in report["seeds"] if s["seed"] == report["kept_seed"])
+    test = report.get("test") or {}
+    print(f"  {what}: validation {metric} {kept['validation'][metric]:.3f}, test {test.get(metric, float('nan')):.3f}"
+          f" on {test.get('examples', 0)} held-out images, {report['resources']['seconds']:.0f} s"
+          f" ({report['resources']['loading_share'] * 100:.0f}% computing the frozen features once), peak {report['resources']['peak_resident_bytes'] / 2**20:.0f} MiB")
+
+
+def evaluated(evaluate_json, finetune_json, what):
+    """zoo evaluate on the test split gives what the fine-tune's report says of it."""
+    evaluation = load(evaluate_json)["metrics"]
+    text = open(finetune_json).read()
+    report = json.loads(text[text.index("\n{\n") + 1:] if "\n{\n" in text else text)
+    if abs(evaluation["accuracy"] - report["test"]["accuracy"]) > 1e-9:
+        sys.exit(f"✗ {what}: zoo evaluate says {evaluation['accuracy']}, the report {report['test']['accuracy']}")
+    print(f"  ✓ {what}: accuracy {evaluation['accuracy']:.3f}, macro F1 {evaluation['macro_f1']:.3f}, as the run's report says")
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]](*sys.argv[2:])

@@ -23,6 +23,7 @@ struct FinetuneSummary {
         lines.append("")
         let shown = report.test ?? kept.validation
         lines += MetricsText(metrics: shown, errors: kept.errors).lines(title: report.test == nil ? "validation:" : "test:").dropFirst(2)
+        lines += report.warnings.map { "warning: " + $0 }
         if !report.data.skipped.isEmpty { lines.append("skipped \(report.data.skipped.count) bad examples (listed in report.json)") }
         lines.append(String(format: "%@ in all, %.0f%% loading data; peak memory %@", Format.duration(report.resources.seconds),
                             report.resources.loadingShare * 100, Format.bytes(report.resources.peakResidentBytes)))

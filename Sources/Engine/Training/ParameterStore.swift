@@ -95,6 +95,13 @@ public final class ParameterStore: WeightSource, @unchecked Sendable {
     /// The trainable parameters, in state-dict order.
     public var trainable: [Parameter] { tensors.filter(\.isTrainable) }
 
+    /// The tensors training can change: the trainable parameters and the running statistics of
+    /// trained groups (a frozen group's batch-norm keeps its statistics). What a checkpoint saves.
+    public var changing: [Parameter] {
+        let trained = Set(trainable.map(\.group))
+        return tensors.filter { $0.isTrainable || ($0.isBuffer && trained.contains($0.group)) }
+    }
+
     /// Sets every gradient to zero (before the first micro-batch of an optimizer step).
     public func zeroGradients() {
         for tensor in tensors { tensor.gradient?.update(repeating: 0, count: tensor.count) }

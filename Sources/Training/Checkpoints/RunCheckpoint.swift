@@ -5,7 +5,8 @@ import Tensors
 
 /// `checkpoint.safetensors` in a run folder: one file, written atomically (a temporary file
 /// renamed over the last one), holding the `RunState` as JSON in its metadata and the tensors a
-/// resumed run needs: `model/<name>` (every weight and batch-norm statistic), `probe/<name>`
+/// resumed run needs: `model/<name>` (what training changes: the trained groups' weights and
+/// batch-norm statistics; the frozen rest is the base checkpoint's), `probe/<name>`
 /// (the linear probe's head, during that phase), `optimizer/<parameter>/<slot>` (torch's state
 /// slot names) and `best/<name>` (early stopping's best weights).
 enum RunCheckpoint {
@@ -50,9 +51,9 @@ enum RunCheckpoint {
         })
     }
 
-    /// Sets every tensor of `store` from `saved` (all must be there, with their counts).
-    static func restore(_ store: ParameterStore, from saved: [String: [Float]], what: String) throws {
-        for tensor in store.tensors {
+    /// Sets every one of `tensors` from `saved` (all must be there, with their counts).
+    static func restore(_ tensors: [Parameter], from saved: [String: [Float]], what: String) throws {
+        for tensor in tensors {
             guard let values = saved[tensor.name], values.count == tensor.count else {
                 throw TrainingError.cannotResume("the checkpoint's \(what) lacks \(tensor.name) or has the wrong size")
             }

@@ -87,6 +87,8 @@ public struct FineTuneReport: Codable, Sendable {
     public var resources: Resources
     /// Paths inside the run folder.
     public var modelFolder: String
+    /// What the plan asked that the trainer did not do.
+    public var warnings: [String]
 
     /// Pretty-printed, sorted, snake_case JSON.
     public func json() throws -> Data {

@@ -65,6 +65,7 @@ extension FineTuneReport {
             ("Peak memory", String(format: "%.0f MiB", Double(resources.peakResidentBytes) / 1_048_576)
                 + (resources.estimatedPeakBytes.map { String(format: "; the plan estimated %.0f MiB", $0 / 1_048_576) } ?? "")),
             ("Skipped", data.skipped.isEmpty ? "nothing" : "\(data.skipped.count): " + data.skipped.prefix(5).joined(separator: "; ")),
+            ("Warnings", warnings.joined(separator: "; ").ifEmpty("none")),
         ]
     }
 

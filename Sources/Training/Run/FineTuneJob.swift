@@ -24,6 +24,8 @@ public struct FineTuneJob {
     public let cache: FeatureCache?
     /// The tokenizer's folder (text models): copied into the fine-tuned model's folder.
     public let tokenizerFolder: String?
+    /// What the plan asks that this trainer does not do, said in the report rather than silently dropped.
+    public let warnings: [String]
 
     /// Resolves `plan` against the checkpoint at `weights` and the split data. `classWeights`
     /// (one per class) weight the cross-entropy. Throws when the checkpoint is not the plan's
@@ -59,6 +61,14 @@ public struct FineTuneJob {
             self.tokenizerFolder = nil
             encoder = ExampleEncoder(.images(ImagePreprocessing(plan.preprocessing)))
         }
+        var warnings: [String] = []
+        if plan.regularisation.mixup > 0 {
+            warnings.append("regularisation.mixup (α \(plan.regularisation.mixup)) is not applied: zoo's trainer does not mix examples yet")
+        }
+        if !augmentation.isEmpty && plan.cacheFeatures {
+            warnings.append("cache_features is not used: augmentation (\(plan.regularisation.augmentation.joined(separator: ", "))) changes the frozen prefix's inputs every epoch")
+        }
+        self.warnings = warnings
         switch plan.head.kind {
         case .singleLabel, .sentencePair: loss = .crossEntropy(labelSmoothing: plan.regularisation.labelSmoothing, classWeights: classWeights)
         case .multiLabel: loss = .binaryCrossEntropy

@@ -58,6 +58,7 @@ public struct FineTuner {
                 randomDraws: 0, batchesTracked: [:], loadingSeconds: 0, seconds: 0, completed: [], keptSeed: nil, keptValue: nil)
             saved = nil
         }
+        for warning in job.warnings { events(.note("warning: " + warning)) }
         let headline = EvaluationMetrics.headline(for: job.plan.head.kind)
         let checkpointing = Checkpointing(folder: output, every: max(1, checkpointEvery))
         while state.seedIndex < job.plan.seeds.count {
@@ -94,7 +95,7 @@ public struct FineTuner {
                 seconds: seconds, loadingShare: results.reduce(0) { $0 + $1.loadingSeconds } / max(seconds, 1e-9), peakResidentBytes: Self.peakResidentBytes,
                 estimatedSeconds: job.plan.estimates.trainingSeconds.expected, estimatedPeakBytes: job.plan.estimates.peakMemoryBytes.expected,
                 threads: workerThreadCount),
-            modelFolder: "model")
+            modelFolder: "model", warnings: job.warnings)
         try AtomicFile.write(Array(report.metricsCSV(headline: headline).utf8), to: output + "/metrics.csv")
         let title = "\(job.plan.model.name) fine-tuned: \(URL(fileURLWithPath: output).lastPathComponent)"
         try AtomicFile.write(Array(report.markdown(title: title).utf8), to: output + "/report.md")

@@ -85,7 +85,7 @@ final class SeedRun {
             layerDecay: plan.optimizer.layerDecay, weightDecay: plan.optimizer.weightDecay).groups(for: store))
         var stopping = plan.earlyStopping.map { EarlyStoppingState($0) }
         if let saved {
-            try RunCheckpoint.restore(store, from: RunCheckpoint.tensors(saved, under: "model"), what: "model")
+            try RunCheckpoint.restore(store.changing, from: RunCheckpoint.tensors(saved, under: "model"), what: "model")
             for (name, count) in state.batchesTracked { store.setBatchesTracked(name, count) }
             try optimizer.restoreState(RunCheckpoint.tensors(saved, under: "optimizer"))
             training.randomDraws = state.randomDraws
@@ -204,7 +204,7 @@ final class SeedRun {
         if let probe {
             tensors = probe.trainable.map { ("probe/" + $0.name, $0.valueArray) }
         } else {
-            tensors = store.tensors.map { ("model/" + $0.name, $0.valueArray) }
+            tensors = store.changing.map { ("model/" + $0.name, $0.valueArray) }
             tensors += stopping?.snapshotTensors.map { ("best/" + $0.name, $0.values) } ?? []
         }
         tensors += optimizer.stateTensors().map { ("optimizer/" + $0.name, $0.values) }
@@ -279,7 +279,7 @@ final class SeedRun {
 }
 
 /// Early stopping's bookkeeping: the best value of the metric so far, the evaluations since it
-/// improved, and a copy of the weights (parameters and batch-norm statistics) it was reached with.
+/// improved, and a copy of the weights training changes (`ParameterStore.changing`) it was reached with.
 struct EarlyStoppingState {
     let settings: FineTunePlan.EarlyStopping
     private(set) var best: Double?
@@ -310,12 +310,12 @@ struct EarlyStoppingState {
 
     mutating func remember(_ store: ParameterStore, step: Int) {
         bestStep = step
-        names = store.tensors.map(\.name)
-        snapshot = store.tensors.map(\.valueArray)
+        names = store.changing.map(\.name)
+        snapshot = store.changing.map(\.valueArray)
     }
 
     func restore(_ store: ParameterStore) {
-        for (tensor, values) in zip(store.tensors, snapshot) { tensor.assign(values) }
+        for (tensor, values) in zip(store.changing, snapshot) { tensor.assign(values) }
     }
 
     /// The best weights, by tensor name, for a checkpoint.
@@ -325,7 +325,7 @@ struct EarlyStoppingState {
     mutating func restore(_ saved: RunState.EarlyStopping?, snapshot saved_: [String: [Float]], store: ParameterStore) {
         guard let saved else { return }
         (best, bestStep, sinceBest) = (saved.best, saved.bestStep, saved.sinceBest)
-        names = store.tensors.map(\.name)
+        names = store.changing.map(\.name)
         snapshot = saved_.isEmpty ? [] : names.map { saved_[$0] ?? [] }
     }
 }
