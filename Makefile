@@ -123,8 +123,8 @@ bench: release $(VENV)/.bench-packages
 # .build/venv (measured 7.1 GB: PyPI's torch brings its CUDA wheels; a few minutes to download). KerasHub without
 # its dependencies: they would replace tensorflow-cpu by the full tensorflow wheel; what it imports comes with
 # keras and transformers.
-$(VENV)/.interop-packages-3: $(VENV)/bin/python
-	$(VENV)/bin/pip install -q torch torchvision timm transformers h5py tensorflow-cpu keras pillow
+$(VENV)/.interop-packages-4: $(VENV)/bin/python
+	$(VENV)/bin/pip install -q torch torchvision timm transformers h5py tensorflow-cpu keras pillow tensorboard
 	$(VENV)/bin/pip install -q --no-deps efficientnet-lite-pytorch==0.1.0
 	$(VENV)/bin/pip install -q --no-deps keras-hub==0.32.0
 	touch $@
@@ -132,14 +132,19 @@ $(VENV)/.interop-packages-3: $(VENV)/bin/python
 ## interop: the real libraries read back what zoo writes, and read what zoo reads (fixture generators'
 ## --readback mode): safetensors, NumPy, torch.load(weights_only=True), h5py + Keras load_weights, TensorFlow;
 ## then the real checkpoints converted between conventions load and compute in timm, transformers, Keras and
-## KerasHub (formats/conventions/interop.py).
-interop: build assets $(VENV)/.interop-packages-3
+## KerasHub (formats/conventions/interop.py); and a zoo fine-tune of the real MobileNetV2 converted for torchvision
+## predicts there what zoo's report says, its TensorBoard events read in TensorBoard, its report.html renders in
+## headless Chromium without console errors (formats/training/finetune/interop.py).
+interop: build assets $(VENV)/.interop-packages-4
 	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/pytorch/generate.py --readback .build/debug/zoo
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/hdf5/generate.py --readback .build/debug/zoo
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/tensorflow/generate.py --readback .build/debug/zoo
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/conventions/interop.py .build/debug/zoo
+	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/training/finetune/interop.py .build/debug/zoo
 
 ## redteam: the slow hostile cases (issue 17): zoo convert interrupted by SIGINT, SIGTERM and SIGKILL at random moments
 ## of single-file and sharded writes, and each output format filling a small tmpfs (where mounting one is allowed);

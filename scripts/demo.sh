@@ -106,4 +106,4 @@ facts evaluated "$out/evaluate-fmnist.json" "$out/finetune-fmnist.json" "zoo eva
 z to-torchvision-finetuned.json convert "$files/run-fmnist/model/model.safetensors" "$files/mobilenet_v2-fmnist.pth" --to torchvision --json
 facts conversion "$out/to-torchvision-finetuned.json" "the fine-tuned model → a torchvision .pth (10-way head)"
 
-printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json; the fine-tune's run folder with report.html: files/run-fmnist/).\n' "$out"
+printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json; the fine-tune run folder with report.html: files/run-fmnist/).\n' "$out"
