@@ -152,6 +152,7 @@ def main():
     with open(os.path.join(args.work, "results.json"), "w") as file:
         json.dump(results, file, indent=1)
     lines = section(results, time.time() - started, results[-1]["torch"]["versions"])
+    os.makedirs(os.path.dirname(os.path.abspath(args.section_out)), exist_ok=True)
     write_section(args.section_out, lines)
     if args.benchmarks:
         splice(args.benchmarks, lines)
