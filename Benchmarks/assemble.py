@@ -1,5 +1,6 @@
 """`make bench`, last step: BENCHMARKS.md = the common header (machine, method) + the sections the
-bench scripts wrote with --section-out, in the order given.
+bench scripts wrote with --section-out, in the order given + the fine-tuning section that `make
+finetune-check` wrote into the previous BENCHMARKS.md, kept as it was (make bench does not rerun it).
 
 Usage: assemble.py --out BENCHMARKS.md [--started EPOCH_SECONDS] SECTION.md ...
 """
@@ -11,6 +12,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import machine, write_section  # noqa: E402  (stdlib only at import time)
 
+KEPT = "## Fine-tuning on real checkpoints"  # written by make finetune-check (finetune_check/finetune_check.py)
+
 
 def memory():
     try:
@@ -19,6 +22,20 @@ def memory():
         return f", {kib / (1 << 20):.0f} GiB RAM"
     except (OSError, StopIteration, ValueError):
         return ""
+
+
+def kept_section(path):
+    """The section of `path` under the heading KEPT, up to the next `## ` heading, or None."""
+    try:
+        with open(path) as old:
+            text = old.read()
+    except OSError:
+        return None
+    start = text.find(KEPT)
+    if start < 0:
+        return None
+    end = text.find("\n## ", start + len(KEPT))
+    return text[start:end + 1 if end >= 0 else len(text)].rstrip("\n") + "\n"
 
 
 def main():
@@ -47,6 +64,9 @@ def main():
     for path in args.sections:
         with open(path) as section:
             parts.append(section.read().rstrip("\n") + "\n")
+    kept = kept_section(args.out)
+    if kept:
+        parts.append(kept)
     write_section(args.out, parts)
 
 
