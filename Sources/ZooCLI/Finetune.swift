@@ -26,9 +26,11 @@ struct Finetune: CommonOptionsCommand {
             seed with the best validation metric is written.
 
             The run folder (--output) holds model/ (model.safetensors under canonical names, config.json with the \
-            class names and preprocessing; zoo run, zoo evaluate and zoo convert read it), report.json, metrics.csv \
-            and plan.json as it ran. It is assembled under a temporary name and renamed when complete; an existing \
-            folder is replaced only with --force.
+            class names and preprocessing; zoo run, zoo evaluate and zoo convert read it), report.json, report.md, \
+            report.html, metrics.csv, TensorBoard events (tensorboard/), plan.json as it ran, splits.json and run.json. \
+            Every file is written atomically; an existing folder is replaced only with --force. While it runs, \
+            checkpoint.safetensors is saved every --checkpoint-every steps, between seeds and on SIGINT or SIGTERM \
+            (then exit 9); --resume RUN_DIR continues to the same weights and losses as a run that never stopped.
 
             Exit 8 when the plan's estimates exceed its budget (--force runs it anyway). \(ExitStatus.summary)
             """)
