@@ -141,8 +141,8 @@ $(ROTTEN_TOMATOES)/train.csv: Benchmarks/finetune_check/prepare_rotten_tomatoes.
 ## images, a linear probe and LP-FT of stage4–5 with the prefix cached; all-MiniLM-L6-v2 on Rotten Tomatoes snippets split by
 ## movie, a linear probe and the top 2 layers + pooler + head. Writes the "Fine-tuning on real checkpoints" section of
 ## BENCHMARKS.md (test accuracy, wall time, peak RSS side by side; goal: zoo within 1 point, in no more than PyTorch's time)
-## and .build/finetune-check/ (plans, run folders, results.json). Several minutes per case and side on 2 cores (all four cases
-## not yet timed together); run it on an idle machine.
+## and .build/finetune-check/ (plans, run folders, results.json). About 37 minutes on 2 cores for the four cases and both sides
+## (measured: 2,194 s); run it on an idle machine.
 finetune-check: release assets $(VENV)/.finetune-packages $(FASHION_MNIST)/train-images-idx3-ubyte.gz $(ROTTEN_TOMATOES)/train.csv
 	@mkdir -p .build/bench
 	$(VENV)/bin/python Benchmarks/finetune_check/finetune_check.py --zoo .build/release/zoo --python $(VENV)/bin/python \
