@@ -1,6 +1,8 @@
+import Architectures
 import Dispatch
 import Engine
 import Foundation
+import Plans
 import Preprocessing
 import Tensors
 
@@ -31,6 +33,24 @@ public struct ExampleEncoder: Sendable {
     public let modality: Modality
 
     public init(_ modality: Modality) { self.modality = modality }
+
+    /// The encoder a checkpoint of `model` (its task `image` or `text`) needs for `examples`: images
+    /// preprocessed as `preprocessing` says, or texts tokenized with the tokenizer in `tokenizerFolder`
+    /// to the longest example, at most `preprocessing.max_length` (512 when absent) tokens.
+    public static func forModel(
+        _ model: RegisteredModel, preprocessing: FineTunePlan.InputPreprocessing, tokenizerFolder: String, examples: [Example]
+    ) throws -> ExampleEncoder {
+        guard model.task == "text" else { return ExampleEncoder(.images(ImagePreprocessing(preprocessing))) }
+        return try .text(FineTuneJob.tokenizer(in: tokenizerFolder, model: model.name), for: examples, maxLength: preprocessing.maxLength ?? 512)
+    }
+
+    /// The input shape a plan compiled for these inputs takes.
+    public var input: InputSpec {
+        switch modality {
+        case .images(let preprocessing): .image(channels: 3, size: preprocessing.crop)
+        case .text(_, let length): .tokens(length: length)
+        }
+    }
 
     /// The text encoder for `examples`: sequences as long as the longest example needs, at most `maxLength`.
     public static func text(_ tokenizer: any Tokenizer, for examples: [Example], maxLength: Int) throws -> ExampleEncoder {

@@ -52,15 +52,9 @@ public struct FineTuneJob {
         }
         (self.train, self.validation, self.cache) = (train, validation, cache)
         augmentation = try ImageAugmentation(names: plan.regularisation.augmentation)
-        if checkpoint.model.task == "text" {
-            let folder = tokenizerFolder ?? URL(fileURLWithPath: weights).deletingLastPathComponent().path
-            self.tokenizerFolder = folder
-            let tokenizer = try Self.tokenizer(in: folder, model: checkpoint.model.name)
-            encoder = try .text(tokenizer, for: train.examples + validation.examples, maxLength: plan.preprocessing.maxLength ?? 512)
-        } else {
-            self.tokenizerFolder = nil
-            encoder = ExampleEncoder(.images(ImagePreprocessing(plan.preprocessing)))
-        }
+        let folder = tokenizerFolder ?? URL(fileURLWithPath: weights).deletingLastPathComponent().path
+        self.tokenizerFolder = checkpoint.model.task == "text" ? folder : nil
+        encoder = try .forModel(checkpoint.model, preprocessing: plan.preprocessing, tokenizerFolder: folder, examples: train.examples + validation.examples)
         var warnings: [String] = []
         if plan.regularisation.mixup > 0 {
             warnings.append("regularisation.mixup (α \(plan.regularisation.mixup)) is not applied: zoo's trainer does not mix examples yet")
@@ -95,12 +89,7 @@ public struct FineTuneJob {
     }
 
     /// The input shape plans are compiled for.
-    var input: InputSpec {
-        switch encoder.modality {
-        case .images(let p): .image(channels: 3, size: p.crop)
-        case .text(_, let length): .tokens(length: length)
-        }
-    }
+    var input: InputSpec { encoder.input }
 
     /// The batch's targets as the loss takes them.
     func targets(_ examples: [Example]) -> Targets {

@@ -22,20 +22,9 @@ public struct ModelEvaluation: Sendable {
         let checkpoint = try IdentifiedCheckpoint(path: weights, model: config.model)
         let names = config.classNames
         let relabelled = try Self.relabel(examples, to: names)
-        let encoder: ExampleEncoder
-        if checkpoint.model.task == "text" {
-            encoder = try .text(
-                FineTuneJob.tokenizer(in: folder, model: config.model), for: relabelled.examples, maxLength: config.preprocessing.maxLength ?? 512)
-        } else {
-            encoder = ExampleEncoder(.images(ImagePreprocessing(config.preprocessing)))
-        }
+        let encoder = try ExampleEncoder.forModel(checkpoint.model, preprocessing: config.preprocessing, tokenizerFolder: folder, examples: relabelled.examples)
         let graph = checkpoint.graph, output = graph.nodes[graph.classifier!].name
-        let input: InputSpec
-        switch encoder.modality {
-        case .images(let preprocessing): input = .image(channels: 3, size: preprocessing.crop)
-        case .text(_, let length): input = .tokens(length: length)
-        }
-        let plan = try ForwardPlan(graph: graph, weights: checkpoint.weights, input: input, batch: batch, outputs: [output])
+        let plan = try ForwardPlan(graph: graph, weights: checkpoint.weights, input: encoder.input, batch: batch, outputs: [output])
         var outputs: [Float] = []
         for start in stride(from: 0, to: relabelled.count, by: batch) {
             switch try encoder.encode(Array(relabelled.examples[start..<min(start + batch, relabelled.count)])) {

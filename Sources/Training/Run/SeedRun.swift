@@ -99,20 +99,8 @@ final class SeedRun {
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
         var stoppedEarly = false
         while state.step < plan.schedule.steps {
-            let step = state.step
-            let begin = DispatchTime.now().uptimeNanoseconds
-            let (epoch, indices) = sampler.batch(at: step)
-            store.zeroGradients()
-            let loss = try self.step(training, examples: indices.map { job.train.examples[$0] }, indices: indices, cached: trainFeatures, epoch: epoch, sampler: sampler)
-            let factor = schedule.factor(at: step)
-            optimizer.step(learningRateFactor: factor)
-            state.step = step + 1
-            let record = StepRecord(
-                seed: seed, phase: "fine_tune", step: state.step, steps: plan.schedule.steps, epoch: epoch, loss: loss,
-                learningRate: plan.optimizer.headLearningRate * factor,
-                examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
-            state.records.append(record)
-            events(.step(record))
+            try trainStep(training, store, optimizer, schedule, sampler, cached: trainFeatures, phase: "fine_tune", steps: plan.schedule.steps,
+                          peakLearningRate: plan.optimizer.headLearningRate)
             if state.step % every == 0 || state.step == plan.schedule.steps {
                 let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
                 let evaluation = EvaluationRecord(seed: seed, phase: "fine_tune", step: state.step, metrics: metrics)
@@ -169,19 +157,8 @@ final class SeedRun {
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant).schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
         let sampler = EpochSampler(count: job.train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
         while state.step < probe.steps {
-            let step = state.step
-            let begin = DispatchTime.now().uptimeNanoseconds
-            let (epoch, indices) = sampler.batch(at: step)
-            probeStore.zeroGradients()
-            let loss = try self.step(training, examples: indices.map { job.train.examples[$0] }, indices: indices, cached: trainFeatures, epoch: epoch, sampler: sampler)
-            let factor = schedule.factor(at: step)
-            optimizer.step(learningRateFactor: factor)
-            state.step = step + 1
-            let record = StepRecord(
-                seed: seed, phase: "linear_probe", step: state.step, steps: probe.steps, epoch: epoch, loss: loss, learningRate: probe.learningRate * factor,
-                examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
-            state.records.append(record)
-            events(.step(record))
+            try trainStep(training, probeStore, optimizer, schedule, sampler, cached: trainFeatures, phase: "linear_probe", steps: probe.steps,
+                          peakLearningRate: probe.learningRate)
             if state.step < probe.steps { try checkpoint(training: training, optimizer: optimizer, probe: probeStore, stopping: nil) }
         }
         for parameter in probeStore.trainable { store[parameter.name]!.assign(parameter.valueArray) }
@@ -189,6 +166,27 @@ final class SeedRun {
         let evaluation = EvaluationRecord(seed: seed, phase: "linear_probe", step: probe.steps, metrics: metrics)
         state.evaluations.append(evaluation)
         events(.evaluation(evaluation))
+    }
+
+    /// One optimizer step of a phase at `state.step`: the sampler's batch, a forward and backward
+    /// pass, the update at the schedule's rate; the step is counted, logged and reported.
+    private func trainStep(
+        _ training: TrainingPlan, _ store: ParameterStore, _ optimizer: any Optimizer, _ schedule: any LearningRateSchedule, _ sampler: EpochSampler,
+        cached: CachedFeatures?, phase: String, steps: Int, peakLearningRate: Double
+    ) throws {
+        let step = state.step
+        let begin = DispatchTime.now().uptimeNanoseconds
+        let (epoch, indices) = sampler.batch(at: step)
+        store.zeroGradients()
+        let loss = try self.step(training, indices: indices, cached: cached, epoch: epoch, sampler: sampler)
+        let factor = schedule.factor(at: step)
+        optimizer.step(learningRateFactor: factor)
+        state.step = step + 1
+        let record = StepRecord(
+            seed: seed, phase: phase, step: state.step, steps: steps, epoch: epoch, loss: loss, learningRate: peakLearningRate * factor,
+            examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
+        state.records.append(record)
+        events(.step(record))
     }
 
     /// Saves a checkpoint every `every` steps and when a stop was requested; then stops.
@@ -236,10 +234,9 @@ final class SeedRun {
         return features
     }
 
-    /// One forward and backward pass over a batch: from cached features, or from decoded inputs.
-    private func step(
-        _ training: TrainingPlan, examples: [Example], indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler
-    ) throws -> Double {
+    /// One forward and backward pass over the training examples at `indices`: from cached features, or from decoded inputs.
+    private func step(_ training: TrainingPlan, indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler) throws -> Double {
+        let examples = indices.map { job.train.examples[$0] }
         let targets = job.targets(examples)
         if let cached {
             let (features, mask) = cached.batch(indices)
