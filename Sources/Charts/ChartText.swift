@@ -30,6 +30,16 @@ public enum ChartText {
             .replacingOccurrences(of: "\"", with: "&quot;")
     }
 
+    /// A standalone SVG document's opening: the root element, its accessible title and a white background.
+    static func opening(width: Double, height: Double, title: String) -> String {
+        """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" role="img">
+        <title>\(escape(title))</title>
+        <rect width="100%" height="100%" fill="white"/>
+
+        """
+    }
+
     /// One decimal, as coordinates are written.
     static func f(_ value: Double) -> String { String(format: "%.1f", value) }
 

@@ -18,10 +18,7 @@ public struct HeatMap: Sendable, Equatable {
         let left = 30 + longest, top = 46 + longest, size = Double(n) * cell
         let width = left + size + 20, height = top + size + 20
         let f = ChartText.f
-        var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" role="img">
-            <title>\(ChartText.escape(title))</title>
-            <rect width="100%" height="100%" fill="white"/>
+        var svg = ChartText.opening(width: width, height: height, title: title) + """
             <text x="\(f(left + size / 2))" y="20" text-anchor="middle" font-size="15" font-weight="bold">\(ChartText.escape(title))</text>
             <text x="\(f(left + size / 2))" y="38" text-anchor="middle" font-size="11" fill="#555">\(ChartText.escape(columnLabel)) →</text>
             <text transform="translate(12 \(f(top + size / 2))) rotate(-90)" text-anchor="middle" font-size="11" fill="#555">\(ChartText.escape(rowLabel)) →</text>

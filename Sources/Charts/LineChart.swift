@@ -37,10 +37,7 @@ public struct LineChart: Sendable {
         func px(_ x: Double) -> Double { margin.left + (x - x0) / max(x1 - x0, 1e-12) * plotWidth }
         func py(_ y: Double) -> Double { margin.top + (1 - (y - y0) / max(y1 - y0, 1e-12)) * plotHeight }
         let f = ChartText.f
-        var svg = """
-            <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="Helvetica, Arial, sans-serif" role="img">
-            <title>\(ChartText.escape(title))</title>
-            <rect width="100%" height="100%" fill="white"/>
+        var svg = ChartText.opening(width: width, height: height, title: title) + """
             <text x="\(f(margin.left + plotWidth / 2))" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(ChartText.escape(title))</text>
 
             """
