@@ -2,7 +2,7 @@
 
     /tmp/refvenv/bin/python formats/engine/generate.py [PART ...]
 
-PART is any of `vectors synthetic photos imgsim minilm tokenizers` (default: all of them). Needs torch,
+PART is any of `vectors synthetic photos imgsim minilm tokenizers pairs` (default: all of them). Needs torch,
 torchvision, timm, transformers, tokenizers, safetensors, numpy and PIL; CPU only, 2 threads.
 Every model is built from its configuration (formats/architectures/generate.py's constructors),
 nothing comes from a model hub. The two public data files used (scikit-learn's sample photos, the
@@ -25,6 +25,8 @@ Parts (README.md describes every file and the weight generator exactly):
               so the Swift tests need no assets), and a byte-level BPE trained here with RoBERTa's
               tokenizer (transformers 5 has no slow RoBERTa tokenizer: ReferenceByteLevelBPE
               below, the transformers 4.x algorithm, stands in for it).
+  pairs       pairs.json: sentence pairs encoded by both fast tokenizers as one padded batch, with
+              longest_first truncation at several lengths: ids, token types, attention masks.
 
 The script checks itself and exits 1 if a check fails: the vectorised generator against a
 scalar one, weights regenerated twice, PyTorch reruns bit-identical, output magnitudes in range,
@@ -1074,9 +1076,50 @@ def part_tokenizers():
 
 
 # ---------------------------------------------------------------------------------------------
+# Part: pairs.
+
+PAIR_SENTENCES = [
+    ("A man is playing a guitar.", "Someone plays an instrument."),
+    ("Short.", "A much longer second sentence that keeps going well past the first one, on and on."),
+    ("A much longer first sentence that keeps going well past the second one, on and on and on.", "Short."),
+    ("Both sentences here are of a fairly similar length.", "And this one is also of a similar length."),
+    ("one two three four five six seven", "eight nine ten eleven twelve thirteen fourteen"),
+    ("Café naïve résumé", "北京欢迎你 and 😀"),
+]
+PAIR_LIMITS = [None, 8, 9, 12, 16, 21]
+
+
+def part_pairs():
+    import transformers
+    vocab_txt, vocab_json, merges_txt = (os.path.join(HERE, f) for f in ("wordpiece_vocab.txt", "vocab.json", "merges.txt"))
+    under_test = {"wordpiece": transformers.BertTokenizer(vocab=vocab_txt, do_lower_case=True),
+                  "bpe": transformers.RobertaTokenizer(vocab=vocab_json, merges=merges_txt)}
+    cases = []
+    for key, tokenizer in under_test.items():
+        for limit in PAIR_LIMITS:
+            firsts, seconds = [a for a, _ in PAIR_SENTENCES], [b for _, b in PAIR_SENTENCES]
+            options = dict(padding="longest") if limit is None else dict(padding="max_length", truncation="longest_first", max_length=limit)
+            encoded = tokenizer(firsts, seconds, return_token_type_ids=True, **options)
+            single = [tokenizer(a)["input_ids"] for a in firsts]
+            check(all(len(row) == len(encoded["input_ids"][0]) for row in encoded["input_ids"]), f"pairs: {key} rows padded to one length")
+            check(limit is not None or all(row[:len(s) - 1] == s[:-1] for row, s in zip(encoded["input_ids"], single)),
+                  f"pairs: {key} untruncated pair starts with the first text's own encoding")
+            cases.append({"tokenizer": key, "max_length": limit, "input_ids": encoded["input_ids"],
+                          "token_type_ids": encoded["token_type_ids"], "attention_mask": encoded["attention_mask"]})
+    record = {"versions": {"transformers": transformers.__version__},
+              "tokenizers": {"wordpiece": "transformers.BertTokenizer(vocab=wordpiece_vocab.txt, do_lower_case=True)",
+                             "bpe": "transformers.RobertaTokenizer(vocab=vocab.json, merges=merges.txt)"},
+              "call": "tokenizer(firsts, seconds, return_token_type_ids=True, padding='longest') when max_length is null, "
+                      "else padding='max_length', truncation='longest_first', max_length=max_length",
+              "pairs": [list(pair) for pair in PAIR_SENTENCES], "cases": cases}
+    dump_json(os.path.join(HERE, "pairs.json"), record)
+    print(f"     {len(cases)} batches of {len(PAIR_SENTENCES)} pairs", flush=True)
+
+
+# ---------------------------------------------------------------------------------------------
 
 PARTS = {"vectors": part_vectors, "synthetic": part_synthetic, "photos": part_photos, "imgsim": part_imgsim, "minilm": part_minilm,
-         "tokenizers": part_tokenizers}
+         "tokenizers": part_tokenizers, "pairs": part_pairs}
 
 
 def main():

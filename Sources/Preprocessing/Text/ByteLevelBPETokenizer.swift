@@ -18,6 +18,8 @@ public final class ByteLevelBPETokenizer: Tokenizer {
     public let endId: Int
     /// <pad>
     public let padId: Int
+    /// `.roberta`: <s> a </s></s> b </s>, segment 0.
+    public var pairTemplate: PairTemplate { .roberta }
     /// <unk>: a byte the vocabulary cannot spell.
     public let unknownId: Int
     private let merges: BPEMerges

@@ -19,6 +19,8 @@ public struct WordPieceTokenizer: Tokenizer {
     public let endId: Int
     /// [PAD]
     public let padId: Int
+    /// `.bert`: [CLS] a [SEP] b [SEP], segments 0 and 1.
+    public var pairTemplate: PairTemplate { .bert }
     /// [UNK]: a word the vocabulary cannot cover.
     public let unknownId: Int
     private let vocabulary: Vocabulary

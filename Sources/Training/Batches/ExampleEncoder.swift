@@ -22,7 +22,7 @@ public enum BatchInput {
 
 /// Turns examples into model inputs exactly as `zoo run` does for the checkpoint's card: images
 /// decoded (grey expanded to RGB), resized, cropped and normalised — or augmented, when asked,
-/// from a generator per example; texts tokenized and padded to one length.
+/// from a generator per example; texts and text pairs tokenized and padded to one length.
 public struct ExampleEncoder: Sendable {
     public enum Modality: Sendable {
         case images(ImagePreprocessing)
@@ -52,18 +52,24 @@ public struct ExampleEncoder: Sendable {
         }
     }
 
-    /// The text encoder for `examples`: sequences as long as the longest example needs, at most `maxLength`.
+    /// The text encoder for `examples`: sequences as long as the longest example needs (a pair
+    /// with its separators), at most `maxLength`.
     public static func text(_ tokenizer: any Tokenizer, for examples: [Example], maxLength: Int) throws -> ExampleEncoder {
         var longest = 2
         for example in examples {
-            switch example.input {
-            case .text(let text): longest = max(longest, tokenizer.tokenIds(text).count + 2)
-            case .textPair: throw TrainingError.unsupported("sentence pairs (\(example.origin)): zoo's tokenizers encode single texts; pair encoding is not built yet")
-            default: throw TrainingError.dataMismatch("\(example.origin) is an image, but the model takes text")
-            }
+            longest = max(longest, tokenizer.tokenCount(try textInput(example)))
             if longest >= maxLength { break }
         }
         return ExampleEncoder(.text(tokenizer, length: min(longest, maxLength)))
+    }
+
+    /// What the tokenizer reads of a text example.
+    static func textInput(_ example: Example) throws -> TextInput {
+        switch example.input {
+        case .text(let text): .single(text)
+        case .textPair(let first, let second): .pair(first, second)
+        case .imageFile, .greyImage: throw TrainingError.dataMismatch("\(example.origin) is an image, but the model takes text")
+        }
     }
 
     /// The model input for `examples`, decoded on every core. With `augmentation`, each image is
@@ -96,11 +102,7 @@ public struct ExampleEncoder: Sendable {
             }
             return .images(preprocessing.normalised(images.map { $0! }), count: examples.count)
         case .text(let tokenizer, let length):
-            let texts = try examples.map { example -> String in
-                guard case .text(let text) = example.input else { throw TrainingError.dataMismatch("\(example.origin) is not a single text") }
-                return text
-            }
-            let encoded = tokenizer.encode(batch: texts, padding: .fixed(length), maxLength: length)
+            let encoded = tokenizer.encode(batch: try examples.map(Self.textInput), padding: .fixed(length), maxLength: length)
             return .tokens(try TokenBatch(encoded))
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Preprocessing
 import Testing
 import TestSupport
 import Training
@@ -131,6 +132,13 @@ import Training
         let splits = try DataSource.read(path, options: DataOptions(kind: .sentencePair))
         #expect(Self.texts(splits.train) == ["A man sleeps. || Someone rests.", "A dog runs. || A cat sits."])
         #expect(splits.train.classes == ["contradiction", "entailment"] && splits.train.examples.map(\.target) == [.label(1), .label(0)])
+        // The model reads each pair as one sequence, the second text in segment 1.
+        let bert = try WordPieceTokenizer(vocabularyFile: Fixtures.path("engine", "wordpiece_vocab.txt"))
+        let encoder = try ExampleEncoder.text(bert, for: splits.train.examples, maxLength: 64)
+        guard case .tokens(let tokens) = try encoder.encode(splits.train.examples) else { Issue.record("a text encoder made images"); return }
+        let pairs = bert.encode(batch: [.pair("A man sleeps.", "Someone rests."), .pair("A dog runs.", "A cat sits.")])
+        #expect(encoder.input == .tokens(length: pairs.length) && tokens.ids == pairs.inputIds && tokens.tokenTypes == pairs.tokenTypeIds)
+        #expect(tokens.tokenTypes.prefix(pairs.length).filter { $0 == 1 }.count == bert.tokenIds("Someone rests.").count + 1)
         let single = try Self.write("text,label\na,x\nb,y\n", "single.csv", in: folder)
         #expect(throws: DataError.malformed(single, line: 1, reason: "no pair column: expected one of text_pair, sentence2 (the columns are text, label)")) {
             try DataSource.read(single, options: DataOptions(kind: .sentencePair))
