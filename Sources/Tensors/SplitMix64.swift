@@ -12,4 +12,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A uniform double in [0, 1): the top 53 bits of the next draw, as NumPy's `random()` takes them.
+    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1p-53 }
 }

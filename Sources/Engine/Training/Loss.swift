@@ -19,6 +19,9 @@ public enum Targets: Sendable, Equatable {
     /// `outputs` numbers per example, row-major: 0/1 labels (binary cross-entropy) or
     /// regression targets (mean squared error).
     case values([Float])
+    /// Mixup's targets: `weight × loss(first) + (1 − weight) × loss(second)`, as BiT and timm
+    /// compute it for a batch mixed with weight λ (`second` is the partners' targets).
+    indirect case mixed(Targets, Targets, weight: Double)
 }
 
 extension Loss {
@@ -27,6 +30,16 @@ extension Loss {
     func evaluate(
         logits: UnsafePointer<Float>, batch: Int, outputs: Int, targets: Targets, scale: Double, gradient: UnsafeMutablePointer<Float>
     ) throws -> Double {
+        if case .mixed(let first, let second, let weight) = targets {
+            let count = batch * outputs
+            var partner = [Float](repeating: 0, count: count)
+            let partnerLoss = try partner.withUnsafeMutableBufferPointer {
+                try evaluate(logits: logits, batch: batch, outputs: outputs, targets: second, scale: scale * (1 - weight), gradient: $0.baseAddress!)
+            }
+            let loss = try evaluate(logits: logits, batch: batch, outputs: outputs, targets: first, scale: scale * weight, gradient: gradient)
+            for index in 0..<count { gradient[index] += partner[index] }
+            return weight * loss + (1 - weight) * partnerLoss
+        }
         switch (self, targets) {
         case (.crossEntropy(let smoothing, let weights), .classes(let classes)):
             guard classes.count == batch else { throw EngineError.wrongInput(expected: "\(batch) class indices", found: "\(classes.count)") }

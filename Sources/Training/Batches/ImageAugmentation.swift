@@ -40,7 +40,7 @@ public struct ImageAugmentation: Sendable, Equatable {
         } else {
             result = preprocessing.cropped(image)
         }
-        if kinds.contains(.horizontalFlip), Self.uniform(&generator) < 0.5 { result = result.flippedHorizontally() }
+        if kinds.contains(.horizontalFlip), generator.nextUniform() < 0.5 { result = result.flippedHorizontally() }
         return result
     }
 
@@ -50,8 +50,8 @@ public struct ImageAugmentation: Sendable, Equatable {
     static func randomResizedCropWindow(width: Int, height: Int, generator: inout SplitMix64) -> (left: Int, top: Int, width: Int, height: Int) {
         let area = Double(width * height), logRatio = (log(3.0 / 4), log(4.0 / 3))
         for _ in 0..<10 {
-            let target = area * (0.08 + 0.92 * uniform(&generator))
-            let ratio = exp(logRatio.0 + (logRatio.1 - logRatio.0) * uniform(&generator))
+            let target = area * (0.08 + 0.92 * generator.nextUniform())
+            let ratio = exp(logRatio.0 + (logRatio.1 - logRatio.0) * generator.nextUniform())
             let w = Int((target * ratio).squareRoot().rounded(.toNearestOrEven)), h = Int((target / ratio).squareRoot().rounded(.toNearestOrEven))
             if w > 0, w <= width, h > 0, h <= height {
                 let top = Int(generator.next() % UInt64(height - h + 1)), left = Int(generator.next() % UInt64(width - w + 1))
@@ -67,6 +67,4 @@ public struct ImageAugmentation: Sendable, Equatable {
         }
         return ((width - w) / 2, (height - h) / 2, w, h)
     }
-
-    static func uniform(_ generator: inout SplitMix64) -> Double { Double(generator.next() >> 11) * 0x1p-53 }
 }

@@ -71,7 +71,7 @@ public struct FeatureCache: Sendable {
     public func store(_ features: CachedFeatures, key: String) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var infos = try zip(features.names, features.sizes).map { TensorInfo(name: $0, dtype: .f32, shape: try Shape([features.count, $1])) }
-        if features.length > 0 { try infos.append(TensorInfo(name: "attention_mask", dtype: .f32, shape: try Shape([features.count, features.length]))) }
+        if features.length > 0 { infos.append(TensorInfo(name: "attention_mask", dtype: .f32, shape: try Shape([features.count, features.length]))) }
         let writer = try SafetensorsWriter(path: path(for: key), tensors: infos, metadata: ["format": "zoo.features/1"])
         for (values, info) in zip(features.values, infos) { try writer.append(Tensor(values, dtype: .f32, shape: info.shape)) }
         if features.length > 0 { try writer.append(Tensor(features.attentionMasks.map(Float.init), dtype: .f32, shape: infos.last!.shape)) }

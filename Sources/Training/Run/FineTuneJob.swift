@@ -19,6 +19,8 @@ public struct FineTuneJob {
     public let validation: LabelledExamples
     public let encoder: ExampleEncoder
     public let augmentation: ImageAugmentation
+    /// The plan's mixup (images only); nil when α is 0 or the inputs are tokens.
+    public let mixup: Mixup?
     public let loss: Loss
     /// Where frozen-prefix features are kept across runs; nil: computed in memory for this run only.
     public let cache: FeatureCache?
@@ -56,11 +58,17 @@ public struct FineTuneJob {
         self.tokenizerFolder = checkpoint.model.task == "text" ? folder : nil
         encoder = try .forModel(checkpoint.model, preprocessing: plan.preprocessing, tokenizerFolder: folder, examples: train.examples + validation.examples)
         var warnings: [String] = []
-        if plan.regularisation.mixup > 0 {
-            warnings.append("regularisation.mixup (α \(plan.regularisation.mixup)) is not applied: zoo's trainer does not mix examples yet")
+        let alpha = plan.regularisation.mixup
+        mixup = alpha > 0 && checkpoint.model.task != "text" ? Mixup(alpha: alpha) : nil
+        if alpha > 0 && mixup == nil {
+            warnings.append("regularisation.mixup (α \(alpha)) is not applied: token ids cannot be mixed")
         }
-        if !augmentation.isEmpty && plan.cacheFeatures {
-            warnings.append("cache_features is not used: augmentation (\(plan.regularisation.augmentation.joined(separator: ", "))) changes the frozen prefix's inputs every epoch")
+        if alpha > 0 && mixup != nil && plan.linearProbe != nil {
+            warnings.append("the linear probe trains on cached features without mixup; mixup (α \(alpha)) applies to the fine-tune")
+        }
+        let varying = (augmentation.isEmpty ? [] : ["augmentation (\(plan.regularisation.augmentation.joined(separator: ", ")))"]) + (mixup == nil ? [] : ["mixup"])
+        if !varying.isEmpty && plan.cacheFeatures {
+            warnings.append("cache_features is not used: \(varying.joined(separator: " and ")) changes the frozen prefix's inputs every step")
         }
         self.warnings = warnings
         switch plan.head.kind {
@@ -87,6 +95,10 @@ public struct FineTuneJob {
         case .text(let tokenizer, let length): "text \(type(of: tokenizer)) length=\(length) folder=\(tokenizerFolder ?? "")"
         }
     }
+
+    /// Whether the frozen prefix sees different inputs every epoch (augmentation or mixup), so its
+    /// features cannot be cached.
+    var inputsVary: Bool { !augmentation.isEmpty || mixup != nil }
 
     /// The input shape plans are compiled for.
     var input: InputSpec { encoder.input }

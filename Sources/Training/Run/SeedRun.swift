@@ -77,7 +77,7 @@ final class SeedRun {
         let plan = job.plan
         events(.phase("fine-tune, seed \(seed)"))
         let training = try TrainingPlan(graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
-        let cached = plan.cacheFeatures && job.augmentation.isEmpty && training.prefix != nil
+        let cached = plan.cacheFeatures && !job.inputsVary && training.prefix != nil
         let trainFeatures = cached ? try features(job.train, training) : nil
         let validationFeatures = cached ? try features(job.validation, training) : nil
         let optimizer = makeOptimizer(LayerwiseLearningRates(
@@ -178,7 +178,7 @@ final class SeedRun {
         let begin = DispatchTime.now().uptimeNanoseconds
         let (epoch, indices) = sampler.batch(at: step)
         store.zeroGradients()
-        let loss = try self.step(training, indices: indices, cached: cached, epoch: epoch, sampler: sampler)
+        let loss = try self.step(training, step: step, indices: indices, cached: cached, epoch: epoch, sampler: sampler)
         let factor = schedule.factor(at: step)
         optimizer.step(learningRateFactor: factor)
         state.step = step + 1
@@ -234,8 +234,9 @@ final class SeedRun {
         return features
     }
 
-    /// One forward and backward pass over the training examples at `indices`: from cached features, or from decoded inputs.
-    private func step(_ training: TrainingPlan, indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler) throws -> Double {
+    /// One forward and backward pass over the training examples at `indices` (optimizer step
+    /// `step`): from cached features, or from decoded inputs, mixed when the plan asks for mixup.
+    private func step(_ training: TrainingPlan, step: Int, indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler) throws -> Double {
         let examples = indices.map { job.train.examples[$0] }
         let targets = job.targets(examples)
         if let cached {
@@ -247,7 +248,12 @@ final class SeedRun {
             examples, augmentation: job.augmentation, seeds: indices.map { sampler.augmentationSeed(epoch: epoch, example: $0) })
         state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
         switch input {
-        case .images(let images, let count): return try training.step(images: images, count: count, targets: targets)
+        case .images(let images, let count):
+            guard let mixup = job.mixup else { return try training.step(images: images, count: count, targets: targets) }
+            let draw = mixup.draw(seed: sampler.seed, step: step, count: count)
+            let partners = job.targets(draw.partner.map { examples[$0] })
+            return try training.step(
+                images: mixup.mix(images: images, count: count, draw), count: count, targets: .mixed(targets, partners, weight: draw.lambda))
         case .tokens(let tokens): return try training.step(tokens: tokens, targets: targets)
         }
     }
