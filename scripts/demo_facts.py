@@ -113,7 +113,7 @@ def finetuned(finetune_json, what):
     text = open(finetune_json).read()
     report = json.loads(text[text.index("\n{\n") + 1:] if "\n{\n" in text else text)
     metric = report["summary"]["metric"]
-    kept = next(s for s in report["seeds"] if s["seed"] == report["kept_seed"])
+    kept = report["seeds"][report["kept_run"]]
     test = report.get("test") or {}
     print(f"  {what}: validation {metric} {kept['validation'][metric]:.3f}, test {test.get(metric, float('nan')):.3f}"
           f" on {test.get('examples', 0)} held-out images, {report['resources']['seconds']:.0f} s"

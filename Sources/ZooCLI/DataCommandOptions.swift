@@ -28,10 +28,11 @@ struct DataCommandOptions: ParsableArguments {
         DataOptions(kind: kind, labelColumn: labelColumn, textColumn: textColumn, pairColumn: pairColumn, groupColumn: groupColumn, skipBad: skipBad)
     }
 
-    func load(_ path: String, kind: TaskProfile.Kind, validationFraction: Double, seed: UInt64) throws -> TrainingData {
+    func load(_ path: String, kind: TaskProfile.Kind, validationFraction: Double, seed: UInt64, folds: Int? = nil) throws -> TrainingData {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let evaluationLimit, evaluationLimit < 1 { throw ValidationError("--evaluation-limit must be at least 1") }
         return try TrainingData(
-            path: path, options: options(kind: kind), validationFraction: validationFraction, seed: seed, limit: limit, evaluationLimit: evaluationLimit)
+            path: path, options: options(kind: kind), validationFraction: validationFraction, seed: seed, limit: limit, evaluationLimit: evaluationLimit,
+            folds: folds)
     }
 }

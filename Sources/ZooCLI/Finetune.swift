@@ -17,7 +17,10 @@ struct Finetune: CommonOptionsCommand {
             val/, test/ each so), an IDX folder (train-images-idx3-ubyte[.gz] + labels, t10k-* as the test split), a \
             CSV, TSV or JSONL file (a header naming the label and text columns), or a folder of train/val/test text files. \
             Without a validation split, a seeded stratified --validation-fraction of the training data is held out \
-            (whole --group-column groups when given). Images are decoded, resized, cropped and normalised as zoo run \
+            (whole --group-column groups when given). --folds K runs K-fold cross-validation instead, for small data \
+            sets: the training (and any validation) examples are cut into K stratified folds (whole groups with \
+            --group-column), and every seed trains on K − 1 folds and is validated on the fold left out; the report \
+            gives the metric over all K × seeds runs, and the model of the best run is written. Images are decoded, resized, cropped and normalised as zoo run \
             does for the checkpoint's card; text is tokenized with the checkpoint folder's tokenizer.
 
             With cache_features and no augmentation, the frozen prefix runs once per dataset: its outputs are stored \
@@ -67,6 +70,9 @@ struct Finetune: CommonOptionsCommand {
     @Option(name: .customLong("validation-fraction"), help: "The share of the training data held out for validation when the data has no validation split.")
     var validationFraction = 0.1
 
+    @Option(help: "Run K-fold cross-validation over the training data (K ≥ 2) instead of holding out one validation split.")
+    var folds: Int?
+
     @Option(name: .customLong("class-weights"), help: "Cross-entropy class weights: none, auto (n / (classes × count), as scikit-learn's 'balanced'), or a JSON object {\"class\": weight}.")
     var classWeights = "none"
 
@@ -83,6 +89,7 @@ struct Finetune: CommonOptionsCommand {
 
     func validate() throws {
         guard validationFraction > 0, validationFraction < 1 else { throw ValidationError("--validation-fraction must be in (0, 1)") }
+        if let folds, folds < 2 { throw ValidationError("--folds must be at least 2") }
         guard checkpointEvery >= 1 else { throw ValidationError("--checkpoint-every must be at least 1") }
         guard (plan == nil) != (resume == nil) else { throw ValidationError("give either --plan (a new run) or --resume RUN_DIR") }
     }
@@ -92,7 +99,9 @@ struct Finetune: CommonOptionsCommand {
         let started = try resume.map { try Self.resumed($0) } ?? start()
         let display = TrainingDisplay(json: json)
         defer { display.finish() }
-        Diagnostics.say("zoo: \(started.job.plan.model.name) from \(started.invocation.weights): \(started.data.train.count) training and \(started.data.validation.count) validation examples of \(started.data.train.classes.count) classes")
+        let examples = started.data.folds.map { "\(started.data.train.count) examples in \($0.count) folds" }
+            ?? "\(started.data.train.count) training and \(started.data.validation.count) validation examples"
+        Diagnostics.say("zoo: \(started.job.plan.model.name) from \(started.invocation.weights): \(examples) of \(started.data.train.classes.count) classes")
         let report = try FineTuner(job: started.job, events: display.show).run(
             output: started.output, data: started.data.summary(classWeights: started.classWeights), overrides: started.invocation.overrides,
             test: started.data.test, force: force, resume: resume != nil, checkpointEvery: started.invocation.checkpointEvery, invocation: started.invocation)
@@ -116,12 +125,12 @@ struct Finetune: CommonOptionsCommand {
         let output = output ?? "runs/\(planFile.model.name)-\(Self.timestamp())"
         if FileManager.default.fileExists(atPath: output) && !force { throw TrainingError.runFolderExists(output) }
         let weights = try weights ?? Self.localCheckpoint(planFile, planPath: plan!)
-        let loaded = try dataOptions.load(dataPath, kind: planFile.head.kind, validationFraction: validationFraction, seed: planFile.seeds[0])
+        let loaded = try dataOptions.load(dataPath, kind: planFile.head.kind, validationFraction: validationFraction, seed: planFile.seeds[0], folds: folds)
         let (effective, overrides) = try PlanOverrides(learningRate: learningRate, epochs: epochs, batchSize: batchSize)
             .apply(to: planFile, examples: loaded.train.count)
         if !force { try Self.checkBudget(effective) }
         let invocation = RunInvocation(
-            data: dataPath, weights: weights, validationFraction: validationFraction, classWeights: classWeights, limit: dataOptions.limit,
+            data: dataPath, weights: weights, validationFraction: validationFraction, folds: folds, classWeights: classWeights, limit: dataOptions.limit,
             evaluationLimit: dataOptions.evaluationLimit, labelColumn: dataOptions.labelColumn, textColumn: dataOptions.textColumn,
             pairColumn: dataOptions.pairColumn, groupColumn: dataOptions.groupColumn, skipBad: dataOptions.skipBad, cache: !noCache,
             checkpointEvery: checkpointEvery, overrides: overrides)
@@ -137,14 +146,14 @@ struct Finetune: CommonOptionsCommand {
             groupColumn: invocation.groupColumn, skipBad: invocation.skipBad)
         let data = try TrainingData(
             path: invocation.data, options: options, validationFraction: invocation.validationFraction, seed: plan.seeds[0],
-            limit: invocation.limit, evaluationLimit: invocation.evaluationLimit)
+            limit: invocation.limit, evaluationLimit: invocation.evaluationLimit, folds: invocation.folds)
         return try started(plan: plan, data: data, invocation: invocation, output: folder)
     }
 
     static func started(plan: FineTunePlan, data: TrainingData, invocation: RunInvocation, output: String) throws -> Started {
         let classWeights = try data.classWeights(invocation.classWeights)
         let job = try FineTuneJob(
-            plan: plan, weights: invocation.weights, train: data.train, validation: data.validation, classWeights: classWeights.map { $0.map(Float.init) },
+            plan: plan, weights: invocation.weights, train: data.train, validation: data.validation, folds: data.folds, classWeights: classWeights.map { $0.map(Float.init) },
             cache: invocation.cache ? .standard : nil)
         return Started(job: job, data: data, invocation: invocation, classWeights: classWeights, output: output)
     }

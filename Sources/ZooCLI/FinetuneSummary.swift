@@ -1,22 +1,22 @@
 import Foundation
 import ModelZoo
 
-/// What `zoo finetune` prints for people: the headline metric over the seeds, the test set, the
+/// What `zoo finetune` prints for people: the headline metric over the runs, the test set, the
 /// per-class table, the most-confused classes, the time and memory, and where the model is.
 struct FinetuneSummary {
     let report: FineTuneReport
     let folder: String
 
     var text: String {
-        let summary = report.summary, kept = report.seeds.first { $0.seed == report.keptSeed }!
+        let summary = report.summary, kept = report.kept
         var lines = [
             "\(folder): \(report.model.name) fine-tuned on \(Format.count(report.data.trainExamples)) examples of \(report.data.classes.count) classes, "
                 + "\(report.model.trained.map(\.description).joined(separator: ", ")) trained (\(Format.count(report.model.trainableParameters)) parameters)",
         ]
         let spread = report.seeds.count > 1
-            ? String(format: " (%d seeds: mean %.4f ± %.4f, %.4f–%.4f)", report.seeds.count, summary.mean, summary.standardDeviation, summary.minimum, summary.maximum) : ""
-        lines.append(String(format: "validation %@ %.4f, loss %.4f on %@ examples (seed %llu, step %d)%@", summary.metric,
-                            kept.validation.value(of: summary.metric) ?? .nan, kept.validation.loss, Format.count(kept.validation.examples), kept.seed, kept.keptStep, spread))
+            ? String(format: " (%@: mean %.4f ± %.4f, %.4f–%.4f)", report.runsDescription, summary.mean, summary.standardDeviation, summary.minimum, summary.maximum) : ""
+        lines.append(String(format: "validation %@ %.4f, loss %.4f on %@ examples (%@, step %d)%@", summary.metric,
+                            kept.validation.value(of: summary.metric) ?? .nan, kept.validation.loss, Format.count(kept.validation.examples), kept.name, kept.keptStep, spread))
         if let test = report.test {
             lines.append(String(format: "test %@ %.4f, loss %.4f on %@ examples", summary.metric, test.value(of: summary.metric) ?? .nan, test.loss, Format.count(test.examples)))
         }

@@ -63,6 +63,31 @@ import Testing
         }
     }
 
+    @Test("--folds 3: every fold is held out once, each run validated on its fold; splits.json, metrics.csv, TensorBoard and the report name the folds",
+          .enabled(if: available, "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
+    func crossValidation() throws {
+        let folder = try TemporaryFolder(), output = folder.file("cv")
+        var arguments = Self.arguments(output)
+        arguments.replaceSubrange(arguments.firstIndex(of: "320")!...arguments.firstIndex(of: "320")!, with: ["60"])
+        let result = try Zoo.run(arguments: arguments + ["--folds", "3"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let read = { (name: String) in try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: output + "/" + name))) as! [String: Any] }
+        let splits = try read("splits.json"), report = try read("report.json")
+        let folds = try #require(splits["folds"] as? [[Int]])
+        #expect(folds.count == 3 && folds.joined().sorted() == Array(0..<60) && (splits["validation"] as! [Any]).isEmpty)
+        let runs = report["seeds"] as! [[String: Any]]
+        #expect(runs.map { $0["fold"] as! Int } == [0, 1, 2])
+        #expect(runs.map { ($0["validation"] as! [String: Any])["examples"] as! Int } == folds.map(\.count))
+        #expect((report["summary"] as! [String: Any])["values"] as! [Double] == runs.map { ($0["validation"] as! [String: Any])["accuracy"] as! Double })
+        let boards = try FileManager.default.contentsOfDirectory(atPath: output + "/tensorboard").sorted()
+        #expect(boards == ["fold-1-seed-0", "fold-2-seed-0", "fold-3-seed-0"])
+        let csv = try String(contentsOfFile: output + "/metrics.csv", encoding: .utf8).split(separator: "\n")
+        #expect(csv[0].hasPrefix("fold,seed,") && Set(csv.dropFirst().map { $0.prefix(2) }) == ["1,", "2,", "3,"])
+        #expect(try String(contentsOfFile: output + "/report.md", encoding: .utf8).contains("Over 3 folds × 1 seed: mean"))
+        let tooMany = try Zoo.run(arguments: Self.arguments(folder.file("few")).map { $0 == "320" ? "4" : $0 } + ["--folds", "11"])
+        #expect(tooMany.status == 2 && tooMany.stderr.contains("cannot fill 11 folds"), "\(tooMany.stderr)")
+    }
+
     @Test("refusals: an existing run folder (1), data that does not fit the plan (2), a plan over its budget (8), a resume of a finished run (2)",
           .enabled(if: available, "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
     func refusals() throws {

@@ -1,11 +1,11 @@
 import Foundation
 
-/// Where a fine-tune is, as a checkpoint records it beside the tensors: the seed and phase, the
+/// Where a fine-tune is, as a checkpoint records it beside the tensors: the run (seed and fold) and phase, the
 /// steps done, everything logged so far, early stopping's bookkeeping, the random draws made, and
-/// the seeds already finished. With the tensors (weights, batch-norm statistics, optimizer
+/// the runs already finished. With the tensors (weights, batch-norm statistics, optimizer
 /// state, the best weights so far) it is all a resumed run needs to continue exactly.
 struct RunState: Codable, Sendable {
-    static let currentSchema = "zoo.run-state/1"
+    static let currentSchema = "zoo.run-state/2"
 
     struct EarlyStopping: Codable, Sendable {
         var best: Double?
@@ -16,8 +16,8 @@ struct RunState: Codable, Sendable {
     var schema = Self.currentSchema
     /// The SHA-256 of the plan as it runs: a checkpoint of another plan is refused.
     var planSha256: String
-    /// Index into the plan's seeds.
-    var seedIndex: Int
+    /// The run under way (`FineTuneJob.run(_:)`): an index into the plan's seeds, fold by fold under cross-validation.
+    var runIndex: Int
     /// `linear_probe` or `fine_tune`.
     var phase: String
     /// Optimizer steps completed in the phase.
@@ -33,7 +33,7 @@ struct RunState: Codable, Sendable {
     /// Seconds the seed has run so far, over every resume.
     var seconds: Double
     var completed: [SeedResult]
-    /// The best headline metric among the completed seeds, whose model is in `model/`.
-    var keptSeed: UInt64?
+    /// The completed run with the best headline metric (an index into `completed`), whose model is in `model/`.
+    var keptRun: Int?
     var keptValue: Double?
 }

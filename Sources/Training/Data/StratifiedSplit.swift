@@ -29,6 +29,42 @@ public enum StratifiedSplit {
         return (all.indices.filter { !chosen.contains($0) }, validation.sorted())
     }
 
+    /// `count` disjoint folds covering `examples`, each a sorted index list, reproducibly for `seed`
+    /// (K-fold cross-validation). Single-label examples are dealt per class, shuffled, to the folds
+    /// in turn, each class starting where the last one stopped, as scikit-learn's `StratifiedKFold`
+    /// balances them; examples with groups go whole groups at a time, largest first, to the fold
+    /// holding fewest examples (`GroupKFold`); others are shuffled and dealt in turn.
+    /// - Precondition: `count` ≥ 2.
+    public static func folds(of examples: LabelledExamples, count: Int, seed: UInt64) -> [[Int]] {
+        precondition(count >= 2, "StratifiedSplit: \(count) folds")
+        var generator = SplitMix64(seed: seed ^ 0x464F_4C44)
+        var folds = [[Int]](repeating: [], count: count)
+        let all = examples.examples
+        var next = 0
+        func deal(_ members: [Int]) {
+            for index in members {
+                folds[next].append(index)
+                next = (next + 1) % count
+            }
+        }
+        if all.contains(where: { $0.group != nil }) {
+            var members = [String: [Int]]()
+            for (index, example) in all.enumerated() { members[example.group.map { "g:" + $0 } ?? "i:\(index)", default: []].append(index) }
+            let groups = members.keys.sorted().shuffled(using: &generator).sorted { members[$0]!.count > members[$1]!.count }
+            for key in groups {
+                let smallest = folds.indices.min { folds[$0].count < folds[$1].count }!
+                folds[smallest] += members[key]!
+            }
+        } else if all.allSatisfy({ if case .label = $0.target { true } else { false } }) {
+            var byClass = [Int: [Int]]()
+            for (index, example) in all.enumerated() { if case .label(let label) = example.target { byClass[label, default: []].append(index) } }
+            for label in byClass.keys.sorted() { deal(byClass[label]!.shuffled(using: &generator)) }
+        } else {
+            deal(Array(all.indices).shuffled(using: &generator))
+        }
+        return folds.map { $0.sorted() }
+    }
+
     /// The two splits as examples (same classes).
     public static func split(
         _ examples: LabelledExamples, validationFraction fraction: Double, seed: UInt64

@@ -41,12 +41,12 @@ public struct FineTuneReport: Codable, Sendable {
         public var skipped: [String]
     }
 
-    /// A metric over the seeds.
+    /// A metric over the runs (the seeds, on every fold under cross-validation).
     public struct Spread: Codable, Sendable {
         public var metric: String
         public var values: [Double]
         public var mean: Double
-        /// The sample standard deviation (0 for one seed).
+        /// The sample standard deviation (0 for one run).
         public var standardDeviation: Double
         public var minimum: Double
         public var maximum: Double
@@ -78,10 +78,10 @@ public struct FineTuneReport: Codable, Sendable {
     public var model: ModelSummary
     public var data: DataSummary
     public var seeds: [SeedResult]
-    /// The headline metric over the seeds' kept weights, on the validation set.
+    /// The headline metric over the runs' kept weights, each on its validation set (its held-out fold).
     public var summary: Spread
-    /// The seed whose model was written (the best headline metric).
-    public var keptSeed: UInt64
+    /// The run whose model was written (the best headline metric): an index into `seeds`.
+    public var keptRun: Int
     /// The written model on the test split, when the data has one.
     public var test: EvaluationMetrics?
     public var resources: Resources
@@ -99,17 +99,18 @@ public struct FineTuneReport: Codable, Sendable {
         return try encoder.encode(self)
     }
 
-    /// `metrics.csv`: one row per training step (split `train`: the batch's loss) and per
+    /// `metrics.csv`: one row per training step (`fold` empty without cross-validation) (split `train`: the batch's loss) and per
     /// evaluation (split `validation`: the whole set's loss and headline metric).
     public func metricsCSV(headline: String) -> String {
-        var lines = ["seed,phase,step,epoch,split,loss,\(headline),learning_rate"]
+        var lines = ["fold,seed,phase,step,epoch,split,loss,\(headline),learning_rate"]
         for seed in seeds {
             var evaluations = seed.evaluations[...]
+            let fold = seed.fold.map { "\($0 + 1)" } ?? ""
             for record in seed.losses {
-                lines.append("\(record.seed),\(record.phase),\(record.step),\(record.epoch),train,\(record.loss),,\(record.learningRate)")
+                lines.append("\(fold),\(record.seed),\(record.phase),\(record.step),\(record.epoch),train,\(record.loss),,\(record.learningRate)")
                 while let next = evaluations.first, next.phase == record.phase, next.step == record.step {
                     let value = next.metrics.value(of: headline).map { "\($0)" } ?? ""
-                    lines.append("\(next.seed),\(next.phase),\(next.step),\(record.epoch),validation,\(next.metrics.loss),\(value),")
+                    lines.append("\(fold),\(next.seed),\(next.phase),\(next.step),\(record.epoch),validation,\(next.metrics.loss),\(value),")
                     evaluations.removeFirst()
                 }
             }

@@ -5,8 +5,8 @@ import Foundation
 /// SVG, inline CSS, no script): the loss and metric curves, the confusion matrix as a heat map,
 /// the per-class table and the error analysis.
 extension FineTuneReport {
-    /// The kept seed's result.
-    var kept: SeedResult { seeds.first { $0.seed == keptSeed } ?? seeds[0] }
+    /// The kept run's result.
+    public var kept: SeedResult { seeds[keptRun] }
 
     /// Training loss by step and validation loss at each evaluation, per seed and phase.
     public var lossChart: LineChart {
@@ -15,7 +15,7 @@ extension FineTuneReport {
             for phase in ["linear_probe", "fine_tune"] {
                 let records = seed.losses.filter { $0.phase == phase }
                 guard !records.isEmpty else { continue }
-                let name = (phase == "linear_probe" ? "probe" : "fine-tune") + (seeds.count > 1 ? " s\(seed.seed)" : "")
+                let name = (phase == "linear_probe" ? "probe" : "fine-tune") + (seeds.count > 1 ? " " + seed.name : "")
                 series.append(.init(name: name + " train", points: records.map { (Double($0.step), $0.loss) }))
                 let evaluations = seed.evaluations.filter { $0.phase == phase }
                 if !evaluations.isEmpty { series.append(.init(name: name + " val", points: evaluations.map { (Double($0.step), $0.metrics.loss) }, dashed: true)) }
@@ -30,7 +30,7 @@ extension FineTuneReport {
             ["linear_probe", "fine_tune"].compactMap { phase -> LineChart.Series? in
                 let evaluations = seed.evaluations.filter { $0.phase == phase }
                 guard !evaluations.isEmpty else { return nil }
-                let name = (phase == "linear_probe" ? "probe" : "fine-tune") + (seeds.count > 1 ? " s\(seed.seed)" : "")
+                let name = (phase == "linear_probe" ? "probe" : "fine-tune") + (seeds.count > 1 ? " " + seed.name : "")
                 return .init(name: name, points: evaluations.map { (Double($0.step), $0.metrics.value(of: summary.metric) ?? .nan) })
             }
         }
@@ -45,12 +45,18 @@ extension FineTuneReport {
 
     private var headlineLines: [String] {
         let metric = summary.metric
-        var lines = [String(format: "Validation %@ **%.4f** (seed %llu, step %d)", metric, kept.validation.value(of: metric) ?? .nan, kept.seed, kept.keptStep)]
+        var lines = [String(format: "Validation %@ **%.4f** (%@, step %d)", metric, kept.validation.value(of: metric) ?? .nan, kept.name, kept.keptStep)]
         if seeds.count > 1 {
-            lines.append(String(format: "Over %d seeds: mean %.4f ± %.4f (min %.4f, max %.4f)", seeds.count, summary.mean, summary.standardDeviation, summary.minimum, summary.maximum))
+            lines.append(String(format: "Over %@: mean %.4f ± %.4f (min %.4f, max %.4f)", runsDescription, summary.mean, summary.standardDeviation, summary.minimum, summary.maximum))
         }
         if let test { lines.append(String(format: "Test %@ **%.4f** on %d examples", metric, test.value(of: metric) ?? .nan, test.examples)) }
         return lines
+    }
+
+    /// `3 seeds`, or `5 folds × 2 seeds` under cross-validation.
+    public var runsDescription: String {
+        let folds = Set(seeds.compactMap(\.fold)).count, seedCount = Set(seeds.map(\.seed)).count
+        return (folds > 0 ? "\(folds) folds × " : "") + "\(seedCount) seed" + (seedCount == 1 ? "" : "s")
     }
 
     private var facts: [(String, String)] {
@@ -58,7 +64,9 @@ extension FineTuneReport {
             ("Model", "\(model.name) from \(URL(fileURLWithPath: model.checkpoint).lastPathComponent) (\(model.convention), sha256 \(model.checkpointSha256.prefix(12))…)"),
             ("Frozen", model.frozen.map(\.description).joined(separator: ", ").ifEmpty("nothing")),
             ("Trained", "\(model.trained.map(\.description).joined(separator: ", ")): \(model.trainableParameters) parameters"),
-            ("Data", "\(data.source): \(data.trainExamples) train, \(data.validationExamples) validation (\(data.validationSource))" + (data.testExamples.map { ", \($0) test" } ?? "")),
+            ("Data", "\(data.source): "
+                + (data.validationExamples > 0 ? "\(data.trainExamples) train, \(data.validationExamples) validation (\(data.validationSource))" : "\(data.trainExamples) examples, \(data.validationSource)")
+                + (data.testExamples.map { ", \($0) test" } ?? "")),
             ("Overrides", overrides.map { "\($0.field) \($0.planned) → \($0.used)" }.joined(separator: "; ").ifEmpty("none")),
             ("Time", String(format: "%.1f s (%.0f%% loading data), %d threads", resources.seconds, resources.loadingShare * 100, resources.threads)
                 + (resources.estimatedSeconds.map { String(format: "; the plan estimated %.0f s", $0) } ?? "")),

@@ -63,9 +63,9 @@ enum CRC32C {
 }
 
 extension FineTuneReport {
-    /// One event file per seed: `train/loss`, `train/learning_rate` per step and `validation/loss`
+    /// One event file per run, named by its folder (`seed-3`, `fold-2-seed-3`): `train/loss`, `train/learning_rate` per step and `validation/loss`
     /// and `validation/<headline>` per evaluation, under the phase (`linear_probe/…`, `fine_tune/…`).
-    public func tensorBoardEvents(wallTime: Double) -> [(seed: UInt64, bytes: [UInt8])] {
+    public func tensorBoardEvents(wallTime: Double) -> [(folder: String, bytes: [UInt8])] {
         seeds.map { seed in
             var events = TensorBoardEvents(wallTime: wallTime)
             for record in seed.losses {
@@ -78,7 +78,7 @@ extension FineTuneReport {
                     events.scalar("\(evaluation.phase)/validation/\(summary.metric)", value, step: evaluation.step, wallTime: wallTime)
                 }
             }
-            return (seed.seed, events.data)
+            return (seed.folderName, events.data)
         }
     }
 }

@@ -17,6 +17,9 @@ public struct FineTuneJob {
     public let graph: ModelGraph
     public let train: LabelledExamples
     public let validation: LabelledExamples
+    /// K-fold cross-validation's folds (indices into `train`), each the validation set of one run
+    /// on the others; nil: one run per seed on `train`, validated on `validation`.
+    public let folds: [[Int]]?
     public let encoder: ExampleEncoder
     public let augmentation: ImageAugmentation
     /// The plan's mixup (images only); nil when α is 0 or the inputs are tokens.
@@ -29,12 +32,13 @@ public struct FineTuneJob {
     /// What the plan asks that this trainer does not do, said in the report rather than silently dropped.
     public let warnings: [String]
 
-    /// Resolves `plan` against the checkpoint at `weights` and the split data. `classWeights`
-    /// (one per class) weight the cross-entropy. Throws when the checkpoint is not the plan's
-    /// model, computes a different function, or the data does not fit the plan's head.
+    /// Resolves `plan` against the checkpoint at `weights` and the split data (`folds`: K-fold
+    /// cross-validation over `train`, `validation` unused). `classWeights` (one per class) weight
+    /// the cross-entropy. Throws when the checkpoint is not the plan's model, computes a different
+    /// function, or the data does not fit the plan's head.
     public init(
-        plan: FineTunePlan, weights: String, train: LabelledExamples, validation: LabelledExamples, classWeights: [Float]? = nil,
-        cache: FeatureCache? = .standard, tokenizerFolder: String? = nil
+        plan: FineTunePlan, weights: String, train: LabelledExamples, validation: LabelledExamples, folds: [[Int]]? = nil,
+        classWeights: [Float]? = nil, cache: FeatureCache? = .standard, tokenizerFolder: String? = nil
     ) throws {
         self.plan = plan
         checkpoint = try IdentifiedCheckpoint(path: weights, model: plan.model.name)
@@ -49,10 +53,15 @@ public struct FineTuneJob {
             throw TrainingError.dataMismatch(
                 "the plan's head has \(plan.head.classes) outputs, but the data has \(train.classes.count): \(train.classes.prefix(12).joined(separator: ", "))")
         }
-        guard !train.examples.isEmpty, !validation.examples.isEmpty else {
+        guard !train.examples.isEmpty, !validation.examples.isEmpty || folds != nil else {
             throw TrainingError.dataMismatch("no \(train.examples.isEmpty ? "training" : "validation") examples")
         }
-        (self.train, self.validation, self.cache) = (train, validation, cache)
+        if let folds {
+            guard folds.count >= 2, folds.allSatisfy({ !$0.isEmpty && $0.count < train.count }) else {
+                throw TrainingError.dataMismatch("\(folds.count) folds of \(folds.map(\.count)) examples cannot cross-validate \(train.count)")
+            }
+        }
+        (self.train, self.validation, self.folds, self.cache) = (train, validation, folds, cache)
         augmentation = try ImageAugmentation(names: plan.regularisation.augmentation)
         let folder = tokenizerFolder ?? URL(fileURLWithPath: weights).deletingLastPathComponent().path
         self.tokenizerFolder = checkpoint.model.task == "text" ? folder : nil
@@ -94,6 +103,18 @@ public struct FineTuneJob {
         case .images(let p): "images resize=\(p.resize) crop=\(p.crop) mean=\(p.mean) std=\(p.std) filter=\(p.filter)"
         case .text(let tokenizer, let length): "text \(type(of: tokenizer)) length=\(length) folder=\(tokenizerFolder ?? "")"
         }
+    }
+
+    /// The runs the job makes: every seed, on each fold in turn under cross-validation.
+    public var runCount: Int { plan.seeds.count * (folds?.count ?? 1) }
+
+    /// Run `index`'s seed, fold (nil without cross-validation), training and validation examples:
+    /// runs go seed by seed within a fold, fold by fold.
+    func run(_ index: Int) -> (seed: UInt64, fold: Int?, train: LabelledExamples, validation: LabelledExamples) {
+        let seed = plan.seeds[index % plan.seeds.count]
+        guard let folds else { return (seed, nil, train, validation) }
+        let fold = index / plan.seeds.count, held = Set(folds[fold])
+        return (seed, fold, train.subset(train.examples.indices.filter { !held.contains($0) }), train.subset(folds[fold]))
     }
 
     /// Whether the frozen prefix sees different inputs every epoch (augmentation or mixup), so its

@@ -6,11 +6,11 @@ import Foundation
 import Plans
 import Tensors
 
-/// Runs a `FineTuneJob` for every seed of its plan into a run folder: `plan.json` (as it runs)
+/// Runs a `FineTuneJob` for every seed of its plan (on every fold, under cross-validation) into a run folder: `plan.json` (as it runs)
 /// `splits.json` and `run.json` (how it was started) first; `checkpoint.safetensors` every `checkpointEvery` steps, on SIGINT or
-/// SIGTERM (after `StopSignal.install()`) and between seeds; the model of the seed with the best
+/// SIGTERM (after `StopSignal.install()`) and between runs; the model of the run with the best
 /// validation headline so far as a `ModelFolder` in `model/`; at the end `metrics.csv`,
-/// `report.md`, `report.html`, TensorBoard events in `tensorboard/seed-<seed>/` and `report.json`
+/// `report.md`, `report.html`, TensorBoard events in `tensorboard/seed-<seed>/` (`fold-<k>-seed-<seed>/`) and `report.json`
 /// (written last: a folder with a report is complete), and the checkpoint removed.
 /// Every file is written atomically, so a run killed at any moment leaves whole files, and
 /// `resume` continues from the last checkpoint to the same weights and losses as a run that
@@ -38,10 +38,11 @@ public struct FineTuner {
             (state, saved) = try RunCheckpoint.read(output)
             guard state.planSha256 == planSha256 else { throw TrainingError.cannotResume("\(output)'s checkpoint belongs to another plan (or other overrides)") }
             let splits = try? RegularFile.read(output + "/splits.json")
-            guard splits == Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A] else {
+            guard splits == Array(try Self.splits(train: job.train, validation: job.validation, folds: job.folds, test: test)) + [0x0A] else {
                 throw TrainingError.cannotResume("the data read now differs from \(output)/splits.json: it changed since the run started")
             }
-            events(.note("resuming seed \(job.plan.seeds[state.seedIndex]) at \(state.phase) step \(state.step)"))
+            let run = job.run(state.runIndex)
+            events(.note("resuming \(SeedResult.name(seed: run.seed, fold: run.fold)) at \(state.phase) step \(state.step)"))
         } else {
             if resume {
                 events(.note("\(output) has no checkpoint yet: starting from the beginning"))
@@ -52,16 +53,16 @@ public struct FineTuner {
             try manager.createDirectory(atPath: output, withIntermediateDirectories: true)
             if let invocation { try AtomicFile.write(Array(try invocation.json()) + [0x0A], to: output + "/" + RunInvocation.fileName) }
             try AtomicFile.write(Array(try job.plan.json()) + [0x0A], to: output + "/plan.json")
-            try AtomicFile.write(Array(try Self.splits(train: job.train, validation: job.validation, test: test)) + [0x0A], to: output + "/splits.json")
+            try AtomicFile.write(Array(try Self.splits(train: job.train, validation: job.validation, folds: job.folds, test: test)) + [0x0A], to: output + "/splits.json")
             state = RunState(
-                planSha256: planSha256, seedIndex: 0, phase: "linear_probe", step: 0, records: [], evaluations: [], earlyStopping: nil,
-                randomDraws: 0, batchesTracked: [:], loadingSeconds: 0, seconds: 0, completed: [], keptSeed: nil, keptValue: nil)
+                planSha256: planSha256, runIndex: 0, phase: "linear_probe", step: 0, records: [], evaluations: [], earlyStopping: nil,
+                randomDraws: 0, batchesTracked: [:], loadingSeconds: 0, seconds: 0, completed: [], keptRun: nil, keptValue: nil)
             saved = nil
         }
         for warning in job.warnings { events(.note("warning: " + warning)) }
         let headline = EvaluationMetrics.headline(for: job.plan.head.kind)
         let checkpointing = Checkpointing(folder: output, every: max(1, checkpointEvery))
-        while state.seedIndex < job.plan.seeds.count {
+        while state.runIndex < job.runCount {
             let run = try SeedRun(job: job, state: state, events: events, checkpointing: checkpointing)
             let fresh = state.step == 0 && state.phase == "linear_probe"
             let result = try run.run(from: fresh ? nil : saved)
@@ -69,11 +70,11 @@ public struct FineTuner {
             let value = result.validation.value(of: headline) ?? -.infinity
             if state.keptValue.map({ value > $0 }) ?? true {
                 try writeModel(run.store, to: output + "/model")
-                (state.keptSeed, state.keptValue) = (result.seed, value)
+                (state.keptRun, state.keptValue) = (state.completed.count - 1, value)
             }
-            (state.seedIndex, state.phase, state.step, state.records, state.evaluations) = (state.seedIndex + 1, "linear_probe", 0, [], [])
+            (state.runIndex, state.phase, state.step, state.records, state.evaluations) = (state.runIndex + 1, "linear_probe", 0, [], [])
             saved = nil
-            if state.seedIndex < job.plan.seeds.count { try RunCheckpoint.write(state, tensors: [], to: output) }
+            if state.runIndex < job.runCount { try RunCheckpoint.write(state, tensors: [], to: output) }
         }
         var testMetrics: EvaluationMetrics?
         if let test, !test.examples.isEmpty {
@@ -90,7 +91,7 @@ public struct FineTuner {
                 convention: job.checkpoint.reading.convention, frozen: job.plan.freeze.frozen, trained: job.plan.freeze.trainable,
                 trainableParameters: freezePlan.trainableParameters),
             data: data, seeds: results, summary: .init(metric: headline, values: results.map { $0.validation.value(of: headline) ?? .nan }),
-            keptSeed: state.keptSeed!, test: testMetrics,
+            keptRun: state.keptRun!, test: testMetrics,
             resources: .init(
                 seconds: seconds, loadingShare: results.reduce(0) { $0 + $1.loadingSeconds } / max(seconds, 1e-9), peakResidentBytes: Self.peakResidentBytes,
                 estimatedSeconds: job.plan.estimates.trainingSeconds.expected, estimatedPeakBytes: job.plan.estimates.peakMemoryBytes.expected,
@@ -101,8 +102,8 @@ public struct FineTuner {
         try AtomicFile.write(Array(report.markdown(title: title).utf8), to: output + "/report.md")
         try AtomicFile.write(Array(report.html(title: title).utf8), to: output + "/report.html")
         let now = Date().timeIntervalSince1970
-        for (seed, bytes) in report.tensorBoardEvents(wallTime: now) {
-            let folder = output + "/tensorboard/seed-\(seed)"
+        for (name, bytes) in report.tensorBoardEvents(wallTime: now) {
+            let folder = output + "/tensorboard/" + name
             try manager.createDirectory(atPath: folder, withIntermediateDirectories: true)
             try AtomicFile.write(bytes, to: folder + "/events.out.tfevents.\(Int(now)).zoo")
         }
@@ -118,7 +119,8 @@ public struct FineTuner {
 
     /// `splits.json`: the class names and every example's origin per split, in training order, so
     /// the run can be reproduced elsewhere (the exported PyTorch project and `make finetune-check` read it).
-    static func splits(train: LabelledExamples, validation: LabelledExamples, test: LabelledExamples?) throws -> Data {
+    /// Under cross-validation `folds` lists each fold's indices into `train`, and `validation` is empty.
+    static func splits(train: LabelledExamples, validation: LabelledExamples, folds: [[Int]]?, test: LabelledExamples?) throws -> Data {
         func entries(_ set: LabelledExamples) -> [[String: Any]] {
             set.examples.map { example in
                 let target: Any
@@ -132,6 +134,7 @@ public struct FineTuner {
         }
         var object: [String: Any] = ["classes": train.classes, "train": entries(train), "validation": entries(validation)]
         if let test { object["test"] = entries(test) }
+        if let folds { object["folds"] = folds }
         return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
     }
 

@@ -7,6 +7,8 @@ public struct RunInvocation: Codable, Equatable, Sendable {
     public var data: String
     public var weights: String
     public var validationFraction: Double
+    /// K-fold cross-validation's K; nil: one validation split.
+    public var folds: Int?
     public var classWeights: String
     public var limit: Int?
     public var evaluationLimit: Int?
@@ -20,10 +22,10 @@ public struct RunInvocation: Codable, Equatable, Sendable {
     public var overrides: [FineTuneReport.Override]
 
     public init(
-        data: String, weights: String, validationFraction: Double, classWeights: String, limit: Int?, evaluationLimit: Int?, labelColumn: String?,
+        data: String, weights: String, validationFraction: Double, folds: Int? = nil, classWeights: String, limit: Int?, evaluationLimit: Int?, labelColumn: String?,
         textColumn: String?, pairColumn: String?, groupColumn: String?, skipBad: Bool, cache: Bool, checkpointEvery: Int, overrides: [FineTuneReport.Override]
     ) {
-        (self.data, self.weights, self.validationFraction, self.classWeights, self.limit) = (data, weights, validationFraction, classWeights, limit)
+        (self.data, self.weights, self.validationFraction, self.folds, self.classWeights, self.limit) = (data, weights, validationFraction, folds, classWeights, limit)
         (self.evaluationLimit, self.labelColumn, self.textColumn, self.pairColumn) = (evaluationLimit, labelColumn, textColumn, pairColumn)
         (self.groupColumn, self.skipBad, self.cache, self.checkpointEvery, self.overrides) = (groupColumn, skipBad, cache, checkpointEvery, overrides)
     }

@@ -7,6 +7,8 @@ import Plans
 /// What one seed's run gave.
 public struct SeedResult: Codable, Sendable {
     public var seed: UInt64
+    /// The fold held out for validation under K-fold cross-validation (0-based); nil otherwise.
+    public var fold: Int?
     /// Optimizer steps taken in the main run (fewer than planned after an early stop).
     public var steps: Int
     public var stoppedEarly: Bool
@@ -20,6 +22,14 @@ public struct SeedResult: Codable, Sendable {
     public var seconds: Double
     /// Seconds spent decoding, augmenting and tokenizing inputs (and computing cached features).
     public var loadingSeconds: Double
+
+    /// `seed 3`, or `fold 2 seed 3` (folds counted from 1) under cross-validation.
+    public var name: String { Self.name(seed: seed, fold: fold) }
+
+    /// Its TensorBoard folder under `tensorboard/`: `seed-3`, or `fold-2-seed-3`.
+    public var folderName: String { name.replacingOccurrences(of: " ", with: "-") }
+
+    static func name(seed: UInt64, fold: Int?) -> String { (fold.map { "fold \($0 + 1) " } ?? "") + "seed \(seed)" }
 }
 
 /// Where and how often a run saves checkpoints.
@@ -38,6 +48,10 @@ struct Checkpointing {
 final class SeedRun {
     let job: FineTuneJob
     let seed: UInt64
+    /// The held-out fold under cross-validation.
+    let fold: Int?
+    /// This run's training and validation examples (the job's, or a fold's).
+    let train: LabelledExamples, validation: LabelledExamples
     let events: (TrainingEvent) -> Void
     let checkpointing: Checkpointing?
     /// The run's state outside this seed (plan hash, seed index, completed seeds), kept in every checkpoint.
@@ -48,7 +62,7 @@ final class SeedRun {
 
     init(job: FineTuneJob, state: RunState, events: @escaping (TrainingEvent) -> Void, checkpointing: Checkpointing?) throws {
         (self.job, self.state, self.events, self.checkpointing) = (job, state, events, checkpointing)
-        seed = job.plan.seeds[state.seedIndex]
+        (seed, fold, train, validation) = job.run(state.runIndex)
         let graph = job.graph, classifier = graph.nodes[graph.classifier!].name
         let head: Set<String> = [classifier + ".weight", classifier + ".bias"]
         let source = job.checkpoint.weights
@@ -58,6 +72,9 @@ final class SeedRun {
         store = try ParameterStore(graph: graph, source: fresh, frozen: Set(job.plan.freeze.frozen))
         try store.initialiseHead(of: graph, job.checkpoint.model.headInitialisation, seed: seed)
     }
+
+    /// `seed 3`, or `fold 2 seed 3`.
+    var name: String { SeedResult.name(seed: seed, fold: fold) }
 
     private var seconds: Double { elapsedBefore + Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
@@ -75,11 +92,11 @@ final class SeedRun {
 
     private func mainRun(saved: [String: [Float]]?) throws -> SeedResult {
         let plan = job.plan
-        events(.phase("fine-tune, seed \(seed)"))
+        events(.phase("fine-tune, \(name)"))
         let training = try TrainingPlan(graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
         let cached = plan.cacheFeatures && !job.inputsVary && training.prefix != nil
-        let trainFeatures = cached ? try features(job.train, training) : nil
-        let validationFeatures = cached ? try features(job.validation, training) : nil
+        let trainFeatures = cached ? try features(train, training) : nil
+        let validationFeatures = cached ? try features(validation, training) : nil
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: plan.optimizer.headLearningRate, backboneLearningRate: plan.optimizer.backboneLearningRate,
             layerDecay: plan.optimizer.layerDecay, weightDecay: plan.optimizer.weightDecay).groups(for: store))
@@ -95,14 +112,14 @@ final class SeedRun {
         }
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant)
             .schedule(warmupSteps: plan.schedule.warmupSteps, steps: plan.schedule.steps, milestones: plan.schedule.milestones ?? [])
-        let sampler = EpochSampler(count: job.train.count, batchSize: plan.batchSize, seed: seed)
+        let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed)
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
         var stoppedEarly = false
         while state.step < plan.schedule.steps {
             try trainStep(training, store, optimizer, schedule, sampler, cached: trainFeatures, phase: "fine_tune", steps: plan.schedule.steps,
                           peakLearningRate: plan.optimizer.headLearningRate)
             if state.step % every == 0 || state.step == plan.schedule.steps {
-                let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
+                let metrics = try evaluate(validation, training, cached: validationFeatures).metrics
                 let evaluation = EvaluationRecord(seed: seed, phase: "fine_tune", step: state.step, metrics: metrics)
                 state.evaluations.append(evaluation)
                 events(.evaluation(evaluation))
@@ -125,10 +142,10 @@ final class SeedRun {
             keptStep = best
             events(.note("restored the weights of step \(best), the best \(early.settings.metric)"))
         }
-        let final = try evaluate(job.validation, training, cached: validationFeatures)
+        let final = try evaluate(validation, training, cached: validationFeatures)
         return SeedResult(
-            seed: seed, steps: state.step, stoppedEarly: stoppedEarly, keptStep: keptStep, losses: state.records, evaluations: state.evaluations,
-            validation: final.metrics, errors: ErrorAnalysis(outputs: final.outputs, examples: job.validation.examples, metrics: final.metrics, names: job.train.classes),
+            seed: seed, fold: fold, steps: state.step, stoppedEarly: stoppedEarly, keptStep: keptStep, losses: state.records, evaluations: state.evaluations,
+            validation: final.metrics, errors: ErrorAnalysis(outputs: final.outputs, examples: validation.examples, metrics: final.metrics, names: train.classes),
             seconds: seconds, loadingSeconds: state.loadingSeconds)
     }
 
@@ -136,11 +153,11 @@ final class SeedRun {
     /// probe's learning rate under the plan's schedule kind (no warm-up) and a sampler seeded
     /// `seed ^ 0x4C50`, then the main run starts from it.
     private func linearProbe(_ probe: FineTunePlan.LinearProbe, saved: [String: [Float]]?) throws {
-        events(.phase("linear probe, seed \(seed)"))
+        events(.phase("linear probe, \(name)"))
         let plan = job.plan, frozen = job.graph.freezeGroups.filter { $0 != .head }
         let probeStore = try ParameterStore(graph: job.graph, source: store, frozen: Set(frozen))
         let training = try TrainingPlan(graph: job.graph, parameters: probeStore, frozen: frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
-        let trainFeatures = try features(job.train, training), validationFeatures = try features(job.validation, training)
+        let trainFeatures = try features(train, training), validationFeatures = try features(validation, training)
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: probe.learningRate, backboneLearningRate: 0, layerDecay: nil, weightDecay: plan.optimizer.weightDecay).groups(for: probeStore))
         if let saved {
@@ -155,14 +172,14 @@ final class SeedRun {
             training.randomDraws = state.randomDraws
         }
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant).schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
-        let sampler = EpochSampler(count: job.train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
+        let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
         while state.step < probe.steps {
             try trainStep(training, probeStore, optimizer, schedule, sampler, cached: trainFeatures, phase: "linear_probe", steps: probe.steps,
                           peakLearningRate: probe.learningRate)
             if state.step < probe.steps { try checkpoint(training: training, optimizer: optimizer, probe: probeStore, stopping: nil) }
         }
         for parameter in probeStore.trainable { store[parameter.name]!.assign(parameter.valueArray) }
-        let metrics = try evaluate(job.validation, training, cached: validationFeatures).metrics
+        let metrics = try evaluate(validation, training, cached: validationFeatures).metrics
         let evaluation = EvaluationRecord(seed: seed, phase: "linear_probe", step: probe.steps, metrics: metrics)
         state.evaluations.append(evaluation)
         events(.evaluation(evaluation))
@@ -237,7 +254,7 @@ final class SeedRun {
     /// One forward and backward pass over the training examples at `indices` (optimizer step
     /// `step`): from cached features, or from decoded inputs, mixed when the plan asks for mixup.
     private func step(_ training: TrainingPlan, step: Int, indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler) throws -> Double {
-        let examples = indices.map { job.train.examples[$0] }
+        let examples = indices.map { train.examples[$0] }
         let targets = job.targets(examples)
         if let cached {
             let (features, mask) = cached.batch(indices)

@@ -3,11 +3,15 @@ import Plans
 
 /// The data of a fine-tune, split and limited: what `DataSource` read, with a seeded stratified
 /// validation split carved out of the training data when the data has none, and `limit` /
-/// `evaluationLimit` stratified subsets for quick runs.
+/// `evaluationLimit` stratified subsets for quick runs. With `folds`, K-fold cross-validation:
+/// the training and any given validation examples are pooled in `train` and cut into folds,
+/// `validation` is empty, and each fold is in turn the validation set of a run on the others.
 public struct TrainingData: Sendable {
     public let train: LabelledExamples
     public let validation: LabelledExamples
     public let test: LabelledExamples?
+    /// Each fold's examples (indices into `train`) under K-fold cross-validation; nil otherwise.
+    public let folds: [[Int]]?
     /// `given by the data` or `a seeded stratified 10% of the training data`.
     public let validationSource: String
     public let skipped: [SkippedExample]
@@ -15,10 +19,26 @@ public struct TrainingData: Sendable {
     public let modality: TaskProfile.Modality
 
     public init(
-        path: String, options: DataOptions, validationFraction: Double, seed: UInt64, limit: Int? = nil, evaluationLimit: Int? = nil
+        path: String, options: DataOptions, validationFraction: Double, seed: UInt64, limit: Int? = nil, evaluationLimit: Int? = nil,
+        folds foldCount: Int? = nil
     ) throws {
         let splits = try DataSource.read(path, options: options)
         var train = splits.train, validation: LabelledExamples
+        if let foldCount {
+            var pool = train
+            pool.examples += splits.validation?.examples ?? []
+            train = Self.limited(pool, to: limit, seed: seed)
+            let cut = StratifiedSplit.folds(of: train, count: foldCount, seed: seed)
+            if let empty = cut.firstIndex(where: \.isEmpty) {
+                throw DataError.unsuitable(path, reason: "\(train.count) examples\(train.examples.contains { $0.group != nil } ? " in fewer groups" : "") cannot fill \(foldCount) folds (fold \(empty + 1) is empty)")
+            }
+            (self.train, self.validation, folds) = (train, LabelledExamples(examples: [], classes: train.classes), cut)
+            validationSource = "\(foldCount)-fold cross-validation over \(splits.validation == nil ? "the training data" : "the training and validation data") (seed \(seed))"
+            test = splits.test.map { Self.limited($0, to: evaluationLimit, seed: seed) }
+            (skipped, source, modality) = (splits.skipped, splits.source, splits.modality)
+            return
+        }
+        folds = nil
         if let given = splits.validation {
             validation = given
             validationSource = "given by the data"

@@ -54,4 +54,29 @@ import Training
         #expect(validation.count == 6 && train.count == 24 && Set(train + validation).count == 30)
         #expect(validation != Array(24..<30) && validation != Array(0..<6))
     }
+
+    @Test func foldsCoverEveryExampleOnceStratifiedAndBalanced() {
+        let examples = Self.labelled([23, 11, 7, 2])
+        let folds = StratifiedSplit.folds(of: examples, count: 5, seed: 9)
+        #expect(folds.count == 5 && folds.joined().sorted() == Array(0..<43) && folds.allSatisfy { $0 == $0.sorted() })
+        let sizes = folds.map(\.count)
+        #expect(sizes.max()! - sizes.min()! <= 1, "fold sizes \(sizes)")
+        for label in 0..<4 {
+            let perFold = folds.map { ClassBalance(examples.subset($0)).counts[label] }
+            #expect(perFold.max()! - perFold.min()! <= 1, "class \(label) per fold: \(perFold)")
+        }
+        #expect(StratifiedSplit.folds(of: examples, count: 5, seed: 9) == folds && StratifiedSplit.folds(of: examples, count: 5, seed: 10) != folds)
+    }
+
+    @Test func groupFoldsKeepEachGroupWholeAndOthersAreDealtAtRandom() {
+        let grouped = Self.labelled([30, 19]) { "movie\($0 * 7 % 12)" }
+        let folds = StratifiedSplit.folds(of: grouped, count: 4, seed: 2)
+        #expect(folds.joined().sorted() == Array(0..<49))
+        let groups = folds.map { Set($0.map { grouped.examples[$0].group! }) }
+        for (i, a) in groups.enumerated() { for b in groups[(i + 1)...] { #expect(a.isDisjoint(with: b)) } }
+        #expect(folds.allSatisfy { (9...16).contains($0.count) }, "sizes \(folds.map(\.count))")
+        let values = LabelledExamples(examples: (0..<10).map { Example(input: .text("\($0)"), target: .values([Float($0)]), origin: "\($0)") }, classes: ["y"])
+        let random = StratifiedSplit.folds(of: values, count: 3, seed: 1)
+        #expect(random.map(\.count).sorted() == [3, 3, 4] && random.joined().sorted() == Array(0..<10) && random[0] != [0, 1, 2, 3])
+    }
 }

@@ -73,7 +73,7 @@ def main(zoo):
         with torch.no_grad():
             logits = model(batch).numpy()
         accuracy = float(np.mean(logits.argmax(1) == np.array([e["target"] for e in examples])))
-        kept = next(s for s in report["seeds"] if s["seed"] == report["kept_seed"])
+        kept = report["seeds"][report["kept_run"]]
         check(abs(accuracy - kept["validation"]["accuracy"]) < 1e-9,
               f"its validation accuracy in torchvision, {accuracy:.4f}, is the report's {kept['validation']['accuracy']:.4f}")
 
@@ -89,7 +89,7 @@ def main(zoo):
         check(gap < 1e-3, f"zoo run and torchvision agree on a validation image's 10 logits (largest gap {gap:.1e})")
 
         from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
-        events = EventAccumulator(str(run / "tensorboard" / f"seed-{report['kept_seed']}"))
+        events = EventAccumulator(str(run / "tensorboard" / f"seed-{kept['seed']}"))
         events.Reload()
         losses = [e.value for e in events.Scalars("fine_tune/train/loss")]
         expected = [r["loss"] for r in kept["losses"] if r["phase"] == "fine_tune"]
