@@ -64,7 +64,8 @@ public struct FineTuneReport: Codable, Sendable {
 
     public struct Resources: Codable, Sendable {
         public var seconds: Double
-        /// The share of the run spent decoding, augmenting, tokenizing and computing cached features.
+        /// The share of the run the trainer waited for data: batches not ready in time (they are made ahead
+        /// on a worker thread), evaluation inputs, and computing cached features.
         public var loadingShare: Double
         public var peakResidentBytes: Int
         public var estimatedSeconds: Double?

@@ -117,30 +117,17 @@ public struct FineTuneJob {
         return (seed, fold, train.subset(train.examples.indices.filter { !held.contains($0) }), train.subset(folds[fold]))
     }
 
+    /// The batches of a phase training on `train` in `sampler`'s order, from `cached` features when given.
+    func batches(_ train: LabelledExamples, sampler: EpochSampler, cached: CachedFeatures?) -> StepBatches {
+        StepBatches(
+            train: train, sampler: sampler, cached: cached, encoder: encoder, augmentation: augmentation, mixup: mixup, kind: plan.head.kind,
+            width: plan.head.classes)
+    }
+
     /// Whether the frozen prefix sees different inputs every epoch (augmentation or mixup), so its
     /// features cannot be cached.
     var inputsVary: Bool { !augmentation.isEmpty || mixup != nil }
 
     /// The input shape plans are compiled for.
     var input: InputSpec { encoder.input }
-
-    /// The batch's targets as the loss takes them.
-    func targets(_ examples: [Example]) -> Targets {
-        switch plan.head.kind {
-        case .singleLabel, .sentencePair:
-            return .classes(examples.map { if case .label(let label) = $0.target { label } else { 0 } })
-        case .multiLabel:
-            let width = plan.head.classes
-            var values = [Float](repeating: 0, count: examples.count * width)
-            for (row, example) in examples.enumerated() {
-                if case .labels(let labels) = example.target { for label in labels { values[row * width + label] = 1 } }
-            }
-            return .values(values)
-        case .regression:
-            return .values(examples.flatMap { example -> [Float] in
-                if case .values(let values) = example.target { return values }
-                return []
-            })
-        }
-    }
 }

@@ -20,7 +20,7 @@ public struct SeedResult: Codable, Sendable {
     public var validation: EvaluationMetrics
     public var errors: ErrorAnalysis
     public var seconds: Double
-    /// Seconds spent decoding, augmenting and tokenizing inputs (and computing cached features).
+    /// Seconds the trainer waited for data: training batches not made ahead in time, evaluation inputs, cached features.
     public var loadingSeconds: Double
 
     /// `seed 3`, or `fold 2 seed 3` (folds counted from 1) under cross-validation.
@@ -114,9 +114,11 @@ final class SeedRun {
             .schedule(warmupSteps: plan.schedule.warmupSteps, steps: plan.schedule.steps, milestones: plan.schedule.milestones ?? [])
         let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed)
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
+        let batches = prefetcher(job.batches(train, sampler: sampler, cached: trainFeatures), steps: plan.schedule.steps)
+        defer { batches.stop() }
         var stoppedEarly = false
         while state.step < plan.schedule.steps {
-            try trainStep(training, store, optimizer, schedule, sampler, cached: trainFeatures, phase: "fine_tune", steps: plan.schedule.steps,
+            try trainStep(training, store, optimizer, schedule, batches, phase: "fine_tune", steps: plan.schedule.steps,
                           peakLearningRate: plan.optimizer.headLearningRate)
             if state.step % every == 0 || state.step == plan.schedule.steps {
                 let metrics = try evaluate(validation, training, cached: validationFeatures).metrics
@@ -173,8 +175,10 @@ final class SeedRun {
         }
         let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant).schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
         let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
+        let batches = prefetcher(job.batches(train, sampler: sampler, cached: trainFeatures), steps: probe.steps)
+        defer { batches.stop() }
         while state.step < probe.steps {
-            try trainStep(training, probeStore, optimizer, schedule, sampler, cached: trainFeatures, phase: "linear_probe", steps: probe.steps,
+            try trainStep(training, probeStore, optimizer, schedule, batches, phase: "linear_probe", steps: probe.steps,
                           peakLearningRate: probe.learningRate)
             if state.step < probe.steps { try checkpoint(training: training, optimizer: optimizer, probe: probeStore, stopping: nil) }
         }
@@ -185,25 +189,32 @@ final class SeedRun {
         events(.evaluation(evaluation))
     }
 
-    /// One optimizer step of a phase at `state.step`: the sampler's batch, a forward and backward
-    /// pass, the update at the schedule's rate; the step is counted, logged and reported.
+    /// One optimizer step of a phase at `state.step`: its batch (made ahead by `batches`; the
+    /// wait counts as loading), a forward and backward pass, the update at the schedule's rate; the
+    /// step is counted, logged and reported.
     private func trainStep(
-        _ training: TrainingPlan, _ store: ParameterStore, _ optimizer: any Optimizer, _ schedule: any LearningRateSchedule, _ sampler: EpochSampler,
-        cached: CachedFeatures?, phase: String, steps: Int, peakLearningRate: Double
+        _ training: TrainingPlan, _ store: ParameterStore, _ optimizer: any Optimizer, _ schedule: any LearningRateSchedule,
+        _ batches: BatchPrefetcher<StepBatch>, phase: String, steps: Int, peakLearningRate: Double
     ) throws {
         let step = state.step
         let begin = DispatchTime.now().uptimeNanoseconds
-        let (epoch, indices) = sampler.batch(at: step)
+        let (batch, waited) = try batches.take(step)
+        state.loadingSeconds += waited
         store.zeroGradients()
-        let loss = try self.step(training, step: step, indices: indices, cached: cached, epoch: epoch, sampler: sampler)
+        let loss = try batch.train(training)
         let factor = schedule.factor(at: step)
         optimizer.step(learningRateFactor: factor)
         state.step = step + 1
         let record = StepRecord(
-            seed: seed, phase: phase, step: state.step, steps: steps, epoch: epoch, loss: loss, learningRate: peakLearningRate * factor,
-            examplesPerSecond: Double(indices.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
+            seed: seed, phase: phase, step: state.step, steps: steps, epoch: batch.epoch, loss: loss, learningRate: peakLearningRate * factor,
+            examplesPerSecond: Double(batch.count) / (Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9))
         state.records.append(record)
         events(.step(record))
+    }
+
+    /// A phase's batches from `state.step` to `steps`, made ahead on a worker thread.
+    private func prefetcher(_ batches: StepBatches, steps: Int) -> BatchPrefetcher<StepBatch> {
+        BatchPrefetcher(from: state.step, to: steps) { try batches.batch(at: $0) }
     }
 
     /// Saves a checkpoint every `every` steps and when a stop was requested; then stops.
@@ -249,30 +260,6 @@ final class SeedRun {
         if job.cache == nil { try? FileManager.default.removeItem(atPath: cache.path(for: key)) }
         if reused { events(.note("reused cached features \(key.prefix(12))… (\(features.byteCount >> 20) MiB)")) }
         return features
-    }
-
-    /// One forward and backward pass over the training examples at `indices` (optimizer step
-    /// `step`): from cached features, or from decoded inputs, mixed when the plan asks for mixup.
-    private func step(_ training: TrainingPlan, step: Int, indices: [Int], cached: CachedFeatures?, epoch: Int, sampler: EpochSampler) throws -> Double {
-        let examples = indices.map { train.examples[$0] }
-        let targets = job.targets(examples)
-        if let cached {
-            let (features, mask) = cached.batch(indices)
-            return try training.step(features: features, count: indices.count, attentionMask: mask, targets: targets)
-        }
-        let begin = DispatchTime.now().uptimeNanoseconds
-        let input = try job.encoder.encode(
-            examples, augmentation: job.augmentation, seeds: indices.map { sampler.augmentationSeed(epoch: epoch, example: $0) })
-        state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9
-        switch input {
-        case .images(let images, let count):
-            guard let mixup = job.mixup else { return try training.step(images: images, count: count, targets: targets) }
-            let draw = mixup.draw(seed: sampler.seed, step: step, count: count)
-            let partners = job.targets(draw.partner.map { examples[$0] })
-            return try training.step(
-                images: mixup.mix(images: images, count: count, draw), count: count, targets: .mixed(targets, partners, weight: draw.lambda))
-        case .tokens(let tokens): return try training.step(tokens: tokens, targets: targets)
-        }
     }
 
     /// The logits of every example of `set` in evaluation mode, and their metrics.
