@@ -57,10 +57,29 @@ public final class AtomicFile {
 
     /// Overwrites bytes already written at `offset` (e.g. a size or CRC known only afterwards).
     public func patch(at offset: Int, _ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try patch(at: offset, $0) }
+    }
+
+    /// Overwrites bytes already written (or reserved) at `offset`.
+    public func patch(at offset: Int, _ bytes: UnsafeRawBufferPointer) throws {
         precondition(offset + bytes.count <= position, "patch beyond the written data")
         try flush()
-        let written = bytes.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, off_t(offset)) }
-        guard written == bytes.count else { throw FileError(path: destination, operation: "write", errno: errno, access: .writing) }
+        var done = 0
+        while done < bytes.count {
+            let written = pwrite(fd, bytes.baseAddress! + done, min(bytes.count - done, 1 << 30), off_t(offset + done))
+            guard written > 0 else { throw FileError(path: destination, operation: "write", errno: errno, access: .writing) }
+            done += written
+        }
+    }
+
+    /// Extends the file by `count` zero bytes without writing them (a sparse hole where the file
+    /// system allows), for `patch` to fill in any order.
+    public func reserve(_ count: Int) throws {
+        try flush()
+        guard ftruncate(fd, off_t(position + count)) == 0, lseek(fd, off_t(position + count), SEEK_SET) >= 0 else {
+            throw FileError(path: destination, operation: "extend", errno: errno, access: .writing)
+        }
+        position += count
     }
 
     /// Writes a small file atomically in one call.

@@ -49,32 +49,44 @@ public struct FeatureCache: Sendable {
 
     public func path(for key: String) -> String { folder + "/" + key + ".safetensors" }
 
-    /// The cached features under `key`, when a complete file of `count` examples of `sizes` is there.
+    /// The cached features under `key`, when a complete file of `count` examples of `sizes` is
+    /// there: views into the memory-mapped file.
     public func load(key: String, names: [String], sizes: [Int], count: Int, length: Int) -> CachedFeatures? {
-        guard let reader = try? Checkpoint.open(path(for: key)) else { return nil }
-        var values: [[Float]] = []
-        for (name, size) in zip(names, sizes) {
-            guard let info = reader.tensors.first(where: { $0.name == name }), info.shape.dims == [count, size],
-                  let floats = try? reader.tensor(named: name).floats() else { return nil }
-            values.append(floats)
+        guard let reader = try? Checkpoint.open(path(for: key)), reader.format == .safetensors else { return nil }
+        func tensor(_ name: String, width: Int) -> Tensor? {
+            guard let info = reader.tensors.first(where: { $0.name == name }), info.dtype == .f32, info.shape.dims == [count, width] else { return nil }
+            return try? reader.tensor(named: name)
         }
-        var masks: [Int] = []
+        var values: [Tensor] = []
+        for (name, size) in zip(names, sizes) {
+            guard let value = tensor(name, width: size) else { return nil }
+            values.append(value)
+        }
+        var masks: Tensor?
         if length > 0 {
-            guard let info = reader.tensors.first(where: { $0.name == "attention_mask" }), info.shape.dims == [count, length],
-                  let floats = try? reader.tensor(named: "attention_mask").floats() else { return nil }
-            masks = floats.map { Int($0) }
+            guard let mask = tensor("attention_mask", width: length) else { return nil }
+            masks = mask
         }
         return CachedFeatures(names: names, sizes: sizes, values: values, attentionMasks: masks, length: length, count: count)
     }
 
+    /// A writer of the features of `count` examples under `key`: the file laid out at once, rows
+    /// written as they are computed, renamed into place by `commit()`.
+    func writer(key: String, names: [String], sizes: [Int], count: Int, length: Int) throws -> SafetensorsWriter {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        var infos = try zip(names, sizes).map { TensorInfo(name: $0, dtype: .f32, shape: try Shape([count, $1])) }
+        if length > 0 { infos.append(TensorInfo(name: "attention_mask", dtype: .f32, shape: try Shape([count, length]))) }
+        let writer = try SafetensorsWriter(path: path(for: key), tensors: infos, metadata: ["format": "zoo.features/1"])
+        try writer.reserveAll()
+        return writer
+    }
+
     /// Writes `features` under `key` atomically (a temporary file renamed into place).
     public func store(_ features: CachedFeatures, key: String) throws {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        var infos = try zip(features.names, features.sizes).map { TensorInfo(name: $0, dtype: .f32, shape: try Shape([features.count, $1])) }
-        if features.length > 0 { infos.append(TensorInfo(name: "attention_mask", dtype: .f32, shape: try Shape([features.count, features.length]))) }
-        let writer = try SafetensorsWriter(path: path(for: key), tensors: infos, metadata: ["format": "zoo.features/1"])
-        for (values, info) in zip(features.values, infos) { try writer.append(Tensor(values, dtype: .f32, shape: info.shape)) }
-        if features.length > 0 { try writer.append(Tensor(features.attentionMasks.map(Float.init), dtype: .f32, shape: infos.last!.shape)) }
+        let writer = try writer(key: key, names: features.names, sizes: features.sizes, count: features.count, length: features.length)
+        for (index, value) in (features.values + (features.attentionMasks.map { [$0] } ?? [])).enumerated() {
+            try value.withUnsafeBytes { try writer.write($0, into: index, at: 0) }
+        }
         _ = try writer.commit()
     }
 
@@ -88,26 +100,25 @@ public struct FeatureCache: Sendable {
         let length: Int
         if case .tokens(let tokens) = plan.input { length = tokens } else { length = 0 }
         if let cached = load(key: key, names: plan.cutNames, sizes: plan.cutSizes, count: examples.count, length: length) { return (cached, true) }
-        var values = plan.cutSizes.map { size -> [Float] in
-            var values = [Float]()
-            values.reserveCapacity(examples.count * size)
-            return values
-        }
-        var masks: [Int] = []
+        // Rows go to the file as they are computed, so the features never need to fit in memory.
+        let writer = try writer(key: key, names: plan.cutNames, sizes: plan.cutSizes, count: examples.count, length: length)
         for start in stride(from: 0, to: examples.count, by: plan.batch) {
             let batch = Array(examples[start..<min(start + plan.batch, examples.count)])
-            let outputs: [[Float]]
+            var outputs: [[Float]]
             switch try encoder.encode(batch) {
             case .images(let images, let count): outputs = try prefix.run(images: images, count: count)
-            case .tokens(let tokens):
-                outputs = try prefix.run(tokens: tokens)
-                masks += tokens.attentionMask
+            case .tokens(let tokens): outputs = try prefix.run(tokens: tokens) + [tokens.attentionMask.map(Float.init)]
             }
-            for (index, output) in outputs.enumerated() { values[index] += output }
+            for (index, output) in outputs.enumerated() {
+                let width = index < plan.cutSizes.count ? plan.cutSizes[index] : length
+                try output.withUnsafeBytes { try writer.write($0, into: index, at: start * width * 4) }
+            }
             progress(start + batch.count)
         }
-        let features = CachedFeatures(names: plan.cutNames, sizes: plan.cutSizes, values: values, attentionMasks: masks, length: length, count: examples.count)
-        try store(features, key: key)
+        _ = try writer.commit()
+        guard let features = load(key: key, names: plan.cutNames, sizes: plan.cutSizes, count: examples.count, length: length) else {
+            throw TrainingError.unsupported("the features just written to \(path(for: key)) cannot be read back")
+        }
         return (features, false)
     }
 }

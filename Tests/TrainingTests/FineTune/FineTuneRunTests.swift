@@ -1,5 +1,6 @@
 import Foundation
 import Plans
+import Tensors
 import Testing
 import TestSupport
 import Training
@@ -79,9 +80,11 @@ import Training
         #expect(key != FeatureCache.key(checkpoint: String(repeating: "0", count: 64), model: "mobilenet_v2", cut: ["x"], encoding: "e", examples: examples))
         #expect(key != FeatureCache.key(checkpoint: job.checkpointDigest, model: "mobilenet_v2", cut: ["y"], encoding: "e", examples: examples))
         #expect(key != FeatureCache.key(checkpoint: job.checkpointDigest, model: "mobilenet_v2", cut: ["x"], encoding: "f", examples: examples))
-        let features = CachedFeatures(names: ["x"], sizes: [3], values: [(0..<24).map(Float.init)], attentionMasks: [], length: 0, count: 8)
+        let features = CachedFeatures(
+            names: ["x"], sizes: [3], values: [Tensor((0..<24).map(Float.init), dtype: .f32, shape: try Shape([8, 3]))], attentionMasks: nil, length: 0, count: 8)
         try cache.store(features, key: key)
-        #expect(cache.load(key: key, names: ["x"], sizes: [3], count: 8, length: 0)?.values == features.values)
+        let loaded = try #require(cache.load(key: key, names: ["x"], sizes: [3], count: 8, length: 0))
+        #expect(loaded.batch([5, 0]).features == [[15, 16, 17, 0, 1, 2]] && loaded.values[0].storage.isMapped, "rows read from the mapped file")
         #expect(cache.load(key: key, names: ["x"], sizes: [4], count: 8, length: 0) == nil, "a shape the key does not promise is not used")
         let bytes = try Data(contentsOf: URL(fileURLWithPath: cache.path(for: key)))
         try bytes.prefix(bytes.count - 20).write(to: URL(fileURLWithPath: cache.path(for: key)))
