@@ -88,7 +88,7 @@ import Testing
         #expect(tooMany.status == 2 && tooMany.stderr.contains("cannot fill 11 folds"), "\(tooMany.stderr)")
     }
 
-    @Test("refusals: an existing run folder (1), data that does not fit the plan (2), a plan over its budget (8), a resume of a finished run (2)",
+    @Test("refusals: an existing run folder (1), data that does not fit the plan (2), a plan over its time or memory budget (8), a resume of a finished run (2)",
           .enabled(if: available, "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
     func refusals() throws {
         let folder = try TemporaryFolder()
@@ -119,6 +119,19 @@ import Testing
         arguments[arguments.firstIndex(of: Self.plan)!] = tight
         let over = try Zoo.run(arguments: arguments)
         #expect(over.status == 8 && over.stderr.contains("--force"), "\(over.stderr)")
+        #expect(!RealAssets.exists(folder.file("over")), "nothing was written")
+
+        // A memory budget the estimates fit (their low end is made small) but the compiled training plan does not.
+        budget["wall_clock_seconds"] = 100_000
+        budget["memory_bytes"] = 40 << 20
+        object["budget"] = budget
+        var estimates = object["estimates"] as! [String: Any], memory = estimates["peak_memory_bytes"] as! [String: Any]
+        (memory["low"], memory["expected"], memory["high"]) = (1 << 20, 2 << 20, 3 << 20)
+        estimates["peak_memory_bytes"] = memory
+        object["estimates"] = estimates
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: tight))
+        let heavy = try Zoo.run(arguments: arguments)
+        #expect(heavy.status == 8 && heavy.stderr.contains("the compiled training plan needs") && heavy.stderr.contains("activations"), "\(heavy.stderr)")
         #expect(!RealAssets.exists(folder.file("over")), "nothing was written")
 
         let missing = try Zoo.run("finetune", "--resume", folder.file("exists"))

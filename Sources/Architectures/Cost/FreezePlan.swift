@@ -11,7 +11,7 @@ public struct FreezePlan: Sendable {
         /// AdamW: two state tensors (first and second moments) per parameter.
         case adamW = "adamw"
 
-        var statesPerParameter: Int { self == .sgdMomentum ? 1 : 2 }
+        public var statesPerParameter: Int { self == .sgdMomentum ? 1 : 2 }
     }
 
     /// The groups frozen, in order from the input: usually a prefix of `ModelGraph.freezeGroups`;

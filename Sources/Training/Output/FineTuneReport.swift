@@ -68,6 +68,8 @@ public struct FineTuneReport: Codable, Sendable {
         /// on a worker thread), evaluation inputs, and computing cached features.
         public var loadingShare: Double
         public var peakResidentBytes: Int
+        /// What the compiled training plan holds (`MemoryNeed`): weights, gradients, optimizer state, activations, batches.
+        public var plannedBytes: Int
         public var estimatedSeconds: Double?
         public var estimatedPeakBytes: Double?
         public var threads: Int

@@ -70,7 +70,7 @@ extension FineTuneReport {
             ("Overrides", overrides.map { "\($0.field) \($0.planned) → \($0.used)" }.joined(separator: "; ").ifEmpty("none")),
             ("Time", String(format: "%.1f s (%.0f%% loading data), %d threads", resources.seconds, resources.loadingShare * 100, resources.threads)
                 + (resources.estimatedSeconds.map { String(format: "; the plan estimated %.0f s", $0) } ?? "")),
-            ("Peak memory", String(format: "%.0f MiB", Double(resources.peakResidentBytes) / 1_048_576)
+            ("Peak memory", String(format: "%.0f MiB; the compiled training plan holds %.0f MiB", Double(resources.peakResidentBytes) / 1_048_576, Double(resources.plannedBytes) / 1_048_576)
                 + (resources.estimatedPeakBytes.map { String(format: "; the plan estimated %.0f MiB", $0 / 1_048_576) } ?? "")),
             ("Skipped", data.skipped.isEmpty ? "nothing" : "\(data.skipped.count): " + data.skipped.prefix(5).joined(separator: "; ")),
             ("Warnings", warnings.joined(separator: "; ").ifEmpty("none")),

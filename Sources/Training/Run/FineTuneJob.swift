@@ -117,6 +117,20 @@ public struct FineTuneJob {
         return (seed, fold, train.subset(train.examples.indices.filter { !held.contains($0) }), train.subset(folds[fold]))
     }
 
+    /// The checkpoint's weights with a fresh head drawn from `seed` as the model's library
+    /// initialises it, the plan's groups frozen: where every run starts.
+    func freshStore(seed: UInt64) throws -> ParameterStore {
+        let classifier = graph.nodes[graph.classifier!].name
+        let head: Set<String> = [classifier + ".weight", classifier + ".bias"]
+        let source = checkpoint.weights
+        let fresh = ComputedWeights { name, shape in
+            head.contains(name) ? [Float](repeating: 0, count: shape.reduce(1, *)) : try source.values(of: name, shape: shape)
+        }
+        let store = try ParameterStore(graph: graph, source: fresh, frozen: Set(plan.freeze.frozen))
+        try store.initialiseHead(of: graph, checkpoint.model.headInitialisation, seed: seed)
+        return store
+    }
+
     /// The batches of a phase training on `train` in `sampler`'s order, from `cached` features when given.
     func batches(_ train: LabelledExamples, sampler: EpochSampler, cached: CachedFeatures?) -> StepBatches {
         StepBatches(

@@ -24,13 +24,15 @@ public struct FineTuner {
     }
 
     /// Runs into `output`; `test` is evaluated with the kept model. `force` replaces an existing
-    /// folder; `resume` continues the checkpoint in it.
+    /// folder and skips the memory check (`MemoryNeed` against the plan's budget and the machine's
+    /// available memory, before anything is written); `resume` continues the checkpoint in it.
     public func run(
         output: String, data: FineTuneReport.DataSummary, overrides: [FineTuneReport.Override], test: LabelledExamples?, force: Bool,
         resume: Bool = false, checkpointEvery: Int = 50, invocation: RunInvocation? = nil
     ) throws -> FineTuneReport {
         let manager = FileManager.default
         let planSha256 = Self.digest(try job.plan.json())
+        let memory = try MemoryNeed(job: job)
         var state: RunState, saved: [String: [Float]]?
         let checkpointFile = output + "/" + RunCheckpoint.fileName
         if resume && manager.fileExists(atPath: output + "/report.json") { throw TrainingError.cannotResume("\(output) is a finished run (it has its report.json)") }
@@ -44,6 +46,7 @@ public struct FineTuner {
             let run = job.run(state.runIndex)
             events(.note("resuming \(SeedResult.name(seed: run.seed, fold: run.fold)) at \(state.phase) step \(state.step)"))
         } else {
+            if !force && !resume { try memory.check(budget: job.plan.budget.memoryBytes, available: MemoryNeed.available) }
             if resume {
                 events(.note("\(output) has no checkpoint yet: starting from the beginning"))
             } else if manager.fileExists(atPath: output) {
@@ -94,6 +97,7 @@ public struct FineTuner {
             keptRun: state.keptRun!, test: testMetrics,
             resources: .init(
                 seconds: seconds, loadingShare: results.reduce(0) { $0 + $1.loadingSeconds } / max(seconds, 1e-9), peakResidentBytes: Self.peakResidentBytes,
+                plannedBytes: memory.totalBytes,
                 estimatedSeconds: job.plan.estimates.trainingSeconds.expected, estimatedPeakBytes: job.plan.estimates.peakMemoryBytes.expected,
                 threads: workerThreadCount),
             modelFolder: "model", warnings: job.warnings)

@@ -63,14 +63,7 @@ final class SeedRun {
     init(job: FineTuneJob, state: RunState, events: @escaping (TrainingEvent) -> Void, checkpointing: Checkpointing?) throws {
         (self.job, self.state, self.events, self.checkpointing) = (job, state, events, checkpointing)
         (seed, fold, train, validation) = job.run(state.runIndex)
-        let graph = job.graph, classifier = graph.nodes[graph.classifier!].name
-        let head: Set<String> = [classifier + ".weight", classifier + ".bias"]
-        let source = job.checkpoint.weights
-        let fresh = ComputedWeights { name, shape in
-            head.contains(name) ? [Float](repeating: 0, count: shape.reduce(1, *)) : try source.values(of: name, shape: shape)
-        }
-        store = try ParameterStore(graph: graph, source: fresh, frozen: Set(job.plan.freeze.frozen))
-        try store.initialiseHead(of: graph, job.checkpoint.model.headInitialisation, seed: seed)
+        store = try job.freshStore(seed: seed)
     }
 
     /// `seed 3`, or `fold 2 seed 3`.

@@ -1,3 +1,4 @@
+import Architectures
 import Foundation
 import Plans
 import Tensors
@@ -89,5 +90,23 @@ import Training
         let bytes = try Data(contentsOf: URL(fileURLWithPath: cache.path(for: key)))
         try bytes.prefix(bytes.count - 20).write(to: URL(fileURLWithPath: cache.path(for: key)))
         #expect(cache.load(key: key, names: ["x"], sizes: [3], count: 8, length: 0) == nil, "a truncated file is not used")
+    }
+
+    @Test("the memory the compiled plan holds agrees with the cost model's weights, gradients and optimizer state, and refuses a small budget",
+          .enabled(if: RealAssets.exists(RealAssets.mobileNetV2) && RealAssets.exists(RealAssets.fashionMNIST),
+                   "needs assets/torch/mobilenet_v2-b0353104.pth (make assets) and Debian's dataset-fashion-mnist"))
+    func memoryNeed() throws {
+        let folder = try TemporaryFolder()
+        let (job, _) = try Self.job(cache: FeatureCache(folder: folder.file("cache")), limit: 40)
+        let need = try MemoryNeed(job: job)
+        let model = FreezePlan(job.graph, frozen: job.plan.freeze.frozen, input: job.encoder.input)
+            .trainingBytes(batch: job.plan.batchSize, optimizer: job.plan.optimizer.kind)
+        #expect(need.weightBytes == model.weights, "weights")
+        #expect(need.gradientBytes == model.gradients, "gradients")
+        #expect(need.optimizerBytes == model.optimizer, "optimizer")
+        #expect(need.activationBytes > 0 && need.batchBytes == 3 * job.plan.batchSize * 3 * 224 * 224 * 4)
+        #expect(throws: TrainingError.self) { try need.check(budget: need.totalBytes - 1, available: nil) }
+        #expect(throws: TrainingError.self) { try need.check(budget: nil, available: need.totalBytes / 2) }
+        try need.check(budget: need.totalBytes, available: need.totalBytes)
     }
 }
