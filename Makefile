@@ -165,9 +165,10 @@ $(VENV)/.interop-packages-4: $(VENV)/bin/python
 ## --readback mode): safetensors, NumPy, torch.load(weights_only=True), h5py + Keras load_weights, TensorFlow;
 ## then the real checkpoints converted between conventions load and compute in timm, transformers, Keras and
 ## KerasHub (formats/conventions/interop.py); and a zoo fine-tune of the real MobileNetV2 converted for torchvision
-## predicts there what zoo's report says, its TensorBoard events read in TensorBoard, its report.html renders in
-## headless Chromium without console errors (formats/training/finetune/interop.py).
-interop: build assets $(VENV)/.interop-packages-4
+## and Keras predicts there what zoo's report says, its TensorBoard events read in TensorBoard, its report.html renders
+## in headless Chromium without console errors; a zoo sentence-pair fine-tune of the real all-MiniLM-L6-v2 converted
+## for Hugging Face gives the report's accuracy and loss in transformers (formats/training/finetune/interop.py).
+interop: build assets $(VENV)/.interop-packages-4 $(ROTTEN_TOMATOES)/train.csv
 	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/pytorch/generate.py --readback .build/debug/zoo
@@ -176,7 +177,7 @@ interop: build assets $(VENV)/.interop-packages-4
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/conventions/interop.py .build/debug/zoo
 	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
-	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/training/finetune/interop.py .build/debug/zoo
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/training/finetune/interop.py .build/debug/zoo $(ROTTEN_TOMATOES)/train.csv
 
 ## redteam: the slow hostile cases (issue 17): zoo convert interrupted by SIGINT, SIGTERM and SIGKILL at random moments
 ## of single-file and sharded writes, and each output format filling a small tmpfs (where mounting one is allowed);
