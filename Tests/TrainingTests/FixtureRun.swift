@@ -1,6 +1,7 @@
 import Architectures
 import CheckpointFormats
 import Engine
+import Plans
 import Training
 
 /// A mistake an implementation could make, run on purpose to show that the fixture catches it.
@@ -50,7 +51,7 @@ struct FixtureRun {
         optimizer = settings.kind == "sgd"
             ? SGD(groups: self.groups, momentum: settings.momentum!, dampening: settings.dampening!, nesterov: settings.nesterov!)
             : AdamW(groups: self.groups, beta1: settings.betas![0], beta2: settings.betas![1], epsilon: settings.eps!)
-        let schedule = ScheduleKind(rawValue: c.schedule.kind)!.schedule(
+        let schedule = FineTunePlan.Schedule.Kind(rawValue: c.schedule.kind)!.schedule(
             warmupSteps: c.schedule.warmupSteps, steps: c.schedule.steps, milestones: c.schedule.milestones)
         let accumulation = GradientAccumulation(examples: c.examples, microBatchSize: c.microBatchSize)
         let microBatches = accumulation.microBatches

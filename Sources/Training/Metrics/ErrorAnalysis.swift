@@ -34,7 +34,7 @@ public struct ErrorAnalysis: Codable, Equatable, Sendable {
             let row = Array(outputs[index * width..<(index + 1) * width])
             return ExampleError(
                 origin: examples[index].origin, actual: Self.describe(examples[index].target, names),
-                predicted: Self.describe(prediction: row, names), loss: losses[index])
+                predicted: Self.describe(prediction: row, as: examples[index].target, names), loss: losses[index])
         }
     }
 
@@ -46,9 +46,19 @@ public struct ErrorAnalysis: Codable, Equatable, Sendable {
         }
     }
 
-    /// The top class (a single-label row), else every output.
-    static func describe(prediction row: [Float], _ names: [String]) -> String {
-        guard let top = row.indices.max(by: { row[$0] < row[$1] }) else { return "" }
-        return names[top]
+    /// What the model said, in the target's terms: the top class (single-label), the classes whose
+    /// logit is positive, i.e. probability above ½ (multi-label; `none` when there is none), or the
+    /// predicted values (regression).
+    static func describe(prediction row: [Float], as target: ExampleTarget, _ names: [String]) -> String {
+        switch target {
+        case .label:
+            guard let top = row.indices.max(by: { row[$0] < row[$1] }) else { return "" }
+            return names[top]
+        case .labels:
+            let present = row.indices.filter { row[$0] > 0 }
+            return present.isEmpty ? "none" : present.map { names[$0] }.joined(separator: "|")
+        case .values:
+            return describe(.values(row), names)
+        }
     }
 }

@@ -103,7 +103,7 @@ final class SeedRun {
         } else {
             (state.phase, state.step) = ("fine_tune", 0)
         }
-        let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant)
+        let schedule = plan.schedule.kind
             .schedule(warmupSteps: plan.schedule.warmupSteps, steps: plan.schedule.steps, milestones: plan.schedule.milestones ?? [])
         let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed)
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
@@ -166,7 +166,7 @@ final class SeedRun {
             try optimizer.restoreState(RunCheckpoint.tensors(saved, under: "optimizer"))
             training.randomDraws = state.randomDraws
         }
-        let schedule = (ScheduleKind(rawValue: plan.schedule.kind.rawValue) ?? .constant).schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
+        let schedule = plan.schedule.kind.schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
         let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
         let batches = prefetcher(job.batches(train, sampler: sampler, cached: trainFeatures), steps: probe.steps)
         defer { batches.stop() }

@@ -1,4 +1,5 @@
 import Foundation
+import Plans
 import Testing
 import TestSupport
 import Training
@@ -55,5 +56,22 @@ struct EvaluationMetricsTests {
             names: (0..<classes).map { "t\($0)" })
         #expect(Self.close(metrics.mse, r["mse"]) && Self.close(metrics.mae, r["mae"]) && Self.close(metrics.r2, r["r2"]))
         #expect(Self.close(metrics.loss, r["loss"]))
+    }
+
+    /// The worst examples are named in the task's own terms: the top class, the labels predicted
+    /// present (positive logits), or the predicted values.
+    @Test func errorAnalysisDescribesPredictionsAsTheTaskDoes() {
+        func worst(_ outputs: [Float], _ targets: [ExampleTarget], _ kind: TaskProfile.Kind, _ names: [String]) -> [ErrorAnalysis.ExampleError] {
+            let examples = targets.enumerated().map { Example(input: .text("\($0.offset)"), target: $0.element, origin: "row \($0.offset)") }
+            let metrics = EvaluationMetrics(outputs: outputs, targets: targets, kind: kind, names: names)
+            return ErrorAnalysis(outputs: outputs, examples: examples, metrics: metrics, names: names).worstExamples
+        }
+        let multi = worst([2, -1, 0.5, -3, 3, -2, -1, -1, -1], [.labels([0]), .labels([0, 2]), .labels([1])], .multiLabel, ["a", "b", "c"])
+        #expect(multi.map(\.origin) == ["row 1", "row 2", "row 0"])
+        #expect(multi.map(\.predicted) == ["b", "none", "a|c"] && multi.map(\.actual) == ["a|c", "b", "a"])
+        let regression = worst([1.5, 2, 0, 9], [.values([1, 2]), .values([0, 3])], .regression, ["x", "y"])
+        #expect(regression.map(\.origin) == ["row 1", "row 0"] && regression.map(\.predicted) == ["0.0, 9.0", "1.5, 2.0"])
+        let single = worst([0, 3, 1, 2, 0, 0], [.label(0), .label(0)], .singleLabel, ["p", "q", "r"])
+        #expect(single.map(\.predicted) == ["q", "p"])
     }
 }

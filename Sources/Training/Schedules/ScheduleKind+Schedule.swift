@@ -1,10 +1,6 @@
-/// The schedule kinds plan.json's `schedule.kind` names.
-public enum ScheduleKind: String, Sendable, CaseIterable {
-    case constant, cosine, linear
-    /// Divided by 10 at each milestone.
-    case step
-    case slantedTriangular = "slanted-triangular"
+import Plans
 
+extension FineTunePlan.Schedule.Kind {
     /// The schedule of this kind over `steps` optimizer steps, `warmupSteps` of them warming up (the
     /// cut of a slanted-triangular schedule); `milestones` are read by `step` alone (none: constant
     /// after the warm-up, as `MultiStepLR` with no milestones).
