@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import ModelZoo
 
 /// The `zoo` command: browse, convert and fine-tune pre-trained models.
@@ -19,8 +20,9 @@ extension Zoo {
     static var versionReport: String {
         let libraries: [LinkedLibrary] = [.hdf5, .openBLAS, .libjpeg, .libpng, .zlib]
         let width = libraries.map(\.name.count).max() ?? 0
+        let timeout = ProcessInfo.processInfo.environment[BLASThreadTimeout.variable].map { ", thread timeout 2^\($0) cycles" } ?? ""
         return (["zoo \(version) (commit \(buildCommit))"]
-            + libraries.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.version })
+            + libraries.map { $0.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.version + ($0.name == "OpenBLAS" ? timeout : "") })
             .joined(separator: "\n")
     }
 

@@ -19,6 +19,7 @@ func finish(with error: Error, showingUsage: Bool) -> Never {
     exit(status.rawValue)
 }
 
+BLASThreadTimeout.reexecuteIfNeeded()
 var command: ParsableCommand
 do {
     command = try Zoo.parseAsRoot(Array(CommandLine.arguments.dropFirst()))

@@ -91,6 +91,15 @@ struct Zoo {
         }
     }
 
+    /// zoo re-executes itself with OpenBLAS's idle-spin timeout shortened (`BLASThreadTimeout`),
+    /// unless the user chose one; `--version` shows the one OpenBLAS loaded with.
+    @Test func openBLASLoadsWithAShortThreadTimeoutUnlessOneIsGiven() throws {
+        let chosen = try Zoo.run(arguments: ["--version"], environment: ["PATH": "/usr/bin:/bin"], inheritingEnvironment: false)
+        #expect(chosen.stdout.split(separator: "\n").contains { $0.hasPrefix("OpenBLAS ") && $0.hasSuffix("thread timeout 2^8 cycles") }, "\(chosen.stdout)")
+        let given = try Zoo.run(arguments: ["--version"], environment: ["PATH": "/usr/bin:/bin", "OPENBLAS_THREAD_TIMEOUT": "20"], inheritingEnvironment: false)
+        #expect(given.stdout.contains("thread timeout 2^20 cycles"), "\(given.stdout)")
+    }
+
     @Test func inspectPrintsATableWithTotals() throws {
         let result = try Zoo.run("inspect", fixture)
         #expect(result.status == 0)
