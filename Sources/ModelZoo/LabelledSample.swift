@@ -46,8 +46,16 @@ public struct LabelledSample: Sendable {
         switch examples.first?.input {
         case .imageFile?: inputs = .images(examples.map { if case .imageFile(let path) = $0.input { path } else { "" } })
         case .greyImage(let set, _)?: inputs = .greyImages(set, examples.map { if case .greyImage(_, let index) = $0.input { index } else { 0 } })
-        case .textPair?: throw .unsuitable(path, reason: "holds sentence pairs; scoring embeds single texts")
-        case .text?, nil: inputs = .texts(examples.map { if case .text(let text) = $0.input { text } else { "" } })
+        case .text?, .textPair?, .textRecord?, nil:
+            var texts: [String] = []
+            for example in examples {
+                switch try example.input.text() {
+                case .single(let text)?: texts.append(text)
+                case .pair?: throw .unsuitable(path, reason: "holds sentence pairs; scoring embeds single texts")
+                case nil: throw .unsuitable(path, reason: "mixes images and texts")
+                }
+            }
+            inputs = .texts(texts)
         }
         labels = chosen.map(\.label)
         classes = train.classes

@@ -14,20 +14,27 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Maps `path`. An empty file maps to an empty buffer.
     public init(path: String) throws(FileError) {
-        self.path = path
-        isFileBacked = true
         let (fd, size) = try RegularFile.open(path)
         defer { close(fd) }
-        if size == 0 {
-            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            return
-        }
+        (self.path, isFileBacked, bytes) = (path, true, try Self.map(fd, size: size, path: path))
+    }
+
+    /// Maps the first `size` bytes of the open file `descriptor` (which stays open; the caller
+    /// closes it), named `path` in errors: for a file already unlinked, such as a scratch copy.
+    public init(descriptor fd: Int32, size: Int, path: String) throws(FileError) {
+        (self.path, isFileBacked, bytes) = (path, true, try Self.map(fd, size: size, path: path))
+    }
+
+    /// A private read-only mapping of `size` bytes of `fd` (empty for 0), registered with `MappedRegions`.
+    private static func map(_ fd: Int32, size: Int, path: String) throws(FileError) -> UnsafeRawBufferPointer {
+        guard size > 0 else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
         guard let address, address != MAP_FAILED else {
             throw FileError(path: path, operation: "mmap", errno: errno)
         }
-        bytes = UnsafeRawBufferPointer(start: address, count: size)
+        let bytes = UnsafeRawBufferPointer(start: address, count: size)
         MappedRegions.register(bytes, path: path)
+        return bytes
     }
 
     /// An anonymous mapping holding a copy of `contents`, read exactly like a file called `path`

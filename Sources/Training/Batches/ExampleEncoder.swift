@@ -65,11 +65,8 @@ public struct ExampleEncoder: Sendable {
 
     /// What the tokenizer reads of a text example.
     static func textInput(_ example: Example) throws -> TextInput {
-        switch example.input {
-        case .text(let text): .single(text)
-        case .textPair(let first, let second): .pair(first, second)
-        case .imageFile, .greyImage: throw TrainingError.dataMismatch("\(example.origin) is an image, but the model takes text")
-        }
+        guard let text = try example.input.text() else { throw TrainingError.dataMismatch("\(example.origin) is an image, but the model takes text") }
+        return text
     }
 
     /// The model input for `examples`, decoded on every core. With `augmentation`, each image is
@@ -112,7 +109,7 @@ public struct ExampleEncoder: Sendable {
         switch example.input {
         case .imageFile(let path): try RGBImage(contentsOfFile: path)
         case .greyImage(let set, let index): set.image(index)
-        case .text, .textPair: throw TrainingError.dataMismatch("\(example.origin) is text, but the model takes images")
+        case .text, .textPair, .textRecord: throw TrainingError.dataMismatch("\(example.origin) is text, but the model takes images")
         }
     }
 }

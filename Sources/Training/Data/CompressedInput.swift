@@ -22,6 +22,9 @@ final class CompressedInput {
 
     deinit { gzclose(file) }
 
+    /// Whether the file is gzip-compressed (known once something has been read).
+    var isCompressed: Bool { gzdirect(file) == 0 }
+
     /// Fills `buffer` as far as the stream goes; returns how many bytes it holds (fewer only at the end).
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(DataError) -> Int {
         var filled = 0

@@ -1,3 +1,6 @@
+import Foundation
+import Tensors
+
 /// One IDX file of unsigned bytes (MNIST's format): a 4-byte magic `00 00 08 d` (`d` dimensions),
 /// `d` big-endian 32-bit sizes, then the bytes row-major. Read bounded: the header is checked
 /// and its declared size refused above `maximumBytes` before anything is allocated, and the body
@@ -43,8 +46,58 @@ struct IDXFile {
 
     /// The data: exactly the declared bytes, nothing after them.
     func body() throws(DataError) -> [UInt8] {
-        let bytes = try input.read(byteCount, what: "the \(dimensions.map(String.init).joined(separator: "×")) bytes the header declares")
-        if try input.hasMore() { throw .corrupt(path, byte: input.offset, reason: "data goes on after the \(byteCount) bytes the header declares") }
+        let bytes = try input.read(byteCount, what: declared)
+        try expectEnd()
         return bytes
+    }
+
+    /// The data, exactly the declared bytes, memory-mapped so that it costs no memory the kernel
+    /// cannot page out: a plain file in place; a gzip file inflated a chunk at a time into a scratch
+    /// file that is unlinked as soon as it is created (nothing is left behind, even after SIGKILL).
+    func mappedBody() throws(DataError) -> TensorStorage {
+        guard input.isCompressed else {
+            let file: MappedFile
+            do { file = try MappedFile(path: path) } catch { throw .unreadable(path, reason: error.message) }
+            let available = file.count - headerBytes
+            guard available >= byteCount else {
+                throw .corrupt(path, byte: file.count, reason: "the file ends here, \(byteCount - available) bytes short of \(declared)")
+            }
+            guard available == byteCount else { throw .corrupt(path, byte: headerBytes + byteCount, reason: trailing) }
+            return TensorStorage(file: file, range: headerBytes..<headerBytes + byteCount)
+        }
+        var template = Array((NSTemporaryDirectory() + "/zoo-idx-XXXXXX").utf8CString)
+        let scratch = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard scratch >= 0 else { throw .unreadable(path, reason: "no scratch file for its decompressed bytes: \(String(cString: strerror(errno)))") }
+        defer { close(scratch) }
+        unlink(String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        let start = input.offset
+        var chunk = [UInt8](repeating: 0, count: min(byteCount, CompressedInput.chunk))
+        var written = 0
+        while written < byteCount {
+            let want = min(byteCount - written, chunk.count)
+            var result = Result<Int, DataError>.success(0)
+            chunk.withUnsafeMutableBytes { buffer in
+                result = Result { () throws(DataError) in try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])) }
+            }
+            let got = try result.get()
+            guard chunk.withUnsafeBytes({ Glibc.write(scratch, $0.baseAddress, got) }) == got else {
+                throw .unreadable(path, reason: "cannot write its decompressed bytes to a scratch file: \(String(cString: strerror(errno)))")
+            }
+            written += got
+            guard got == want else {
+                throw .corrupt(path, byte: start + written, reason: "the file ends here, \(byteCount - written) bytes short of \(declared)")
+            }
+        }
+        try expectEnd()
+        let mapped: MappedFile
+        do { mapped = try MappedFile(descriptor: scratch, size: byteCount, path: path) } catch { throw .unreadable(path, reason: error.message) }
+        return TensorStorage(file: mapped, range: 0..<byteCount)
+    }
+
+    private var declared: String { "the \(dimensions.map(String.init).joined(separator: "×")) bytes the header declares" }
+    private var trailing: String { "data goes on after the \(byteCount) bytes the header declares" }
+
+    private func expectEnd() throws(DataError) {
+        if try input.hasMore() { throw .corrupt(path, byte: input.offset, reason: trailing) }
     }
 }

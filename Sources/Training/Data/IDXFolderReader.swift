@@ -65,8 +65,7 @@ public enum IDXFolderReader {
         guard count == values.count else {
             throw .corrupt(images, byte: 4, reason: "\(count) images, but \((labels as NSString).lastPathComponent) has \(values.count) labels")
         }
-        let pixels = try imageFile.body()
-        return (GreyImageSet(count: count, rows: rows, columns: columns, pixels: pixels), values, images, labels)
+        return (GreyImageSet(count: count, rows: rows, columns: columns, storage: try imageFile.mappedBody()), values, images, labels)
     }
 
     /// Non-empty lines of a class-names file.

@@ -1,27 +1,42 @@
 import Foundation
 import Plans
 import Preprocessing
+import Tensors
 
-/// Grey images held as bytes (an IDX file's `[count, rows, columns]` uint8 array), shared by
-/// the examples that index them so a 60,000-image set costs its bytes once.
+/// Grey images as bytes (an IDX file's `[count, rows, columns]` uint8 array), shared by the
+/// examples that index them: memory-mapped from the file (or from a decompressed copy of a gzip
+/// file), so a set larger than memory is paged in as batches read it.
 public final class GreyImageSet: Sendable {
     public let count: Int
     public let rows: Int
     public let columns: Int
     /// `count × rows × columns` bytes, row-major.
-    public let pixels: [UInt8]
+    public let storage: TensorStorage
 
-    public init(count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
-        precondition(pixels.count == count * rows * columns, "GreyImageSet: \(pixels.count) bytes for \(count)×\(rows)×\(columns)")
-        (self.count, self.rows, self.columns, self.pixels) = (count, rows, columns, pixels)
+    public init(count: Int, rows: Int, columns: Int, storage: TensorStorage) {
+        precondition(storage.bytes.count == count * rows * columns, "GreyImageSet: \(storage.bytes.count) bytes for \(count)×\(rows)×\(columns)")
+        (self.count, self.rows, self.columns, self.storage) = (count, rows, columns, storage)
+    }
+
+    /// A set held in memory (tests, small sets built in code).
+    public convenience init(count: Int, rows: Int, columns: Int, pixels: [UInt8]) {
+        let storage = TensorStorage(zeroedByteCount: pixels.count)
+        pixels.withUnsafeBytes { storage.mutableBytes.copyMemory(from: $0) }
+        self.init(count: count, rows: rows, columns: columns, storage: storage)
+    }
+
+    /// The bytes of image `index`.
+    public func plane(_ index: Int) -> UnsafeRawBufferPointer {
+        let plane = rows * columns
+        return UnsafeRawBufferPointer(rebasing: storage.bytes[index * plane..<(index + 1) * plane])
     }
 
     /// Image `index` expanded to three equal channels, as PIL's `Image.convert("RGB")` does for mode L.
     public func image(_ index: Int) -> RGBImage {
-        let plane = rows * columns, start = index * plane
-        var rgb = [UInt8](repeating: 0, count: plane * 3)
-        for pixel in 0..<plane {
-            let value = pixels[start + pixel]
+        let bytes = plane(index)
+        var rgb = [UInt8](repeating: 0, count: bytes.count * 3)
+        for pixel in 0..<bytes.count {
+            let value = bytes[pixel]
             (rgb[pixel * 3], rgb[pixel * 3 + 1], rgb[pixel * 3 + 2]) = (value, value, value)
         }
         return RGBImage(width: columns, height: rows, pixels: rgb)
@@ -37,6 +52,18 @@ public enum ExampleInput: Sendable {
     case text(String)
     /// Two texts (sentence-pair tasks), encoded as the tokenizer encodes a pair.
     case textPair(String, String)
+    /// The text (or pair) of the row at `offset` (on `line`) of a text file, read when needed.
+    case textRecord(TextRecords, offset: Int, line: Int)
+
+    /// What a tokenizer reads of a text input (a file's row read again); nil for an image.
+    public func text() throws(DataError) -> TextInput? {
+        switch self {
+        case .text(let text): .single(text)
+        case .textPair(let first, let second): .pair(first, second)
+        case .textRecord(let records, let offset, let line): try records.input(offset: offset, line: line)
+        case .imageFile, .greyImage: nil
+        }
+    }
 }
 
 /// What the model should output for one example.

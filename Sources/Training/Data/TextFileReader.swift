@@ -5,8 +5,9 @@ import Foundation
 /// as the splits. Columns are chosen by `DataOptions`; the task kind decides the targets:
 /// single-label and sentence-pair → `.label` (class names sorted), multi-label → `.labels` (the
 /// field split by `multiLabelSeparator`, or a JSON array), regression → `.values` (the label
-/// column(s) as numbers; `classes` are the column names). When a pair column is found (or given),
-/// inputs are `.textPair`.
+/// column(s) as numbers; `classes` are the column names). Inputs are `.textRecord`s: each row's
+/// text (and pair, when a pair column is found or given) is read again from the memory-mapped file
+/// when a batch needs it, so only where it is, its targets and its group stay in memory.
 public enum TextFileReader {
     static let extensions = ["csv", "tsv", "jsonl"]
 
@@ -47,7 +48,7 @@ public enum TextFileReader {
     static func examples(
         _ path: String, classes known: [String]?, options: DataOptions, skipped: inout [SkippedExample]
     ) throws(DataError) -> LabelledExamples {
-        let table = try TextTable(path: path, options: options, skipped: &skipped)
+        let table = try TextTable(path: path, options: options)
         let kind = options.kind
         let header = table.columns.joined(separator: ", ")
         func column(_ given: String?, _ candidates: [String], _ what: String, required: Bool) throws(DataError) -> String? {
@@ -93,62 +94,61 @@ public enum TextFileReader {
             var labels: [String] { if case .labels(let labels) = self { labels } else { [] } }
             var width: Int { if case .values(let values) = self { values.count } else { 0 } }
         }
-        var read = [(row: TextTable.Row, input: ExampleInput, raw: Raw)]()
-        rows: for row in table.rows {
-            guard let first = try text(row, textColumn) else { continue }
-            var input = ExampleInput.text(first)
-            if let pairColumn {
-                guard let second = try text(row, pairColumn) else { continue }
-                input = .textPair(first, second)
-            }
+        // Only where each row's text is, its targets and group are kept: the texts are read again when a batch needs them.
+        let records = TextRecords(table: table, textColumn: textColumn, pairColumn: pairColumn)
+        var read = [(line: Int, input: ExampleInput, raw: Raw, group: String?)]()
+        try table.forEachRow(bad: bad) { (row) throws(DataError) in
+            guard try text(row, textColumn) != nil else { return }
+            if let pairColumn, try text(row, pairColumn) == nil { return }
+            let input = ExampleInput.textRecord(records, offset: row.offset, line: row.line)
             var raw: Raw
             switch kind {
             case .singleLabel, .sentencePair, .multiLabel:
                 let name = labelColumns[0]
                 var labels: [String]
                 switch row.fields[name] {
-                case nil: try bad(row.line, "no '\(name)' field"); continue rows
+                case nil: try bad(row.line, "no '\(name)' field"); return
                 case .list(let values)?:
-                    guard kind == .multiLabel else { try bad(row.line, "'\(name)' is a list, but the task is \(kind.rawValue)"); continue rows }
+                    guard kind == .multiLabel else { try bad(row.line, "'\(name)' is a list, but the task is \(kind.rawValue)"); return }
                     labels = values.compactMap(\.label)
-                    guard labels.count == values.count else { try bad(row.line, "'\(name)' holds a value that is not a label"); continue rows }
+                    guard labels.count == values.count else { try bad(row.line, "'\(name)' holds a value that is not a label"); return }
                 case let value?:
-                    guard let label = value.label else { try bad(row.line, "'\(name)' is not a label"); continue rows }
+                    guard let label = value.label else { try bad(row.line, "'\(name)' is not a label"); return }
                     labels = kind == .multiLabel
                         ? label.split(separator: options.multiLabelSeparator).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
                         : [label]
                 }
-                if kind != .multiLabel && labels[0].allSatisfy(\.isWhitespace) { try bad(row.line, "empty label in column '\(name)'"); continue rows }
+                if kind != .multiLabel && labels[0].allSatisfy(\.isWhitespace) { try bad(row.line, "empty label in column '\(name)'"); return }
                 raw = .labels(labels)
             case .regression:
                 var values = [Float]()
                 for name in labelColumns {
                     switch row.fields[name] {
-                    case nil: try bad(row.line, "no '\(name)' field"); continue rows
+                    case nil: try bad(row.line, "no '\(name)' field"); return
                     case .number(let number)?: values.append(Float(number))
                     case .list(let list)? where labelColumns.count == 1:
                         for element in list {
-                            guard case .number(let number) = element else { try bad(row.line, "'\(name)' holds a value that is not a number"); continue rows }
+                            guard case .number(let number) = element else { try bad(row.line, "'\(name)' holds a value that is not a number"); return }
                             values.append(Float(number))
                         }
                     case .string(let string)?:
                         guard let number = Float(string.trimmingCharacters(in: .whitespaces)), number.isFinite else {
                             try bad(row.line, "'\(string)' in column '\(name)' is not a number")
-                            continue rows
+                            return
                         }
                         values.append(number)
-                    case let value?: try bad(row.line, "'\(name)' is \(value), not a number"); continue rows
+                    case let value?: try bad(row.line, "'\(name)' is \(value), not a number"); return
                     }
                 }
                 raw = .values(values)
             }
-            read.append((row, input, raw))
+            read.append((row.line, input, raw, groupColumn.flatMap { row.fields[$0]?.label }.flatMap { $0.isEmpty ? nil : $0 }))
         }
 
         let classes: [String]
         if kind == .regression {
             let widths = Set(read.map(\.raw.width))
-            guard widths.count <= 1 else { throw .malformed(path, line: read[0].row.line, reason: "rows have \(widths.sorted().map(String.init).joined(separator: " and ")) target values") }
+            guard widths.count <= 1 else { throw .malformed(path, line: read[0].line, reason: "rows have \(widths.sorted().map(String.init).joined(separator: " and ")) target values") }
             let width = widths.first ?? labelColumns.count
             classes = labelColumns.count == width ? labelColumns : (0..<width).map { "\(labelColumns[0])[\($0)]" }
             if let known, known != classes { throw .unsuitable(path, reason: "targets \(classes.joined(separator: ", ")), but the training file's are \(known.joined(separator: ", "))") }
@@ -158,7 +158,7 @@ public enum TextFileReader {
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         var examples = [Example]()
         examples.reserveCapacity(read.count)
-        for (row, input, raw) in read {
+        for (line, input, raw, group) in read {
             let target: ExampleTarget
             switch raw {
             case .values(let values): target = .values(values)
@@ -166,14 +166,13 @@ public enum TextFileReader {
                 var indices = [Int]()
                 for label in labels {
                     guard let position = index[label] else {
-                        throw .unknownClass("\(path):\(row.line)", split: (path as NSString).lastPathComponent, label: label)
+                        throw .unknownClass("\(path):\(line)", split: (path as NSString).lastPathComponent, label: label)
                     }
                     indices.append(position)
                 }
                 target = kind == .multiLabel ? .labels(Array(Set(indices)).sorted()) : .label(indices[0])
             }
-            let group = groupColumn.flatMap { row.fields[$0]?.label }.flatMap { $0.isEmpty ? nil : $0 }
-            examples.append(Example(input: input, target: target, origin: "\(path):\(row.line)", group: group))
+            examples.append(Example(input: input, target: target, origin: "\(path):\(line)", group: group))
         }
         guard !examples.isEmpty || known != nil else { throw .empty(path, expected: "labelled records") }
         if known == nil && kind != .regression && classes.count < 2 { throw .singleClass(path, label: classes.first ?? "") }

@@ -24,7 +24,7 @@ public struct FeatureCache: Sendable {
 
     /// The key of `examples`' features at `cut` of `model` read from the checkpoint whose SHA-256 is
     /// `checkpoint`, encoded as `encoding` describes.
-    public static func key(checkpoint: String, model: String, cut: [String], encoding: String, examples: [Example]) -> String {
+    public static func key(checkpoint: String, model: String, cut: [String], encoding: String, examples: [Example]) throws -> String {
         let digest = SHA256Digest()
         for part in ["zoo.features/1", checkpoint, model, cut.joined(separator: ","), encoding, String(examples.count)] { digest.update(part) }
         for example in examples {
@@ -35,13 +35,15 @@ public struct FeatureCache: Sendable {
                 let size = (attributes?[.size] as? NSNumber)?.int64Value ?? -1
                 let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1
                 digest.update("\(size) \(modified)")
-            case .greyImage(let set, let index):
-                let plane = set.rows * set.columns
-                set.pixels.withUnsafeBytes { digest.update(UnsafeRawBufferPointer(rebasing: $0[index * plane..<(index + 1) * plane])) }
-            case .text(let text): digest.update(text)
-            case .textPair(let first, let second):
-                digest.update(first)
-                digest.update(second)
+            case .greyImage(let set, let index): withExtendedLifetime(set) { digest.update(set.plane(index)) }
+            case .text, .textPair, .textRecord:
+                switch try example.input.text() {
+                case .single(let text)?: digest.update(text)
+                case .pair(let first, let second)?:
+                    digest.update(first)
+                    digest.update(second)
+                case nil: break
+                }
             }
         }
         return digest.hex()

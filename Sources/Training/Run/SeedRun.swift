@@ -243,7 +243,7 @@ final class SeedRun {
     private func features(_ examples: LabelledExamples, _ training: TrainingPlan) throws -> CachedFeatures {
         let begin = DispatchTime.now().uptimeNanoseconds
         defer { state.loadingSeconds += Double(DispatchTime.now().uptimeNanoseconds - begin) / 1e9 }
-        let key = FeatureCache.key(
+        let key = try FeatureCache.key(
             checkpoint: job.checkpointDigest, model: job.graph.name, cut: training.cutNames, encoding: job.encoding, examples: examples.examples)
         let cache = job.cache ?? FeatureCache(folder: NSTemporaryDirectory() + "zoo-features-\(getpid())")
         events(.phase("features at \(training.cutNames.joined(separator: ", ")) of \(examples.count) examples"))

@@ -43,6 +43,10 @@ import Training
         guard case .greyImage(let set, let index) = splits.train.examples[3].input else { Issue.record("not a grey image"); return }
         #expect(set.count == 5 && set.rows == 2 && set.columns == 3 && index == 3)
         #expect(set.image(index).pixels == [30, 30, 30, 31, 31, 31, 32, 32, 32, 33, 33, 33, 34, 34, 34, 35, 35, 35])
+        // Paged from disk, not copied into memory: the file itself, or an unlinked scratch copy of the inflated bytes.
+        #expect(set.storage.isMapped)
+        let scratch = try FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory()).filter { $0.hasPrefix("zoo-idx-") }
+        #expect(scratch.isEmpty, "no scratch file is left in the temporary folder: \(scratch)")
     }
 
     @Test func classNamesFromClassesTxtAndATestSplit() throws {
@@ -138,8 +142,8 @@ import Training
         #expect(ClassBalance(splits.train).counts == [Int](repeating: 6_000, count: 10))
         #expect(ClassBalance(splits.test!).counts == [Int](repeating: 1_000, count: 10))
         guard case .greyImage(let set, _) = splits.train.examples[0].input else { Issue.record("not a grey image"); return }
-        #expect(set.rows == 28 && set.columns == 28 && set.pixels.count == 60_000 * 784)
+        #expect(set.rows == 28 && set.columns == 28 && set.storage.bytes.count == 60_000 * 784 && set.storage.isMapped)
         // The first training image is an ankle boot (9); its pixels are not all zero.
-        #expect(splits.train.examples[0].target == .label(9) && set.pixels[0..<784].contains { $0 > 0 })
+        #expect(splits.train.examples[0].target == .label(9) && set.plane(0).contains { $0 > 0 })
     }
 }

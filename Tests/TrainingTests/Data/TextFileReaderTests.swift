@@ -15,9 +15,9 @@ import Training
 
     static func texts(_ examples: LabelledExamples) -> [String] {
         examples.examples.map {
-            switch $0.input {
-            case .text(let text): text
-            case .textPair(let first, let second): first + " || " + second
+            switch try? $0.input.text() {
+            case .single(let text)?: text
+            case .pair(let first, let second)?: first + " || " + second
             default: "?"
             }
         }
@@ -145,6 +145,20 @@ import Training
         }
     }
 
+    /// Examples keep where their row is, not its text, which is read again from the mapped file;
+    /// a field that is not UTF-8 is named by its line.
+    @Test func textsAreReadFromTheFileWhenNeededAndBadUTF8IsNamed() throws {
+        let folder = try TemporaryFolder()
+        let path = try Self.write("label,text\npos,\"first, quoted\"\nneg,second\n", "r.csv", in: folder)
+        let examples = try DataSource.read(path).train.examples
+        guard case .textRecord(let records, let offset, let line) = examples[1].input else { Issue.record("not a text record"); return }
+        #expect(records.path == path && offset == 31 && line == 3)
+        #expect(try examples.map { try $0.input.text() } == [.single("first, quoted"), .single("second")])
+        let bad = folder.file("bad.csv")
+        try Data("label,text\npos,fine\nneg,caf\u{E9}\n".utf8.map { $0 == 0xC3 ? 0xE9 : $0 }.filter { $0 != 0xA9 }).write(to: URL(fileURLWithPath: bad))
+        #expect(throws: DataError.malformed(bad, line: 3, reason: "not valid UTF-8 text")) { try DataSource.read(bad) }
+    }
+
     @Test func aFolderOfSplitFilesWithAnUnknownValidationLabelNamed() throws {
         let folder = try TemporaryFolder()
         _ = try Self.write("text,label\ngood,pos\nbad,neg\nfine,pos\n", "train.csv", in: folder)
@@ -177,6 +191,6 @@ import Training
         #expect(splits.train.classes == ["fresh", "plot", "rotten"])
         #expect(ClassBalance(splits.train).counts == [7_403, 1_097 - 14, 5_405])
         #expect(Set(splits.train.examples.compactMap(\.group)).count == 1_435)
-        #expect(splits.train.examples.allSatisfy { if case .text(let text) = $0.input { !text.isEmpty } else { false } })
+        #expect(splits.train.examples.allSatisfy { if case .single(let text)? = try? $0.input.text() { !text.isEmpty } else { false } })
     }
 }
