@@ -90,6 +90,12 @@ import Plans
         // BiT-HyperRule from 20k examples: 10k steps and mixup 0.1.
         let training = HyperparameterRule.decide(Self.image(examples: 100_000), freeze: large)
         #expect(training.schedule.steps == 10_000 && training.regularisation.mixup == 0.1)
+        // Features cached (a head-only plan, as a tight budget makes it) get no mixup: mixed inputs would change them every step.
+        var cached = large
+        cached.cacheFeatures = true
+        let probeTraining = HyperparameterRule.decide(Self.image(examples: 100_000), freeze: cached)
+        #expect(probeTraining.regularisation.mixup == 0 && probeTraining.regularisation.augmentation.isEmpty)
+        #expect(probeTraining.reasons.contains { $0.decision == "regularisation" && $0.text.contains("cached") })
     }
 
     @Test func robustnessToShiftGivesLinearProbeThenFineTuning() {

@@ -13,11 +13,12 @@ public enum HyperparameterRule {
     }
 
     /// SGD with momentum 0.9, head 0.01 and backbone 0.1× (TLlib); BiT-HyperRule's schedule by
-    /// dataset size (warm-up, then ÷10 at three milestones) and its mixup 0.1 from 20k examples.
+    /// dataset size (warm-up, then ÷10 at three milestones) and its mixup 0.1 from 20k examples —
+    /// unless the frozen features are cached, which mixing the inputs every step would defeat.
     private static func cnn(_ profile: TaskProfile, _ freeze: FreezeDecision) -> HyperparameterDecision {
         let (warmup, milestones, steps) = bitSchedule(examples: profile.examples)
         let batch = min(64, profile.examples)
-        let mixup = profile.examples >= 20_000 ? 0.1 : 0
+        let mixup = profile.examples >= 20_000 && !freeze.cacheFeatures ? 0.1 : 0
         let augmentation = freeze.cacheFeatures ? [] : ["random-resized-crop", "horizontal-flip"]
         return HyperparameterDecision(
             optimizer: .init(kind: .sgdMomentum, headLearningRate: 0.01, backboneLearningRate: 0.001, layerDecay: nil,
@@ -30,7 +31,9 @@ public enum HyperparameterRule {
                 .init(decision: "optimizer", text: "SGD with momentum 0.9 and no weight decay, as BiT's fine-tuning code sets it (and TLlib's momentum).", evidence: [Evidence.bit, Evidence.tllib]),
                 .init(decision: "learning_rate", text: "Head 0.01 and backbone 0.1× (0.001): the new head must move far, the pre-trained backbone little.", evidence: [Evidence.tllib]),
                 .init(decision: "schedule", text: "BiT-HyperRule by dataset size (\(profile.examples) examples): \(warmup) warm-up steps, learning rate ÷10 at steps \(milestones.map(String.init).joined(separator: ", ")), \(steps) steps in all.", evidence: [Evidence.bit]),
-                .init(decision: "regularisation", text: mixup > 0 ? "Mixup α 0.1 from 20,000 examples up (BiT-HyperRule)." : "No mixup below 20,000 examples (BiT-HyperRule)\(augmentation.isEmpty ? "; no augmentation, so the frozen features can be cached" : "").", evidence: [Evidence.bit]),
+                .init(decision: "regularisation", text: mixup > 0 ? "Mixup α 0.1 from 20,000 examples up (BiT-HyperRule)."
+                    : freeze.cacheFeatures ? "No mixup or augmentation: the frozen features are computed once and cached, and mixed or augmented inputs would change them every step."
+                    : "No mixup below 20,000 examples (BiT-HyperRule).", evidence: [Evidence.bit]),
                 .init(decision: "batch_size", text: "\(batch) examples per step (64 at most), to fit CPU and small-GPU memory; BiT used 512, so the schedule passes over fewer examples (not from a source).", evidence: []),
             ])
     }
