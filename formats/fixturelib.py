@@ -21,6 +21,31 @@ import numpy as np
 FORMATS = os.path.dirname(os.path.abspath(__file__))
 
 
+MASK64 = (1 << 64) - 1
+GAMMA = 0x9E3779B97F4A7C15
+MIX1 = 0xBF58476D1CE4E5B9
+MIX2 = 0x94D049BB133111EB
+
+
+class SplitMix64:
+    """zoo's generator (Sources/Tensors/SplitMix64.swift), line for line: the fixture generators'
+    scalar reference and the finetune check's draws of zoo's data order and fresh heads."""
+
+    def __init__(self, seed):
+        self.state = seed & MASK64
+
+    def next(self):
+        self.state = (self.state + GAMMA) & MASK64
+        z = self.state
+        z = ((z ^ (z >> 30)) * MIX1) & MASK64
+        z = ((z ^ (z >> 27)) * MIX2) & MASK64
+        return z ^ (z >> 31)
+
+    def uniform(self):
+        """A double in [0, 1): the top 53 bits (SplitMix64.nextUniform)."""
+        return (self.next() >> 11) * 2.0 ** -53
+
+
 def le_bytes(a):
     """The array's bytes in C order, little-endian."""
     return np.ascontiguousarray(a.astype(a.dtype.newbyteorder("<"))).tobytes()

@@ -5,26 +5,13 @@ schedules (Sources/Training/Schedules/) and LayerwiseLearningRates' parameter gr
 (Sources/Training/Optimizers/LayerwiseLearningRates.swift).
 """
 import math
+import os
+import sys
 
 import numpy as np
 
-MASK = (1 << 64) - 1
-GOLDEN = 0x9E3779B97F4A7C15
-
-
-class SplitMix64:
-    def __init__(self, seed):
-        self.state = seed & MASK
-
-    def next(self):
-        self.state = (self.state + GOLDEN) & MASK
-        z = self.state
-        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK
-        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK
-        return z ^ (z >> 31)
-
-    def uniform(self):
-        return (self.next() >> 11) * 2.0 ** -53
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "formats"))
+from fixturelib import GAMMA, MASK64, SplitMix64  # noqa: E402 - formats/fixturelib.py, zoo's generator written once for the fixtures and this check
 
 
 class EpochSampler:
@@ -37,7 +24,7 @@ class EpochSampler:
 
     def order(self, epoch):
         order = list(range(self.count))
-        generator = SplitMix64((self.seed + epoch * GOLDEN) & MASK)
+        generator = SplitMix64((self.seed + epoch * GAMMA) & MASK64)
         for i in range(self.count - 1, 0, -1):
             j = generator.next() % (i + 1)
             order[i], order[j] = order[j], order[i]

@@ -56,7 +56,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 OUTPUTS = os.path.join(HERE, "outputs")
 CACHE = "/tmp/zoo-engine-fixtures"
 sys.path.insert(0, os.path.dirname(HERE))
-from fixturelib import Checker, describe, dump_json, le_bytes, load_generator  # noqa: E402 - formats/fixturelib.py, found through the path above
+from fixturelib import GAMMA, MASK64, MIX1, MIX2, Checker, SplitMix64, describe, dump_json, le_bytes, load_generator  # noqa: E402 - formats/fixturelib.py, found through the path above
 
 torch.set_num_threads(2)
 CHECKER = Checker()
@@ -68,10 +68,6 @@ check = CHECKER.check
 
 FNV_OFFSET = 0xCBF29CE484222325
 FNV_PRIME = 0x100000001B3
-MASK64 = (1 << 64) - 1
-GAMMA = 0x9E3779B97F4A7C15
-MIX1 = 0xBF58476D1CE4E5B9
-MIX2 = 0x94D049BB133111EB
 F32 = np.float32
 TENTH = F32(0.1)          # 0x3DCCCCCD
 TWO_M24 = F32(2.0 ** -24)
@@ -104,20 +100,6 @@ def fnv1a64(name):
     for byte in name.encode("utf-8"):
         h = ((h ^ byte) * FNV_PRIME) & MASK64
     return h
-
-
-class SplitMix64:
-    """Scalar reference, line for line as Tests/TestSupport/TestSupport.swift."""
-
-    def __init__(self, seed):
-        self.state = seed & MASK64
-
-    def next(self):
-        self.state = (self.state + GAMMA) & MASK64
-        z = self.state
-        z = ((z ^ (z >> 30)) * MIX1) & MASK64
-        z = ((z ^ (z >> 27)) * MIX2) & MASK64
-        return z ^ (z >> 31)
 
 
 def splitmix_block(seed, start, n):
