@@ -47,23 +47,38 @@ final class CompressedInput {
     /// time, so memory grows with the bytes actually there, never past `count`: a header that
     /// declares more than the file holds costs no more than the file.
     func read(_ count: Int, what: String) throws(DataError) -> [UInt8] {
-        let start = offset
         var bytes = [UInt8]()
         bytes.reserveCapacity(min(count, Self.chunk))
+        try read(count, what: what) { (chunk) throws(DataError) in bytes.append(contentsOf: chunk) }
+        return bytes
+    }
+
+    /// Exactly `count` bytes, handed to `consume` a chunk (at most `chunk` bytes) at a time, or an
+    /// error naming the offset where the file ended.
+    func read(_ count: Int, what: String, consume: (UnsafeRawBufferPointer) throws(DataError) -> Void) throws(DataError) {
+        let start = offset
         var chunk = [UInt8](repeating: 0, count: min(count, Self.chunk))
-        while bytes.count < count {
-            let want = min(count - bytes.count, chunk.count)
+        var delivered = 0
+        while delivered < count {
+            let want = min(count - delivered, chunk.count)
             var result = Result<Int, DataError>.success(0)
             chunk.withUnsafeMutableBytes { buffer in
                 result = Result { () throws(DataError) in try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])) }
             }
             let got = try result.get()
-            bytes.append(contentsOf: chunk[..<got])
-            guard got == want else {
-                throw .corrupt(path, byte: start + bytes.count, reason: "the file ends here, \(count - bytes.count) bytes short of \(what)")
+            var consumed = Result<Void, DataError>.success(())
+            chunk.withUnsafeBytes { buffer in
+                consumed = Result { () throws(DataError) in try consume(UnsafeRawBufferPointer(rebasing: buffer[..<got])) }
             }
+            try consumed.get()
+            delivered += got
+            guard got == want else { throw Self.short(path, at: start + delivered, missing: count - delivered, of: what) }
         }
-        return bytes
+    }
+
+    /// The error for a file that ends at byte `offset`, `missing` bytes short of `what`.
+    static func short(_ path: String, at offset: Int, missing: Int, of what: String) -> DataError {
+        .corrupt(path, byte: offset, reason: "the file ends here, \(missing) bytes short of \(what)")
     }
 
     /// The most bytes read (and allocated ahead of them) at a time.

@@ -59,9 +59,7 @@ struct IDXFile {
             let file: MappedFile
             do { file = try MappedFile(path: path) } catch { throw .unreadable(path, reason: error.message) }
             let available = file.count - headerBytes
-            guard available >= byteCount else {
-                throw .corrupt(path, byte: file.count, reason: "the file ends here, \(byteCount - available) bytes short of \(declared)")
-            }
+            guard available >= byteCount else { throw CompressedInput.short(path, at: file.count, missing: byteCount - available, of: declared) }
             guard available == byteCount else { throw .corrupt(path, byte: headerBytes + byteCount, reason: trailing) }
             return TensorStorage(file: file, range: headerBytes..<headerBytes + byteCount)
         }
@@ -70,22 +68,9 @@ struct IDXFile {
         guard scratch >= 0 else { throw .unreadable(path, reason: "no scratch file for its decompressed bytes: \(String(cString: strerror(errno)))") }
         defer { close(scratch) }
         unlink(String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        let start = input.offset
-        var chunk = [UInt8](repeating: 0, count: min(byteCount, CompressedInput.chunk))
-        var written = 0
-        while written < byteCount {
-            let want = min(byteCount - written, chunk.count)
-            var result = Result<Int, DataError>.success(0)
-            chunk.withUnsafeMutableBytes { buffer in
-                result = Result { () throws(DataError) in try input.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<want])) }
-            }
-            let got = try result.get()
-            guard chunk.withUnsafeBytes({ Glibc.write(scratch, $0.baseAddress, got) }) == got else {
+        try input.read(byteCount, what: declared) { (chunk) throws(DataError) in
+            guard Glibc.write(scratch, chunk.baseAddress, chunk.count) == chunk.count else {
                 throw .unreadable(path, reason: "cannot write its decompressed bytes to a scratch file: \(String(cString: strerror(errno)))")
-            }
-            written += got
-            guard got == want else {
-                throw .corrupt(path, byte: start + written, reason: "the file ends here, \(byteCount - written) bytes short of \(declared)")
             }
         }
         try expectEnd()

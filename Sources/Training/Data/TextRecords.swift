@@ -19,9 +19,7 @@ public final class TextRecords: Sendable {
     func input(offset: Int, line: Int) throws(DataError) -> TextInput {
         let row = try table.row(at: offset, line: line)
         func text(_ column: String) throws(DataError) -> String {
-            guard case .string(let text)? = row.fields[column] else {
-                throw .malformed(path, line: line, reason: "the row cannot be read again: the file changed while zoo used it")
-            }
+            guard case .string(let text)? = row.fields[column] else { throw table.changed(line: line) }
             return text
         }
         guard let pairColumn else { return .single(try text(textColumn)) }

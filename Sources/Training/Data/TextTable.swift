@@ -127,7 +127,12 @@ final class TextTable: Sendable {
                 return row
             }
         }
-        throw .malformed(path, line: line, reason: "the row cannot be read again: the file changed while zoo used it")
+        throw changed(line: line)
+    }
+
+    /// The error for a row that no longer reads as it did (the file changed while zoo used it).
+    func changed(line: Int) -> DataError {
+        .malformed(path, line: line, reason: "the row cannot be read again: the file changed while zoo used it")
     }
 
     private func jsonRow(_ line: UnsafeRawBufferPointer, offset: Int, line number: Int, decoder: JSONDecoder = JSONDecoder()) -> Row? {
