@@ -122,6 +122,30 @@ import Testing
         }
     }
 
+    /// A file being written has no name until its commit (Linux `O_TMPFILE`), so a process killed
+    /// by SIGKILL leaves nothing; a writer that hands its path to a library (HDF5) writes a hidden
+    /// temporary, which `TemporaryName.removeLeftovers` finds in the folders under a run folder.
+    @Test func aFileBeingWrittenIsOutOfSight() throws {
+        let folder = try TemporaryFolder()
+        let unnamed = try AtomicFile(destination: folder.file("model.safetensors"))
+        try unnamed.write([UInt8](repeating: 7, count: 3 << 20))
+        #expect(try folder.contents().isEmpty)
+        try unnamed.commit()
+        #expect(try folder.contents() == ["model.safetensors"])
+        #expect(try Data(contentsOf: URL(fileURLWithPath: folder.file("model.safetensors"))) == Data(repeating: 7, count: 3 << 20))
+
+        try FileManager.default.createDirectory(atPath: folder.file("run/model"), withIntermediateDirectories: true)
+        let named = try AtomicFile(destination: folder.file("run/model/model.h5"), named: true)
+        try named.write([1, 2, 3])
+        let path = try #require(named.temporaryPath)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("run/model")) == [URL(fileURLWithPath: path).lastPathComponent])
+        try FileManager.default.createDirectory(atPath: folder.file("run/.model.zoo-Ab12Cd"), withIntermediateDirectories: false)
+        try Data().write(to: URL(fileURLWithPath: folder.file("run/.hidden-by-the-user")))
+        #expect(TemporaryName.removeLeftovers(in: folder.file("run")) == [folder.file("run/.model.zoo-Ab12Cd"), path])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("run")).sorted() == [".hidden-by-the-user", "model"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("run/model")).isEmpty)
+    }
+
     /// Shards and index are staged out of sight and published together by commit.
     @Test func shardsAppearOnlyAtCommit() throws {
         let folder = try TemporaryFolder()

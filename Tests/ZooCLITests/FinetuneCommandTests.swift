@@ -36,9 +36,10 @@ import Testing
             var finished = process.terminationStatus == 0
             var resumes = 0
             while !finished {
-                // Every file in the folder is whole: each parses or is the run's own.
+                // Files are written unnamed until whole: nothing half-written is in sight (a folder
+                // being staged is the one thing SIGKILL can leave, and the resume removes it).
                 for file in try FileManager.default.contentsOfDirectory(atPath: output) {
-                    #expect(!file.contains(".tmp") && !file.hasPrefix("."), "a temporary file was left: \(file)")
+                    #expect(!file.hasPrefix(".") || file.hasPrefix(".model.zoo-"), "a temporary file was left: \(file)")
                 }
                 let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
                 #expect(resumed.status == 0, "\(resumed.stderr)")
@@ -49,18 +50,27 @@ import Testing
             #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected, "attempt \(attempt)")
             #expect(try Self.losses(output) == Self.losses(folder.file("whole")), "attempt \(attempt)")
             #expect(!RealAssets.exists(output + "/checkpoint.safetensors"))
+            let left = FileManager.default.enumerator(atPath: output)!.compactMap { $0 as? String }.filter { $0.split(separator: "/").contains { $0.hasPrefix(".") } }
+            #expect(left.isEmpty, "left behind: \(left)")
         }
-        // SIGINT: a checkpoint, exit 9 naming --resume, and the resumed run completes the same.
+        // SIGINT once the first checkpoint is written (so the run is surely under way): a new
+        // checkpoint, exit 9 naming --resume, and the resumed run completes the same.
         let output = folder.file("interrupted")
-        let process = try Zoo.interrupted(Self.arguments(output), after: 3, by: SIGINT, environment: environment)
-        if process.terminationStatus == 9 {
-            #expect(RealAssets.exists(output + "/checkpoint.safetensors"))
-            let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
-            #expect(resumed.status == 0, "\(resumed.stderr)")
-            #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected)
-        } else {
-            #expect(process.terminationStatus == 0, "SIGINT gave \(process.terminationStatus)")
-        }
+        let process = Process()
+        process.executableURL = Zoo.executable
+        process.arguments = Self.arguments(output)
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardError = Pipe()
+        try process.run()
+        while !RealAssets.exists(output + "/checkpoint.safetensors") && process.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationReason == .exit && process.terminationStatus == 9, "exit \(process.terminationStatus): \(stderr)")
+        #expect(stderr.contains("zoo finetune --resume \(output)"), "\(stderr)")
+        let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected)
     }
 
     @Test("--folds 3: every fold is held out once, each run validated on its fold; splits.json, metrics.csv, TensorBoard and the report name the folds",

@@ -49,15 +49,25 @@ import Testing
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
         try process.run()
-        // Truncate as soon as the output's temporary file exists: the conversion has started.
+        // Truncate as soon as zoo has a file open in the output folder (unnamed until its commit): the conversion has started.
         let deadline = Date().addingTimeInterval(30)
-        while try out.contents().isEmpty && process.isRunning && Date() < deadline { usleep(500) }
+        while !Self.writes(into: out.path, process: process.processIdentifier) && process.isRunning && Date() < deadline { usleep(500) }
         #expect(truncate(source, 4096) == 0)
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit && process.terminationStatus == 2, "\(stderr)")
         #expect(stderr.contains("\(source): cannot read: the file changed while it was read"), "\(stderr)")
         #expect(try out.contents() == [])
+    }
+}
+
+extension SignalRegressionTests {
+    /// Whether process `pid` has a file open in `folder` (its descriptors' links in /proc name an
+    /// unnamed `O_TMPFILE` file `folder/#inode (deleted)`).
+    static func writes(into folder: String, process pid: Int32) -> Bool {
+        let descriptors = "/proc/\(pid)/fd"
+        let links = (try? FileManager.default.contentsOfDirectory(atPath: descriptors)) ?? []
+        return links.contains { (try? FileManager.default.destinationOfSymbolicLink(atPath: descriptors + "/" + $0))?.hasPrefix(folder + "/") ?? false }
     }
 }
 

@@ -17,13 +17,21 @@ final class TemporaryFiles: Sendable {
     private init() {
         // A mapped source truncated while read (SIGBUS): its report removes these files too.
         MappedRegions.cleanup = { TemporaryFiles.shared.removeAll() }
-        for signal in [SIGINT, SIGTERM, SIGHUP] {
+        // Only where the signal's action is the default: a command that handles it itself (zoo
+        // finetune checkpoints on SIGINT and SIGTERM, and finishes the file it is writing) keeps
+        // its handler, whichever is installed first.
+        for signal in [SIGINT, SIGTERM, SIGHUP] where Self.isDefault(signal) {
             Glibc.signal(signal) { received in
                 TemporaryFiles.shared.removeAll()
                 Glibc.signal(received, SIG_DFL)
                 raise(received)
             }
         }
+    }
+
+    private static func isDefault(_ signal: Int32) -> Bool {
+        var current = sigaction()
+        return sigaction(signal, nil, &current) == 0 && current.__sigaction_handler.sa_handler == nil
     }
 
     func register(_ path: String) { paths.withLock { _ = $0.insert(path) } }

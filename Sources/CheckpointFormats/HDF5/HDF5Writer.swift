@@ -37,11 +37,11 @@ public final class HDF5Writer: CheckpointWriter {
         try Self.checkPaths(datasetPaths, tensors: tensors, file: path)
         self.tensors = tensors
         self.compress = compress
-        output = try AtomicFile(destination: path)
+        output = try AtomicFile(destination: path, named: true)
         handle = try HDF5Library.locked {
             let access = HDF5Library.unlockedFileAccess()
             defer { H5Pclose(access) }
-            let file = HDF5Handle(H5Fcreate(output.temporaryPath, zoo_h5f_acc_trunc(), zoo_h5p_default(), access), close: H5Fclose)
+            let file = HDF5Handle(H5Fcreate(output.temporaryPath!, zoo_h5f_acc_trunc(), zoo_h5p_default(), access), close: H5Fclose)
             guard file.valid else { throw HDF5Error(file: path, .writeFailed(HDF5Library.takeErrors())) }
             if layout == .kerasLegacy {
                 let scope = HDF5Scope()

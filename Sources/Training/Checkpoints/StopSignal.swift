@@ -6,14 +6,20 @@ import Foundation
 public enum StopSignal {
     nonisolated(unsafe) private static var received: sig_atomic_t = 0
 
-    /// Installs the handlers (idempotent).
+    /// Installs the handlers (idempotent), and unblocks the two signals: a parent that spawns zoo
+    /// with them blocked (Foundation's `Process` under some test runners) would otherwise leave a
+    /// stop pending until the run ends.
     public static func install() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
         for number in [SIGINT, SIGTERM] {
+            sigaddset(&signals, number)
             signal(number) { _ in
                 if StopSignal.received != 0 { _exit(128 + 2) }
                 StopSignal.received = 1
             }
         }
+        pthread_sigmask(SIG_UNBLOCK, &signals, nil)
     }
 
     /// Whether a stop was asked for since the handlers were installed.

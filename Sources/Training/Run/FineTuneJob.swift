@@ -119,7 +119,7 @@ public struct FineTuneJob {
 
     /// The checkpoint's weights with a fresh head drawn from `seed` as the model's library
     /// initialises it, the plan's groups frozen: where every run starts.
-    func freshStore(seed: UInt64) throws -> ParameterStore {
+    public func freshStore(seed: UInt64) throws -> ParameterStore {
         let classifier = graph.nodes[graph.classifier!].name
         let head: Set<String> = [classifier + ".weight", classifier + ".bias"]
         let source = checkpoint.weights
@@ -129,6 +129,22 @@ public struct FineTuneJob {
         let store = try ParameterStore(graph: graph, source: fresh, frozen: Set(plan.freeze.frozen))
         try store.initialiseHead(of: graph, checkpoint.model.headInitialisation, seed: seed)
         return store
+    }
+
+    /// The main run's data order over `train` for `seed`.
+    public func sampler(_ train: LabelledExamples, seed: UInt64) -> EpochSampler {
+        EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed)
+    }
+
+    /// The linear probe's data order: its own stream, seeded `seed ^ 0x4C50`.
+    public func probeSampler(_ train: LabelledExamples, seed: UInt64) -> EpochSampler {
+        EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
+    }
+
+    /// Writes `store` as a `ModelFolder` (the fine-tuned model; the exported project's initial weights).
+    public func writeModel(_ store: ParameterStore, to folder: String) throws {
+        let config = ModelFolderConfig(model: plan.model.name, task: plan.head.kind, classNames: train.classes, preprocessing: plan.preprocessing)
+        try ModelFolder.write(store, graph: graph, config: config, baseConfig: tokenizerFolder.map { $0 + "/config.json" }, tokenizerFolder: tokenizerFolder, to: folder)
     }
 
     /// The batches of a phase training on `train` in `sampler`'s order, from `cached` features when given.

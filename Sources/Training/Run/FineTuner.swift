@@ -36,6 +36,11 @@ public struct FineTuner {
         var state: RunState, saved: [String: [Float]]?
         let checkpointFile = output + "/" + RunCheckpoint.fileName
         if resume && manager.fileExists(atPath: output + "/report.json") { throw TrainingError.cannotResume("\(output) is a finished run (it has its report.json)") }
+        if resume {
+            // A run killed by SIGKILL while it staged a folder (or on a file system without unnamed files) leaves its temporaries.
+            let removed = TemporaryName.removeLeftovers(in: output)
+            if !removed.isEmpty { events(.note("removed what the killed run left half-written: " + removed.joined(separator: ", "))) }
+        }
         if resume && manager.fileExists(atPath: checkpointFile) {
             (state, saved) = try RunCheckpoint.read(output)
             guard state.planSha256 == planSha256 else { throw TrainingError.cannotResume("\(output)'s checkpoint belongs to another plan (or other overrides)") }
@@ -72,7 +77,7 @@ public struct FineTuner {
             state.completed.append(result)
             let value = result.validation.value(of: headline) ?? -.infinity
             if state.keptValue.map({ value > $0 }) ?? true {
-                try writeModel(run.store, to: output + "/model")
+                try job.writeModel(run.store, to: output + "/model")
                 (state.keptRun, state.keptValue) = (state.completed.count - 1, value)
             }
             (state.runIndex, state.phase, state.step, state.records, state.evaluations) = (state.runIndex + 1, "linear_probe", 0, [], [])
@@ -116,15 +121,10 @@ public struct FineTuner {
         return report
     }
 
-    private func writeModel(_ store: ParameterStore, to folder: String) throws {
-        let config = ModelFolderConfig(model: job.plan.model.name, task: job.plan.head.kind, classNames: job.train.classes, preprocessing: job.plan.preprocessing)
-        try ModelFolder.write(store, graph: job.graph, config: config, baseConfig: job.tokenizerFolder.map { $0 + "/config.json" }, tokenizerFolder: job.tokenizerFolder, to: folder)
-    }
-
     /// `splits.json`: the class names and every example's origin per split, in training order, so
     /// the run can be reproduced elsewhere (the exported PyTorch project and `make finetune-check` read it).
     /// Under cross-validation `folds` lists each fold's indices into `train`, and `validation` is empty.
-    static func splits(train: LabelledExamples, validation: LabelledExamples, folds: [[Int]]?, test: LabelledExamples?) throws -> Data {
+    public static func splits(train: LabelledExamples, validation: LabelledExamples, folds: [[Int]]?, test: LabelledExamples?) throws -> Data {
         func entries(_ set: LabelledExamples) -> [[String: Any]] {
             set.examples.map { example in
                 let target: Any

@@ -105,7 +105,7 @@ final class SeedRun {
         }
         let schedule = plan.schedule.kind
             .schedule(warmupSteps: plan.schedule.warmupSteps, steps: plan.schedule.steps, milestones: plan.schedule.milestones ?? [])
-        let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed)
+        let sampler = job.sampler(train, seed: seed)
         let every = plan.earlyStopping?.evaluateEverySteps ?? sampler.stepsPerEpoch
         let batches = prefetcher(job.batches(train, sampler: sampler, cached: trainFeatures), steps: plan.schedule.steps)
         defer { batches.stop() }
@@ -167,7 +167,7 @@ final class SeedRun {
             training.randomDraws = state.randomDraws
         }
         let schedule = plan.schedule.kind.schedule(warmupSteps: 0, steps: probe.steps, milestones: [])
-        let sampler = EpochSampler(count: train.count, batchSize: plan.batchSize, seed: seed ^ 0x4C50)
+        let sampler = job.probeSampler(train, seed: seed)
         let batches = prefetcher(job.batches(train, sampler: sampler, cached: trainFeatures), steps: probe.steps)
         defer { batches.stop() }
         while state.step < probe.steps {
