@@ -3,7 +3,7 @@
 # download), builds, and runs.
 
 SHELL := /bin/bash
-SYSTEM_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev libjpeg-dev libpng-dev libssl-dev pkg-config unzip dataset-fashion-mnist
+SYSTEM_PACKAGES := libhdf5-dev libopenblas-dev zlib1g-dev libjpeg-dev libpng-dev libssl-dev pkg-config unzip dataset-fashion-mnist python3-numpy
 ASSETS := assets
 PYTHON ?= python3
 VENV := .build/venv
@@ -167,7 +167,11 @@ $(VENV)/.interop-packages-4: $(VENV)/bin/python
 ## KerasHub (formats/conventions/interop.py); and a zoo fine-tune of the real MobileNetV2 converted for torchvision
 ## and Keras predicts there what zoo's report says, its TensorBoard events read in TensorBoard, its report.html renders
 ## in headless Chromium without console errors; a zoo sentence-pair fine-tune of the real all-MiniLM-L6-v2 converted
-## for Hugging Face gives the report's accuracy and loss in transformers (formats/training/finetune/interop.py).
+## for Hugging Face gives the report's accuracy and loss in transformers (formats/training/finetune/interop.py);
+## zoo export --to torchrun's project trains what zoo finetune trains: --equivalence losses within 1e-4 and first-step
+## weights within 1e-5 under torchrun with 1 and 2 processes and two c10d-joined nodes, on the real MobileNetV2 and
+## all-MiniLM-L6-v2; a killed run resumes bit-identical; a real LP-FT run's test accuracy within 1 point of zoo's
+## (formats/training/torchrun/equivalence.py; about 15 minutes on 2 cores).
 interop: build assets $(VENV)/.interop-packages-4 $(ROTTEN_TOMATOES)/train.csv
 	$(VENV)/bin/python formats/safetensors/generate.py --readback .build/debug/zoo
 	$(VENV)/bin/python formats/numpy/generate.py --readback .build/debug/zoo
@@ -178,6 +182,7 @@ interop: build assets $(VENV)/.interop-packages-4 $(ROTTEN_TOMATOES)/train.csv
 	@command -v chromium >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/training/finetune/interop.py .build/debug/zoo $(ROTTEN_TOMATOES)/train.csv
+	TF_CPP_MIN_LOG_LEVEL=3 $(VENV)/bin/python formats/training/torchrun/equivalence.py .build/debug/zoo $(ROTTEN_TOMATOES)/train.csv
 
 ## redteam: the slow hostile cases (issue 17): zoo convert interrupted by SIGINT, SIGTERM and SIGKILL at random moments
 ## of single-file and sharded writes, and each output format filling a small tmpfs (where mounting one is allowed);

@@ -43,9 +43,9 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "Tensors", dependencies: ["COpenBLAS"]),
         .target(name: "CheckpointFormats", dependencies: ["Tensors", "CZlibShim", "CHDF5"]),
-        .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")], plugins: ["EmbedModelCards"]),
+        .target(name: "Architectures", dependencies: ["Tensors", .product(name: "Yams", package: "Yams")], plugins: ["EmbedFiles"]),
         .executableTarget(name: "ResourceEmbedder"),
-        .plugin(name: "EmbedModelCards", capability: .buildTool(), dependencies: ["ResourceEmbedder"]),
+        .plugin(name: "EmbedFiles", capability: .buildTool(), dependencies: ["ResourceEmbedder"]),
         .plugin(name: "BuildInfo", capability: .buildTool()),
         .target(name: "Charts"),
         .target(name: "Preprocessing", dependencies: ["Tensors", "CJPEG", "CPNG"]),
@@ -56,7 +56,10 @@ let package = Package(
             name: "Advisor",
             dependencies: ["Tensors", "COpenBLAS", "Architectures", "Engine", "CheckpointFormats", "Plans", "Training", .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Engine", "Architectures", "Tensors", "Plans", "Preprocessing", "NameMapping", "CheckpointFormats", "Charts", "CZlibShim", "CCrypto"]),
-        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training"]),
+        .target(
+            name: "Export", dependencies: ["Training", "Plans", "Architectures", "NameMapping", "CheckpointFormats", "Tensors"], exclude: ["torchrun"],
+            plugins: ["EmbedFiles"]),
+        .target(name: "ModelZoo", dependencies: ["Tensors", "CheckpointFormats", "Architectures", "Charts", "Preprocessing", "Engine", "NameMapping", "Plans", "Advisor", "Training", "Export"]),
         .executableTarget(
             name: "ZooCLI",
             dependencies: ["ModelZoo", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -79,6 +82,6 @@ let package = Package(
         .testTarget(name: "AdvisorTests", dependencies: ["Advisor", "Plans", "Tensors", "Architectures", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "CZlibShim", "Engine", "Architectures", "CheckpointFormats", "Tensors", "NameMapping", "Preprocessing", "TestSupport"]),
         .testTarget(name: "ModelZooTests", dependencies: ["ModelZoo", "TestSupport"]),
-        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Plans", "Advisor", "TestSupport"]),
+        .testTarget(name: "ZooCLITests", dependencies: ["ZooCLI", "CheckpointFormats", "Plans", "Advisor", "Training", "Export", "TestSupport"]),
     ] + fuzzTargets
 )

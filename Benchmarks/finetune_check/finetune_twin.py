@@ -23,7 +23,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from zoo_rules import EpochSampler, fresh_head, parameter_groups, schedule  # noqa: E402
+from twin_rules import EpochSampler, fresh_head, parameter_groups, schedule  # noqa: E402
 
 LOGGED_STEPS = 20  # the first steps' losses reported, to compare with report.json's
 

@@ -1,8 +1,8 @@
 """zoo's documented training rules in Python, so the PyTorch twin starts from zoo's head, draws zoo's
 data order and follows zoo's learning rates: SplitMix64 (Sources/Tensors/SplitMix64.swift), EpochSampler
-(Sources/Training/Run/EpochSampler.swift), FreshHead (Sources/Engine/Training/FreshHead.swift), the
-schedules (Sources/Training/Schedules/) and LayerwiseLearningRates' parameter groups
-(Sources/Training/Optimizers/LayerwiseLearningRates.swift).
+(Sources/Training/Run/EpochSampler.swift) and FreshHead (Sources/Engine/Training/FreshHead.swift) here; the
+schedules and parameter groups from the exported torchrun project's zoo_rules.py (Sources/Export/torchrun/),
+written once for both.
 """
 import math
 import os
@@ -10,8 +10,11 @@ import sys
 
 import numpy as np
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "formats"))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "formats"))
 from fixturelib import GAMMA, MASK64, SplitMix64  # noqa: E402 - formats/fixturelib.py, zoo's generator written once for the fixtures and this check
+sys.path.insert(0, os.path.join(ROOT, "Sources", "Export", "torchrun"))
+from zoo_rules import parameter_groups, schedule  # noqa: E402,F401 - re-exported for finetune_twin.py
 
 
 class EpochSampler:
@@ -55,46 +58,3 @@ def fresh_head(scheme, out_features, in_features, seed):
     weight = draw(out_features * in_features).reshape(out_features, in_features)
     bias = draw(out_features) if kind == "linear-default" else np.zeros(out_features, dtype=np.float32)
     return weight, bias
-
-
-def schedule(kind, warmup, steps, milestones):
-    """The learning-rate factor at optimizer step t (0-based), as zoo's ScheduleKind computes it."""
-    def rising(t):
-        return t / max(1, warmup) if t < warmup else None
-
-    def factor(t):
-        if kind == "slanted-triangular":
-            p = t / warmup if t < warmup else max(0.0, 1 - (t - warmup) / max(1, steps - warmup))
-            return (1 + p * 31) / 32
-        if kind == "step":
-            up = rising(t)
-            return (1.0 if up is None else up) * 0.1 ** sum(1 for m in milestones if m <= t)
-        up = rising(t)
-        if up is not None:
-            return up
-        if kind == "cosine":
-            return max(0.0, 0.5 * (1 + math.cos(math.pi * 0.5 * 2 * ((t - warmup) / max(1, steps - warmup)))))
-        if kind == "linear":
-            return max(0.0, (steps - t) / max(1, steps - warmup))
-        return 1.0
-    return factor
-
-
-def parameter_groups(named_groups, trained, head_lr, backbone_lr, layer_decay, weight_decay):
-    """torch.optim param groups as LayerwiseLearningRates makes them. `named_groups`: every freeze group of
-    the model from the input up, each with its (name, parameter) list; `trained`: the trained group names.
-    The head learns at head_lr; the highest trained group below it at backbone_lr, each group d places
-    further down at backbone_lr·layer_decay^d; rank ≤ 1 tensors get no weight decay."""
-    order = [name for name, _ in named_groups]
-    below_head = [name for name in order if name in trained and name != "head"]
-    top = order.index(below_head[-1]) if below_head else None
-    groups = []
-    for name, parameters in named_groups:
-        if name not in trained:
-            continue
-        lr = head_lr if name == "head" else backbone_lr * (layer_decay or 1) ** (top - order.index(name))
-        decaying = [p for _, p in parameters if p.dim() >= 2]
-        exempt = [p for _, p in parameters if p.dim() <= 1]
-        groups += [{"params": ps, "lr": lr, "weight_decay": wd, "name": name + suffix}
-                   for ps, wd, suffix in ((decaying, weight_decay, ""), (exempt, 0.0, "/no_decay")) if ps]
-    return groups

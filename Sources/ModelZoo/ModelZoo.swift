@@ -9,3 +9,4 @@
 @_exported import Plans
 @_exported import Advisor
 @_exported import Training
+@_exported import Export

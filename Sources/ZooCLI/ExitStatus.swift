@@ -13,7 +13,8 @@ enum ExitStatus: Int32 {
     /// A bug in zoo, or an output that could not be written.
     case internalError = 3
     /// The input is valid but zoo does not support it (yet): a recognised format it cannot read,
-    /// or an output format that cannot hold the data.
+    /// an output format that cannot hold the data, or (`zoo export`) a model no PyTorch library
+    /// builds as zoo trains it.
     case unsupported = 4
     /// The file asks to run code (a pickle naming a global outside the allow-list): refused, nothing ran.
     case refused = 5
@@ -30,7 +31,7 @@ enum ExitStatus: Int32 {
 
     static let summary = """
         Exit codes: 0 ok · 1 usage error · 2 bad input (malformed, unknown or unreadable file) · \
-        3 internal error or failed write · 4 unsupported (format recognised but not supported, output cannot hold the data, or a limit reached: the message names it and its variable) · \
+        3 internal error or failed write · 4 unsupported (format recognised but not supported, output cannot hold the data, a model zoo export cannot build, or a limit reached: the message names it and its variable) · \
         5 refused (a pickle that would run code; nothing ran) · \
         6 mismatch (a checkpoint that does not fit the model: missing, mis-shaped or unexpected tensors, or different outputs) · \
         7 infeasible (zoo advise: nothing fits the budget and constraints; the plan written is the nearest, see its warnings) · \
@@ -70,6 +71,11 @@ enum ExitStatus: Int32 {
             case .overBudget: self = .overBudget
             case .interrupted: self = .interrupted
             case .unsupported: self = .unsupported
+            }
+        case let error as ExportError:
+            switch error {
+            case .outputNotEmpty: self = .usage
+            case .unbuildable: self = .unsupported
             }
         case let error as ProfileError: self = error.isBadInput ? .badInput : .usage
         case is UnknownModelName: self = .usage

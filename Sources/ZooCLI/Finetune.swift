@@ -79,6 +79,9 @@ struct Finetune: CommonOptionsCommand {
     @Flag(name: .customLong("no-cache"), help: "Keep cached features in memory for this run only, not on disk.")
     var noCache = false
 
+    @Flag(help: "Train without dropout, augmentation or mixup, batch-norm on its running statistics: for comparison with the exported PyTorch project's train.py --equivalence.")
+    var equivalence = false
+
     @Flag(help: "Replace an existing run folder; run even when the estimates exceed the budget.")
     var force = false
 
@@ -133,7 +136,7 @@ struct Finetune: CommonOptionsCommand {
             data: dataPath, weights: weights, validationFraction: validationFraction, folds: folds, classWeights: classWeights, limit: dataOptions.limit,
             evaluationLimit: dataOptions.evaluationLimit, labelColumn: dataOptions.labelColumn, textColumn: dataOptions.textColumn,
             pairColumn: dataOptions.pairColumn, groupColumn: dataOptions.groupColumn, skipBad: dataOptions.skipBad, cache: !noCache,
-            checkpointEvery: checkpointEvery, overrides: overrides)
+            checkpointEvery: checkpointEvery, overrides: overrides, equivalence: equivalence)
         return try Self.started(plan: effective, data: loaded, invocation: invocation, output: output)
     }
 
@@ -154,7 +157,7 @@ struct Finetune: CommonOptionsCommand {
         let classWeights = try data.classWeights(invocation.classWeights)
         let job = try FineTuneJob(
             plan: plan, weights: invocation.weights, train: data.train, validation: data.validation, folds: data.folds, classWeights: classWeights.map { $0.map(Float.init) },
-            cache: invocation.cache ? .standard : nil)
+            cache: invocation.cache ? .standard : nil, equivalence: invocation.equivalence ?? false)
         return Started(job: job, data: data, invocation: invocation, classWeights: classWeights, output: output)
     }
 

@@ -11,7 +11,7 @@ struct Zoo: ParsableCommand {
         abstract: "A model zoo for people who fine-tune: inspect, convert and run checkpoints, browse architectures, get fine-tuning advice.",
         discussion: ExitStatus.summary,
         version: version,
-        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self, Finetune.self, Evaluate.self])
+        subcommands: [Inspect.self, Identify.self, Verify.self, Convert.self, Models.self, Run.self, Score.self, Calibrate.self, Advise.self, Finetune.self, Evaluate.self, Export.self])
 }
 
 extension Zoo {

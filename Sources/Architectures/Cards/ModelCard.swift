@@ -123,7 +123,7 @@ public struct ModelCardError: Error, CustomStringConvertible {
 }
 
 /// Loading the cards. The repository's `zoo/` folder is compiled into the binary at build time (the
-/// `EmbedModelCards` plugin), so an installed `zoo` carries its cards; `$ZOO_CARDS` names a folder
+/// `EmbedFiles` plugin), so an installed `zoo` carries its cards; `$ZOO_CARDS` names a folder
 /// of cards to read instead.
 public enum ModelCards {
     /// Cards by model name, with the family each file declares: `$ZOO_CARDS`'s folder when set, else

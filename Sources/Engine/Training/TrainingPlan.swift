@@ -30,6 +30,12 @@ public final class TrainingPlan: @unchecked Sendable {
     public var dropoutEnabled = true {
         didSet { for step in steps { (step as? DropoutStep)?.isTraining = dropoutEnabled } }
     }
+    /// Trained batch-norm layers normalise with their running statistics (not updated) while their
+    /// γ and β still train, as PyTorch's `BatchNorm2d` in `eval()` mode inside a trained group: the
+    /// statistics then do not depend on how a batch is split across processes (zoo finetune --equivalence).
+    public var batchNormStatisticsFrozen = false {
+        didSet { for case let step as BatchNormStep in steps { step.frozenStatistics = batchNormStatisticsFrozen } }
+    }
     /// Dropout masks drawn so far (each training forward pass draws one per dropout layer from
     /// the plan's seed and this count): a checkpoint saves it, a resumed run sets it.
     public var randomDraws: UInt64 {

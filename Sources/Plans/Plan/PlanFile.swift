@@ -45,8 +45,8 @@ extension FineTunePlan {
     /// Reads and validates `plan.json`.
     public init(path: String) throws(ProfileError) {
         let data: Data
-        do { data = Data(try RegularFile.read(path)) } catch { throw ProfileError(path, "cannot be read: \(error.message)") }
-        do { try self.init(json: data) } catch { throw ProfileError("\(path): \(error.field)", error.reason) }
+        do { data = Data(try RegularFile.read(path)) } catch { throw ProfileError(path, "cannot be read: \(error.message)", isBadInput: true) }
+        do { try self.init(json: data) } catch { throw ProfileError("\(path): \(error.field)", error.reason, isBadInput: true) }
     }
 
     /// A coding path as the JSON spells it: `optimizer.head_learning_rate`, `reasons[2].text`.

@@ -83,7 +83,7 @@ extension FineTunePlan {
 
     /// The learning-rate schedule over `steps` optimizer steps.
     public struct Schedule: Codable, Equatable, Sendable {
-        public enum Kind: String, Codable, Sendable {
+        public enum Kind: String, Codable, Sendable, CaseIterable {
             case constant, cosine, linear
             /// Divide by 10 at each milestone (BiT-HyperRule).
             case step

@@ -31,6 +31,9 @@ public struct FineTuneJob {
     public let tokenizerFolder: String?
     /// What the plan asks that this trainer does not do, said in the report rather than silently dropped.
     public let warnings: [String]
+    /// The equivalence mode, for comparison with the exported PyTorch project (`train.py --equivalence`):
+    /// no dropout, augmentation or mixup, batch-norm on its running statistics.
+    public let equivalence: Bool
 
     /// Resolves `plan` against the checkpoint at `weights` and the split data (`folds`: K-fold
     /// cross-validation over `train`, `validation` unused). `classWeights` (one per class) weight
@@ -38,9 +41,10 @@ public struct FineTuneJob {
     /// function, or the data does not fit the plan's head.
     public init(
         plan: FineTunePlan, weights: String, train: LabelledExamples, validation: LabelledExamples, folds: [[Int]]? = nil,
-        classWeights: [Float]? = nil, cache: FeatureCache? = .standard, tokenizerFolder: String? = nil
+        classWeights: [Float]? = nil, cache: FeatureCache? = .standard, tokenizerFolder: String? = nil, equivalence: Bool = false
     ) throws {
         self.plan = plan
+        self.equivalence = equivalence
         checkpoint = try IdentifiedCheckpoint(path: weights, model: plan.model.name)
         guard checkpoint.differences.isEmpty else {
             throw TrainingError.unsupported(
@@ -62,12 +66,12 @@ public struct FineTuneJob {
             }
         }
         (self.train, self.validation, self.folds, self.cache) = (train, validation, folds, cache)
-        augmentation = try ImageAugmentation(names: plan.regularisation.augmentation)
+        augmentation = try ImageAugmentation(names: equivalence ? [] : plan.regularisation.augmentation)
         let folder = tokenizerFolder ?? URL(fileURLWithPath: weights).deletingLastPathComponent().path
         self.tokenizerFolder = checkpoint.model.task == "text" ? folder : nil
         encoder = try .forModel(checkpoint.model, preprocessing: plan.preprocessing, tokenizerFolder: folder, examples: train.examples + validation.examples)
-        var warnings: [String] = []
-        let alpha = plan.regularisation.mixup
+        var warnings = equivalence ? ["equivalence mode: no dropout, augmentation or mixup; batch-norm on its running statistics"] : []
+        let alpha = equivalence ? 0 : plan.regularisation.mixup
         mixup = alpha > 0 && checkpoint.model.task != "text" ? Mixup(alpha: alpha) : nil
         if alpha > 0 && mixup == nil {
             warnings.append("regularisation.mixup (α \(alpha)) is not applied: token ids cannot be mixed")

@@ -20,11 +20,15 @@ public struct RunInvocation: Codable, Equatable, Sendable {
     public var cache: Bool
     public var checkpointEvery: Int
     public var overrides: [FineTuneReport.Override]
+    /// `--equivalence` (nil in run folders written before it existed: off).
+    public var equivalence: Bool?
 
     public init(
         data: String, weights: String, validationFraction: Double, folds: Int? = nil, classWeights: String, limit: Int?, evaluationLimit: Int?, labelColumn: String?,
-        textColumn: String?, pairColumn: String?, groupColumn: String?, skipBad: Bool, cache: Bool, checkpointEvery: Int, overrides: [FineTuneReport.Override]
+        textColumn: String?, pairColumn: String?, groupColumn: String?, skipBad: Bool, cache: Bool, checkpointEvery: Int, overrides: [FineTuneReport.Override],
+        equivalence: Bool = false
     ) {
+        self.equivalence = equivalence ? true : nil
         (self.data, self.weights, self.validationFraction, self.folds, self.classWeights, self.limit) = (data, weights, validationFraction, folds, classWeights, limit)
         (self.evaluationLimit, self.labelColumn, self.textColumn, self.pairColumn) = (evaluationLimit, labelColumn, textColumn, pairColumn)
         (self.groupColumn, self.skipBad, self.cache, self.checkpointEvery, self.overrides) = (groupColumn, skipBad, cache, checkpointEvery, overrides)

@@ -87,6 +87,8 @@ final class SeedRun {
         let plan = job.plan
         events(.phase("fine-tune, \(name)"))
         let training = try TrainingPlan(graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
+        training.dropoutEnabled = !job.equivalence
+        training.batchNormStatisticsFrozen = job.equivalence
         let cached = plan.cacheFeatures && !job.inputsVary && training.prefix != nil
         let trainFeatures = cached ? try features(train, training) : nil
         let validationFeatures = cached ? try features(validation, training) : nil
@@ -152,6 +154,8 @@ final class SeedRun {
         let plan = job.plan, frozen = job.graph.freezeGroups.filter { $0 != .head }
         let probeStore = try ParameterStore(graph: job.graph, source: store, frozen: Set(frozen))
         let training = try TrainingPlan(graph: job.graph, parameters: probeStore, frozen: frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
+        training.dropoutEnabled = !job.equivalence
+        training.batchNormStatisticsFrozen = job.equivalence
         let trainFeatures = try features(train, training), validationFeatures = try features(validation, training)
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: probe.learningRate, backboneLearningRate: 0, layerDecay: nil, weightDecay: plan.optimizer.weightDecay).groups(for: probeStore))

@@ -21,6 +21,9 @@ final class BatchNormStep: StoresInputGradient, FusedActivationStep, ModeDepende
     let writesWholeInputGradient = true
     var storesInputGradient = false
     var evaluating = false
+    /// Training on the running statistics (`TrainingPlan.batchNormStatisticsFrozen`): μ and σ fixed,
+    /// so the backward pass has no terms through them: `dx = γ·σ⁻¹·dz`.
+    var frozenStatistics = false
 
     init(
         values: StepValues, name: String, channels: Int, pixels: Int, epsilon: Double, momentum: Double, activation: Activation?,
@@ -45,10 +48,14 @@ final class BatchNormStep: StoresInputGradient, FusedActivationStep, ModeDepende
     func forward(_ workspace: Workspace) throws {
         let c = channels, rows = workspace.batch * pixels
         nonisolated(unsafe) let x = UnsafePointer(workspace.buffers[values.input])
-        if evaluating {
+        if evaluating || frozenStatistics {
             // The running statistics, untouched: as `model.eval()` computes.
             let scale = (0..<c).map { gamma.values[$0] / Float((Double(runningVariance.values[$0]) + epsilon).squareRoot()) }
             Self.normalise(activation, x, workspace.buffers[values.output], rows: rows, channels: c, mean: runningMean.valueArray, scale: scale, shift: beta.valueArray)
+            if !evaluating {
+                mean = runningMean.valueArray
+                inverseDeviation = (0..<c).map { Float(1 / (Double(runningVariance.values[$0]) + epsilon).squareRoot()) }
+            }
             return
         }
         // One pass, shifted by the first row so that the sums do not cancel:
@@ -140,8 +147,8 @@ final class BatchNormStep: StoresInputGradient, FusedActivationStep, ModeDepende
         nonisolated(unsafe) let scale = constants + 2 * c, meanGradient = constants + 3 * c, meanGradientXHat = constants + 4 * c
         for channel in 0..<c {
             scale[channel] = gamma.values[channel] * inverse[channel]
-            meanGradient[channel] = Float(sums[channel] / n)
-            meanGradientXHat[channel] = Float(sums[c + channel] / n)
+            meanGradient[channel] = frozenStatistics ? 0 : Float(sums[channel] / n)
+            meanGradientXHat[channel] = frozenStatistics ? 0 : Float(sums[c + channel] / n)
         }
         let storing = storesInputGradient
         parallelChunks(count: rows, minimumChunk: 256) { range in
