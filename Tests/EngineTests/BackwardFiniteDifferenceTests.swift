@@ -24,28 +24,17 @@ struct BackwardFiniteDifferenceTests {
         let frozen: [FreezeGroup]
         let loss: Loss
         let targets: Targets
+        /// Trained batch-norms on their running statistics (`TrainingPlan.batchNormStatisticsFrozen`).
+        var frozenStatistics = false
         var description: String { name }
     }
 
     static let cases: [Case] = [
-        Case(name: "convolutions, batch-norm, pooling, label smoothing with class weights", graph: {
-            var b = GraphBuilder()
-            b.add("conv", .conv2d(.init(3, 4, kernel: 3, stride: 2, padding: 1, bias: true)))
-            b.add("bn", .batchNorm(channels: 4, epsilon: 1e-5))
-            b.add("act", .activation(.relu6))
-            b.group = .stage(1)
-            b.add("dw", .conv2d(.init(4, 4, kernel: 3, stride: 2, padding: 1, groups: 4)))
-            b.add("bn2", .batchNorm(channels: 4, epsilon: 1e-3, momentum: 0.01))
-            b.add("act2", .activation(.hardswish))
-            b.add("pw", .conv2d(.init(4, 6, kernel: 1)))
-            b.add("pool", .maxPool(kernel: 3, stride: 2, padding: 1))
-            b.add("avg", .adaptiveAvgPool(size: 2))
-            b.add("flatten", .flatten)
-            b.group = .head
-            b.add("fc", .linear(inFeatures: 24, outFeatures: 5, bias: true))
-            return b.graph(name: "cnn", input: .image(channels: 3, size: 9))
-        }, frozen: [], loss: .crossEntropy(labelSmoothing: 0.1, classWeights: [1, 2, 0.5, 1.5, 1]), targets: .classes([1, 3, 4])),
-
+        Case(name: "convolutions, batch-norm, pooling, label smoothing with class weights", graph: cnn,
+             frozen: [], loss: .crossEntropy(labelSmoothing: 0.1, classWeights: [1, 2, 0.5, 1.5, 1]), targets: .classes([1, 3, 4])),
+        Case(name: "the same with the trained batch-norms on their running statistics (zoo finetune --equivalence)", graph: cnn,
+             frozen: [], loss: .crossEntropy(labelSmoothing: 0.1, classWeights: [1, 2, 0.5, 1.5, 1]), targets: .classes([1, 3, 4]),
+             frozenStatistics: true),
         Case(name: "TF-SAME stride 2, squeeze-excite, residual, dropout, multi-label", graph: {
             var b = GraphBuilder()
             let stem = b.add("conv", .conv2d(.init(3, 6, kernel: 3, stride: 2, padding: .same)))
@@ -88,6 +77,25 @@ struct BackwardFiniteDifferenceTests {
     ]
 
     /// A two-head encoder layer over token, position and type embeddings.
+    /// Convolutions, trained batch-norms with fused ReLU6 and hard-swish, pooling.
+    @Sendable static func cnn() -> ModelGraph {
+        var b = GraphBuilder()
+        b.add("conv", .conv2d(.init(3, 4, kernel: 3, stride: 2, padding: 1, bias: true)))
+        b.add("bn", .batchNorm(channels: 4, epsilon: 1e-5))
+        b.add("act", .activation(.relu6))
+        b.group = .stage(1)
+        b.add("dw", .conv2d(.init(4, 4, kernel: 3, stride: 2, padding: 1, groups: 4)))
+        b.add("bn2", .batchNorm(channels: 4, epsilon: 1e-3, momentum: 0.01))
+        b.add("act2", .activation(.hardswish))
+        b.add("pw", .conv2d(.init(4, 6, kernel: 1)))
+        b.add("pool", .maxPool(kernel: 3, stride: 2, padding: 1))
+        b.add("avg", .adaptiveAvgPool(size: 2))
+        b.add("flatten", .flatten)
+        b.group = .head
+        b.add("fc", .linear(inFeatures: 24, outFeatures: 5, bias: true))
+        return b.graph(name: "cnn", input: .image(channels: 3, size: 9))
+    }
+
     static func encoder() -> ModelGraph {
         var b = GraphBuilder()
         b.group = .embeddings
@@ -145,6 +153,7 @@ struct BackwardFiniteDifferenceTests {
     static func step(_ test: Case, _ store: ParameterStore) throws -> Double {
         let graph = test.graph()
         let plan = try TrainingPlan(graph: graph, parameters: store, frozen: test.frozen, batch: 3, loss: test.loss, seed: 7)
+        plan.batchNormStatisticsFrozen = test.frozenStatistics
         if case .image(let channels, let size) = graph.input {
             var rng = SplitMix64(seed: 42)
             let images = (0..<3 * channels * size * size).map { _ in 2 * NameKeyedWeights.uniform(&rng) - 1 }

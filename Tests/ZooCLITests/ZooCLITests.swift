@@ -65,7 +65,7 @@ struct Zoo {
 @Suite struct ZooCLITests {
     let fixture = Fixtures.path("safetensors", "all_dtypes.safetensors")
 
-    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"], ["advise", "--help"], ["score", "--help"], ["calibrate", "--help"], ["finetune", "--help"], ["evaluate", "--help"]])
+    @Test(arguments: [["--help"], ["inspect", "--help"], ["convert", "--help"], ["help", "convert"], ["run", "--help"], ["identify", "--help"], ["verify", "--help"], ["advise", "--help"], ["score", "--help"], ["calibrate", "--help"], ["finetune", "--help"], ["evaluate", "--help"], ["export", "--help"]])
     func everyCommandHasHelp(_ arguments: [String]) throws {
         let process = Process()
         process.executableURL = Zoo.executable

@@ -31,6 +31,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import signal
 import sys
@@ -326,6 +327,7 @@ class Run:
 
     def __init__(self, args):
         self.args = args
+        self.started = time.perf_counter()
         self.ranks = Ranks(args.cpu)
         if args.threads:
             torch.set_num_threads(args.threads)
@@ -557,8 +559,9 @@ class Run:
             if self.state["seed_index"] < len(seeds):
                 self.checkpoint(model, None, "linear_probe", force=True)
         test = self.evaluate(self.kept_model, loss, "test") if "test" in self.examples else None
+        peaks = self.ranks.gather(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         if self.ranks.main:
-            self.report(test)
+            self.report(test, {"seconds": time.perf_counter() - self.started, "peak_rss_bytes": peaks})
             checkpoint = os.path.join(self.output, "checkpoint.pt")
             if os.path.exists(checkpoint):
                 os.remove(checkpoint)
@@ -579,7 +582,7 @@ class Run:
                 if int(head_seed) == seed:
                     own[self.to_model(canonical)].copy_(value)
 
-    def report(self, test):
+    def report(self, test, resources):
         """report.json, metrics.csv (zoo's columns and rows) and TensorBoard events, as zoo finetune writes them."""
         completed = self.state["completed"]
         values = [run["validation"].get(self.headline) for run in completed]
@@ -588,7 +591,7 @@ class Run:
         spread = math.sqrt(sum((v - mean) ** 2 for v in known) / (len(known) - 1)) if len(known) > 1 else 0.0
         report = {"schema": "zoo.torchrun-report/1", "model": self.plan["model"]["name"], "world_size": self.ranks.world,
                   "device": str(self.ranks.device), "equivalence": self.args.equivalence, "bf16": self.args.bf16 and self.ranks.cuda,
-                  "seeds": completed, "kept_run": self.state["kept_run"], "test": test,
+                  "seeds": completed, "kept_run": self.state["kept_run"], "test": test, "resources": resources,
                   "summary": {"metric": self.headline, "values": values, "mean": mean, "standard_deviation": spread,
                               "minimum": min(known) if known else None, "maximum": max(known) if known else None}}
         atomic_write(os.path.join(self.output, "report.json"), lambda file: file.write((json.dumps(report, indent=2) + "\n").encode()))
