@@ -1,6 +1,7 @@
 """`make bench`, last step: BENCHMARKS.md = the common header (machine, method) + the sections the
-bench scripts wrote with --section-out, in the order given + the fine-tuning section that `make
-finetune-check` wrote into the previous BENCHMARKS.md, kept as it was (make bench does not rerun it).
+bench scripts wrote with --section-out, in the order given + the sections other targets wrote into the
+previous BENCHMARKS.md (KEPT: `make finetune-check`'s, the torchrun export's from `make interop`), kept as
+they were (make bench does not rerun them).
 
 Usage: assemble.py --out BENCHMARKS.md [--started EPOCH_SECONDS] SECTION.md ...
 """
@@ -12,7 +13,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_common import machine, write_section  # noqa: E402  (stdlib only at import time)
 
-KEPT = "## Fine-tuning on real checkpoints"  # written by make finetune-check (finetune_check/finetune_check.py)
+KEPT = [
+    "## Fine-tuning on real checkpoints",  # written by make finetune-check (finetune_check/finetune_check.py)
+    "## Exported torchrun project",  # from make interop's formats/training/torchrun/equivalence.py
+]
 
 
 def memory():
@@ -24,17 +28,17 @@ def memory():
         return ""
 
 
-def kept_section(path):
-    """The section of `path` under the heading KEPT, up to the next `## ` heading, or None."""
+def kept_section(path, heading):
+    """The section of `path` under `heading`, up to the next `## ` heading, or None."""
     try:
         with open(path) as old:
             text = old.read()
     except OSError:
         return None
-    start = text.find(KEPT)
+    start = text.find(heading)
     if start < 0:
         return None
-    end = text.find("\n## ", start + len(KEPT))
+    end = text.find("\n## ", start + len(heading))
     return text[start:end + 1 if end >= 0 else len(text)].rstrip("\n") + "\n"
 
 
@@ -64,9 +68,7 @@ def main():
     for path in args.sections:
         with open(path) as section:
             parts.append(section.read().rstrip("\n") + "\n")
-    kept = kept_section(args.out)
-    if kept:
-        parts.append(kept)
+    parts += [kept for kept in (kept_section(args.out, heading) for heading in KEPT) if kept]
     write_section(args.out, parts)
 
 

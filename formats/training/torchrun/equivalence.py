@@ -50,11 +50,15 @@ def run(command, **options):
     return result
 
 
-def torchrun(project, arguments, processes=1, threads=1, nodes=1, port=29531):
-    """Runs the project's train.py under torchrun: one node of `processes`, or `nodes` nodes of 1 joined by c10d."""
-    environment = dict(os.environ, OMP_NUM_THREADS=str(threads), TF_CPP_MIN_LOG_LEVEL="3")
+def torchrun(project, arguments, processes=1, threads=1, nodes=1, port=29531, launcher=False):
+    """Runs the project's train.py under torchrun: one node of `processes` (through the project's launch.sh with
+    `launcher`), or `nodes` nodes of 1 joined by c10d."""
+    environment = dict(os.environ, OMP_NUM_THREADS=str(threads), TF_CPP_MIN_LOG_LEVEL="3",
+                       PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     base = [sys.executable, "-m", "torch.distributed.run"]
     script = ["train.py", "--threads", str(threads)] + arguments
+    if launcher:
+        return run(["./launch.sh", "--nproc", str(processes), "--threads", str(threads)] + arguments, cwd=project, env=environment)
     if nodes == 1:
         return run(base + ["--standalone", "--nproc_per_node", str(processes)] + script, cwd=project, env=environment)
     launched = [subprocess.Popen(base + ["--nnodes", str(nodes), "--nproc_per_node", "1", "--rdzv_backend", "c10d",
@@ -99,7 +103,8 @@ def equivalence(zoo, work, name, plan, data, weights, limits):
     json.dump(one_step, open(f"{work}/{name}-1.plan.json", "w"))
     zoo_finetune(zoo, f"{work}/{name}-1.plan.json", data, weights, f"{work}/{name}-zoo-1", "--equivalence", *limits)
     expected = losses(f"{work}/{name}-zoo")
-    runs = {"1 process": dict(processes=1, threads=2), "2 processes": dict(processes=2), "2 nodes (c10d on 127.0.0.1)": dict(nodes=2)}
+    runs = {"1 process": dict(processes=1, threads=2), "2 processes (launch.sh)": dict(processes=2, launcher=True),
+            "2 nodes (c10d on 127.0.0.1)": dict(nodes=2)}
     for label, shape in runs.items():
         output = f"{work}/{name}-torch-{label.split()[0]}{label.split()[1][0]}"
         torchrun(project, ["--equivalence", "--output", output, "--save-steps", "1"], **shape)
