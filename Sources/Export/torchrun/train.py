@@ -48,13 +48,15 @@ from data import ImageInputs, ProjectData, TextInputs, load_json, targets_tensor
 from zoo_rules import parameter_groups, schedule  # noqa: E402
 
 INTERRUPTED = 9
+# What decides how a run trains: kept in the run folder's run.json, and taken from there by --resume.
+RUN_OPTIONS = ("equivalence", "steps", "save_steps", "checkpoint_every", "micro_batch", "bf16")
 STOP = {"requested": False}
 
 
 def arguments():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--output", default=None, help="the run folder (default: runs/MODEL-TIME)")
-    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint.pt")
+    parser.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its checkpoint.pt, with the options it started with (run.json)")
     parser.add_argument("--data", help="where the exported data folder or file is now (default: the path zoo read)")
     parser.add_argument("--equivalence", action="store_true",
                         help="zoo's data order, no dropout or augmentation, batch-norm frozen, fp32, deterministic")
@@ -66,7 +68,12 @@ def arguments():
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (GPU only)")
     parser.add_argument("--cpu", action="store_true", help="train on the CPU (gloo) even where a GPU is present")
     parser.add_argument("--threads", type=int, help="CPU threads per rank (default: PyTorch's)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.resume:
+        for key, value in load_json(args.resume, "run.json").items():
+            if key in RUN_OPTIONS:
+                setattr(args, key, value)
+    return args
 
 
 class Ranks:
@@ -360,6 +367,8 @@ class Run:
             os.makedirs(self.output, exist_ok=True)
             for name in ("plan.json", "splits.json", "project.json"):
                 shutil.copyfile(os.path.join(HERE, name), os.path.join(self.output, name))
+            options = {key: getattr(args, key) for key in RUN_OPTIONS}
+            atomic_write(os.path.join(self.output, "run.json"), lambda file: file.write((json.dumps(options, indent=2) + "\n").encode()))
         self.headline = HEADLINE[self.kind]
 
     # Batches.
@@ -512,6 +521,8 @@ class Run:
             self.set_head(model, seed)
             model.to(self.ranks.device)
             groups = Groups(model, self.project, self.to_model)
+            if self.saved and self.saved["phase"] == "linear_probe" and self.state["step"] == 0:
+                self.saved = None  # written between seeds: the next seed starts from its own fresh head
             if self.saved:
                 model.load_state_dict(self.saved["model"])
                 mine = self.saved["randomness"][self.ranks.rank] if self.saved["world"] == self.ranks.world else None
@@ -558,7 +569,7 @@ class Run:
             self.state.update(seed_index=self.state["seed_index"] + 1, phase="linear_probe", step=0, records=[], evaluations=[], early=None)
             if self.state["seed_index"] < len(seeds):
                 self.checkpoint(model, None, "linear_probe", force=True)
-        test = self.evaluate(self.kept_model, loss, "test") if "test" in self.examples else None
+        test = self.evaluate(self.kept(), loss, "test") if "test" in self.examples else None
         peaks = self.ranks.gather(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         if self.ranks.main:
             self.report(test, {"seconds": time.perf_counter() - self.started, "peak_rss_bytes": peaks})
@@ -566,6 +577,16 @@ class Run:
             if os.path.exists(checkpoint):
                 os.remove(checkpoint)
         self.ranks.close()
+
+    def kept(self):
+        """The kept run's model: in memory, or (its run finished before a resume) read back from model/."""
+        if getattr(self, "kept_model", None) is not None:
+            return self.kept_model
+        from safetensors.torch import load_file
+        model, to_model = build_model(self.project, self.plan, os.path.join(HERE, "initial"), self.args.equivalence)
+        model.load_state_dict({to_model(k): v for k, v in load_file(os.path.join(self.output, "model", "model.safetensors")).items()
+                               if to_model(k) in model.state_dict()})
+        return model.to(self.ranks.device)
 
     def order(self, phase, seed, sampler_seed):
         if self.args.equivalence:
