@@ -105,5 +105,8 @@ z evaluate-fmnist.json evaluate "$files/run-fmnist/model" --data "$fmnist" --eva
 facts evaluated "$out/evaluate-fmnist.json" "$out/finetune-fmnist.json" "zoo evaluate of the fine-tuned model folder on the test split"
 z to-torchvision-finetuned.json convert "$files/run-fmnist/model/model.safetensors" "$files/mobilenet_v2-fmnist.pth" --to torchvision --json
 facts conversion "$out/to-torchvision-finetuned.json" "the fine-tuned model → a torchvision .pth (10-way head)"
+z export-fmnist.json export --plan "$files/plan-fmnist.json" --to torchrun --data "$fmnist" --weights "$mobilenet" \
+    --limit 1000 --evaluation-limit 300 --output "$files/torchrun-fmnist" --json
+facts exported "$out/export-fmnist.json" "$files/run-fmnist" "the same fine-tune as a PyTorch torchrun (DDP) project"
 
-printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json; the fine-tune run folder with report.html: files/run-fmnist/).\n' "$out"
+printf '\nEvery command'"'"'s full output is in %s/ (tables: models.txt, model-*.txt, advise-text.txt; plans: files/plan*.json; the fine-tune run folder with report.html: files/run-fmnist/; its torchrun project: files/torchrun-fmnist/).\n' "$out"

@@ -130,5 +130,16 @@ def evaluated(evaluate_json, finetune_json, what):
     print(f"  ✓ {what}: accuracy {evaluation['accuracy']:.3f}, macro F1 {evaluation['macro_f1']:.3f}, as the run's report says")
 
 
+def exported(export_json, run_folder, what):
+    """zoo export --json: the project holds the run's split and the plan it ran."""
+    summary = load(export_json)
+    project = summary["output"]
+    for name in ("splits.json", "plan.json"):
+        if load(f"{project}/{name}") != load(f"{run_folder}/{name}"):
+            sys.exit(f"✗ {what}: its {name} differs from the zoo finetune run's")
+    print(f"  ✓ {what}: {len(summary['files'])} files, the model built by {summary['library']}, zoo's split and plan of the run above;"
+          f" cd {project} && torchrun --standalone --nproc_per_node 2 train.py")
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]](*sys.argv[2:])

@@ -246,7 +246,7 @@ class Loss:
     def normaliser(self, targets):
         if self.kind in ("multi-label", "regression"):
             return float(targets.numel())
-        return float(len(targets)) if self.weights is None else self.weights[targets].sum().item()
+        return float(len(targets)) if self.weights is None else self.weights.to(targets.device)[targets].sum().item()
 
     def sum(self, logits, targets):
         logits = logits.float()
@@ -254,7 +254,8 @@ class Loss:
             return F.binary_cross_entropy_with_logits(logits, targets, reduction="sum")
         if self.kind == "regression":
             return F.mse_loss(logits, targets, reduction="sum")
-        return F.cross_entropy(logits, targets, weight=self.weights, label_smoothing=self.smoothing, reduction="sum")
+        weights = None if self.weights is None else self.weights.to(logits.device)
+        return F.cross_entropy(logits, targets, weight=weights, label_smoothing=self.smoothing, reduction="sum")
 
 
 # Metrics, as zoo's EvaluationMetrics names them.
@@ -647,6 +648,8 @@ class Run:
 
 def main():
     args = arguments()
+    if args.equivalence:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS, set before CUDA starts
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, lambda *_: STOP.update(requested=True))
     Run(args).run()
