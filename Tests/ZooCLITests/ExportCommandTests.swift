@@ -107,6 +107,8 @@ import Training
         // The scripts parse (compiled, not run: train.py needs torch).
         let compiled = try Zoo.run(arguments: ["-m", "py_compile", "train.py", "data.py", "zoo_rules.py"], program: URL(fileURLWithPath: Self.python), directory: output)
         #expect(compiled.status == 0, "\(compiled.stderr)")
+        let launcher = try Zoo.run(arguments: ["-n", "launch.sh"], program: URL(fileURLWithPath: "/bin/sh"), directory: output)
+        #expect(launcher.status == 0, "\(launcher.stderr)")
     }
 
     @Test("zoo_rules.py's learning-rate factors are zoo's, for every schedule kind")
