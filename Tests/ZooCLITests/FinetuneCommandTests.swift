@@ -31,9 +31,14 @@ import Testing
         var generator = SystemRandomNumberGenerator()
         for attempt in 0..<3 {
             let output = folder.file("killed\(attempt)")
-            // Kill at least once, at a random moment; resume until the run completes.
-            let process = try Zoo.interrupted(Self.arguments(output), after: Double.random(in: 1.5...6, using: &generator), by: SIGKILL, environment: environment)
-            var finished = process.terminationStatus == 0
+            // Kill at least once, at a random moment once the run folder is there (before it, there is nothing to
+            // resume: how long start-up takes depends on the machine's load); resume until the run completes.
+            let process = try Self.start(Self.arguments(output), environment: environment)
+            Self.wait(for: output + "/" + "run.json", while: process)
+            Thread.sleep(forTimeInterval: Double.random(in: 0...4, using: &generator))
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            var finished = process.terminationReason == .exit && process.terminationStatus == 0
             var resumes = 0
             while !finished {
                 // Files are written unnamed until whole: nothing half-written is in sight (a folder
@@ -56,13 +61,8 @@ import Testing
         // SIGINT once the first checkpoint is written (so the run is surely under way): a new
         // checkpoint, exit 9 naming --resume, and the resumed run completes the same.
         let output = folder.file("interrupted")
-        let process = Process()
-        process.executableURL = Zoo.executable
-        process.arguments = Self.arguments(output)
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardError = Pipe()
-        try process.run()
-        while !RealAssets.exists(output + "/checkpoint.safetensors") && process.isRunning { Thread.sleep(forTimeInterval: 0.05) }
+        let process = try Self.start(Self.arguments(output), environment: environment)
+        Self.wait(for: output + "/checkpoint.safetensors", while: process)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
         let stderr = String(decoding: (process.standardError as! Pipe).fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -71,6 +71,23 @@ import Testing
         let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected)
+    }
+
+    /// zoo started with `arguments`, its standard error kept in a pipe.
+    static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
+        let process = Process()
+        process.executableURL = Zoo.executable
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = Pipe()
+        try process.run()
+        return process
+    }
+
+    /// Returns once `path` exists or `process` has ended.
+    static func wait(for path: String, while process: Process) {
+        while !RealAssets.exists(path) && process.isRunning { Thread.sleep(forTimeInterval: 0.02) }
     }
 
     @Test("--folds 3: every fold is held out once, each run validated on its fold; splits.json, metrics.csv, TensorBoard and the report name the folds",

@@ -62,7 +62,7 @@ def arguments():
                         help="zoo's data order, no dropout or augmentation, batch-norm frozen, fp32, deterministic")
     parser.add_argument("--steps", type=int, help="stop the main run after this many optimizer steps")
     parser.add_argument("--save-steps", type=int, nargs="*", default=[],
-                        help="also save the weights after these main-run steps (step-N.safetensors, canonical names)")
+                        help="also save the weights after these main-run steps (a model folder step-N/, canonical names)")
     parser.add_argument("--checkpoint-every", type=int, default=50, help="optimizer steps between checkpoints")
     parser.add_argument("--micro-batch", type=int, help="at most this many examples per forward pass on a rank (gradient accumulation)")
     parser.add_argument("--bf16", action="store_true", help="bfloat16 autocast (GPU only)")
