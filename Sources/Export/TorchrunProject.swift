@@ -89,7 +89,6 @@ public struct TorchrunProject {
     /// `project.json`: what train.py and data.py need beyond the plan and the splits, read off the graph and the data options.
     func projectJSON() throws -> Data {
         let graph = job.graph
-        let classifier = graph.nodes[graph.classifier!].name
         let trained = graph.parameters.filter { !$0.spec.isBuffer }
         let groups = graph.freezeGroups.map { group in
             ["name": group.description, "parameters": trained.filter { $0.group == group }.map(\.name)] as [String: Any]
@@ -101,15 +100,13 @@ public struct TorchrunProject {
         let object: [String: Any] = [
             "format": "zoo.torchrun-project/1",
             "model": [
-                "name": job.plan.model.name, "library": library.rawValue, "input": job.checkpoint.model.task,
-                "classifier": classifier, "dropout": dropout,
+                "name": job.plan.model.name, "library": library.rawValue, "input": job.checkpoint.model.task, "dropout": dropout,
             ] as [String: Any],
             "groups": groups,
             "data": [
                 "path": URL(fileURLWithPath: dataPath).standardizedFileURL.path,
-                "label_column": options.labelColumn as Any, "text_column": options.textColumn as Any, "pair_column": options.pairColumn as Any,
-                "label_columns": DataOptions.labelColumns, "text_columns": DataOptions.textColumns, "pair_columns": DataOptions.pairColumns,
-                "multi_label_separator": String(options.multiLabelSeparator),
+                "text_column": options.textColumn as Any, "pair_column": options.pairColumn as Any,
+                "text_columns": DataOptions.textColumns, "pair_columns": DataOptions.pairColumns,
             ] as [String: Any],
             "class_weights": classWeights as Any,
             "weights": ["initial": "initial/" + ModelFolder.weightsFile, "heads": "initial/heads.safetensors"],
@@ -124,16 +121,17 @@ public struct TorchrunProject {
         return nil
     }
 
-    /// The first seed's model as a `ModelFolder`, and every seed's fresh classifier in `heads.safetensors` (`<seed>/<name>`).
+    /// The first seed's model as a `ModelFolder`, and every seed's fresh classifier in `heads.safetensors`
+    /// (`<seed>/<name>`), redrawn on the same store (the checkpoint read once).
     func writeInitialWeights(into folder: String) throws {
         let seeds = job.plan.seeds
-        let first = try job.freshStore(seed: seeds[0])
-        try job.writeModel(first, to: folder)
+        let store = try job.freshStore(seed: seeds[0])
+        try job.writeModel(store, to: folder)
         let classifier = job.graph.nodes[job.graph.classifier!].name
         let names = [classifier + ".weight", classifier + ".bias"]
         var heads: [(TensorInfo, [Float])] = []
         for seed in seeds {
-            let store = seed == seeds[0] ? first : try job.freshStore(seed: seed)
+            if seed != seeds[0] { try job.redrawHead(of: store, seed: seed) }
             for name in names {
                 let parameter = store[name]!
                 heads.append((TensorInfo(name: "\(seed)/\(name)", dtype: .f32, shape: try Shape(parameter.shape)), parameter.valueArray))

@@ -64,7 +64,7 @@ struct Export: CommonOptionsCommand {
 
     func run() throws {
         let planFile = try FineTunePlan(path: plan)
-        let dataPath = try data ?? planFile.profile.dataset ?? { throw ValidationError("give --data: the plan names no dataset") }()
+        let dataPath = try Finetune.dataPath(data, plan: planFile)
         let output = output ?? "torchrun-\(planFile.model.name)"
         try TorchrunProject.checkOutput(output, force: force)
         let weights = try weights ?? Finetune.localCheckpoint(planFile, planPath: plan)

@@ -124,7 +124,7 @@ struct Finetune: CommonOptionsCommand {
     /// A new run from the command line.
     func start() throws -> Started {
         let planFile = try FineTunePlan(path: plan!)
-        let dataPath = try data ?? planFile.profile.dataset ?? { throw ValidationError("give --data: the plan names no dataset") }()
+        let dataPath = try Self.dataPath(data, plan: planFile)
         let output = output ?? "runs/\(planFile.model.name)-\(Self.timestamp())"
         if FileManager.default.fileExists(atPath: output) && !force { throw TrainingError.runFolderExists(output) }
         let weights = try weights ?? Self.localCheckpoint(planFile, planPath: plan!)
@@ -159,6 +159,12 @@ struct Finetune: CommonOptionsCommand {
             plan: plan, weights: invocation.weights, train: data.train, validation: data.validation, folds: data.folds, classWeights: classWeights.map { $0.map(Float.init) },
             cache: invocation.cache ? .standard : nil, equivalence: invocation.equivalence ?? false)
         return Started(job: job, data: data, invocation: invocation, classWeights: classWeights, output: output)
+    }
+
+    /// `--data`, else the plan's dataset.
+    static func dataPath(_ given: String?, plan: FineTunePlan) throws -> String {
+        guard let path = given ?? plan.profile.dataset else { throw ValidationError("give --data: the plan names no dataset") }
+        return path
     }
 
     /// The plan's checkpoint file, when it names one on this machine (absolute, or beside the plan).

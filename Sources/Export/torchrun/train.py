@@ -32,7 +32,6 @@ import math
 import os
 import random
 import resource
-import shutil
 import signal
 import sys
 import time
@@ -312,22 +311,27 @@ def atomic_write(path, write):
     os.replace(temporary, path)
 
 
+def copy_atomically(source, destination):
+    with open(source, "rb") as file:
+        content = file.read()
+    atomic_write(destination, lambda file: file.write(content))
+
+
 def save_model(model, to_model, project, folder):
     """model/ as zoo writes it: model.safetensors under canonical names (state-dict order), config.json and tokenizer files."""
     from safetensors.torch import save
     os.makedirs(folder, exist_ok=True)
     own = model.state_dict()
-    initial = load_json(os.path.join(HERE, "initial"), "config.json")
     from safetensors import safe_open
     with safe_open(os.path.join(HERE, project["weights"]["initial"]), "pt") as source:
         names = list(source.keys())
-    state = {name: own[to_model(name)].detach().float().cpu().contiguous() if own[to_model(name)].is_floating_point() else own[to_model(name)].cpu()
-             for name in names if to_model(name) in own}
+    tensors = {name: own[to_model(name)].detach().cpu() for name in names if to_model(name) in own}
+    state = {name: (value.float() if value.is_floating_point() else value).contiguous() for name, value in tensors.items()}
     atomic_write(os.path.join(folder, "model.safetensors"), lambda file: file.write(save(state, metadata={"format": "pt"})))
-    atomic_write(os.path.join(folder, "config.json"), lambda file: file.write((json.dumps(initial, indent=2, sort_keys=True) + "\n").encode()))
+    # config.json and the tokenizer's files, as initial/ has them.
     for name in os.listdir(os.path.join(HERE, "initial")):
-        if name not in ("model.safetensors", "config.json", "heads.safetensors"):
-            shutil.copyfile(os.path.join(HERE, "initial", name), os.path.join(folder, name))
+        if name not in ("model.safetensors", "heads.safetensors"):
+            copy_atomically(os.path.join(HERE, "initial", name), os.path.join(folder, name))
 
 
 class Run:
@@ -367,7 +371,7 @@ class Run:
                 sys.exit(f"train.py: {self.output} exists and is not empty: choose another --output, or --resume it")
             os.makedirs(self.output, exist_ok=True)
             for name in ("plan.json", "splits.json", "project.json"):
-                shutil.copyfile(os.path.join(HERE, name), os.path.join(self.output, name))
+                copy_atomically(os.path.join(HERE, name), os.path.join(self.output, name))
             options = {key: getattr(args, key) for key in RUN_OPTIONS}
             atomic_write(os.path.join(self.output, "run.json"), lambda file: file.write((json.dumps(options, indent=2) + "\n").encode()))
         self.headline = HEADLINE[self.kind]
@@ -445,10 +449,9 @@ class Run:
             record = {"seed": seed, "phase": phase, "step": step + 1, "steps": steps, "epoch": epoch, "loss": mean,
                       "learning_rate": head_lr * rate, "examples_per_second": examples / (time.perf_counter() - begin)}
             self.state["records"].append(record)
-            if self.ranks.main and (step + 1) % 10 == 0 or step + 1 == steps:
-                if self.ranks.main:
-                    print(f"{phase} seed {seed} step {step + 1}/{steps} loss {mean:.4f} lr {head_lr * rate:.3g} "
-                          f"{record['examples_per_second']:.0f} ex/s", flush=True)
+            if self.ranks.main and ((step + 1) % 10 == 0 or step + 1 == steps):
+                print(f"{phase} seed {seed} step {step + 1}/{steps} loss {mean:.4f} lr {head_lr * rate:.3g} "
+                      f"{record['examples_per_second']:.0f} ex/s", flush=True)
             if self.ranks.main and phase == "fine_tune" and step + 1 in self.args.save_steps:
                 save_model(model, self.to_model, self.project, os.path.join(self.output, f"step-{step + 1}"))
             if evaluate_every and ((step + 1) % evaluate_every == 0 or step + 1 == steps):

@@ -131,8 +131,23 @@ public struct FineTuneJob {
             head.contains(name) ? [Float](repeating: 0, count: shape.reduce(1, *)) : try source.values(of: name, shape: shape)
         }
         let store = try ParameterStore(graph: graph, source: fresh, frozen: Set(plan.freeze.frozen))
-        try store.initialiseHead(of: graph, checkpoint.model.headInitialisation, seed: seed)
+        try redrawHead(of: store, seed: seed)
         return store
+    }
+
+    /// Draws `store`'s classifier afresh from `seed` as the model's library initialises it (every
+    /// value replaced): another seed's starting point without reading the checkpoint again.
+    public func redrawHead(of store: ParameterStore, seed: UInt64) throws {
+        try store.initialiseHead(of: graph, checkpoint.model.headInitialisation, seed: seed)
+    }
+
+    /// The training plan of a phase over `store` with `frozen` groups, in the job's mode: dropout
+    /// and batch statistics off under `equivalence`.
+    func trainingPlan(parameters store: ParameterStore, frozen: [FreezeGroup], seed: UInt64) throws -> TrainingPlan {
+        let training = try TrainingPlan(graph: graph, parameters: store, frozen: frozen, input: input, batch: plan.batchSize, loss: loss, seed: seed)
+        training.dropoutEnabled = !equivalence
+        training.batchNormStatisticsFrozen = equivalence
+        return training
     }
 
     /// The main run's data order over `train` for `seed`.

@@ -26,8 +26,7 @@ public struct MemoryNeed: Sendable, Equatable {
     public init(job: FineTuneJob) throws {
         let plan = job.plan
         let store = try job.freshStore(seed: plan.seeds[0])
-        let training = try TrainingPlan(
-            graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: plan.seeds[0])
+        let training = try job.trainingPlan(parameters: store, frozen: plan.freeze.frozen, seed: plan.seeds[0])
         let trainable = store.trainable.reduce(0) { $0 + $1.count }
         weightBytes = store.tensors.reduce(0) { $0 + $1.count } * 4 + store.batchesTracked.count * 8  // num_batches_tracked: int64
         gradientBytes = trainable * 4

@@ -86,9 +86,7 @@ final class SeedRun {
     private func mainRun(saved: [String: [Float]]?) throws -> SeedResult {
         let plan = job.plan
         events(.phase("fine-tune, \(name)"))
-        let training = try TrainingPlan(graph: job.graph, parameters: store, frozen: plan.freeze.frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
-        training.dropoutEnabled = !job.equivalence
-        training.batchNormStatisticsFrozen = job.equivalence
+        let training = try job.trainingPlan(parameters: store, frozen: plan.freeze.frozen, seed: seed)
         let cached = plan.cacheFeatures && !job.inputsVary && training.prefix != nil
         let trainFeatures = cached ? try features(train, training) : nil
         let validationFeatures = cached ? try features(validation, training) : nil
@@ -153,9 +151,7 @@ final class SeedRun {
         events(.phase("linear probe, \(name)"))
         let plan = job.plan, frozen = job.graph.freezeGroups.filter { $0 != .head }
         let probeStore = try ParameterStore(graph: job.graph, source: store, frozen: Set(frozen))
-        let training = try TrainingPlan(graph: job.graph, parameters: probeStore, frozen: frozen, input: job.input, batch: plan.batchSize, loss: job.loss, seed: seed)
-        training.dropoutEnabled = !job.equivalence
-        training.batchNormStatisticsFrozen = job.equivalence
+        let training = try job.trainingPlan(parameters: probeStore, frozen: frozen, seed: seed)
         let trainFeatures = try features(train, training), validationFeatures = try features(validation, training)
         let optimizer = makeOptimizer(LayerwiseLearningRates(
             headLearningRate: probe.learningRate, backboneLearningRate: 0, layerDecay: nil, weightDecay: plan.optimizer.weightDecay).groups(for: probeStore))
