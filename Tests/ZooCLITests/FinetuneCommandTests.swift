@@ -33,7 +33,7 @@ import Testing
             let output = folder.file("killed\(attempt)")
             // Kill at least once, at a random moment once the run folder is there (before it, there is nothing to
             // resume: how long start-up takes depends on the machine's load); resume until the run completes.
-            let process = try Self.start(Self.arguments(output), environment: environment)
+            let process = try Zoo.start(Self.arguments(output), environment: environment)
             Self.wait(for: output + "/" + "run.json", while: process)
             Thread.sleep(forTimeInterval: Double.random(in: 0...4, using: &generator))
             kill(process.processIdentifier, SIGKILL)
@@ -61,7 +61,7 @@ import Testing
         // SIGINT once the first checkpoint is written (so the run is surely under way): a new
         // checkpoint, exit 9 naming --resume, and the resumed run completes the same.
         let output = folder.file("interrupted")
-        let process = try Self.start(Self.arguments(output), environment: environment)
+        let process = try Zoo.start(Self.arguments(output), environment: environment, keepingErrors: true)
         Self.wait(for: output + "/checkpoint.safetensors", while: process)
         kill(process.processIdentifier, SIGINT)
         process.waitUntilExit()
@@ -71,18 +71,6 @@ import Testing
         let resumed = try Zoo.run(arguments: ["finetune", "--resume", output, "--quiet"], environment: environment)
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Data(contentsOf: URL(fileURLWithPath: output + "/model/model.safetensors")) == expected)
-    }
-
-    /// zoo started with `arguments`, its standard error kept in a pipe.
-    static func start(_ arguments: [String], environment: [String: String]) throws -> Process {
-        let process = Process()
-        process.executableURL = Zoo.executable
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = Pipe()
-        try process.run()
-        return process
     }
 
     /// Returns once `path` exists or `process` has ended.

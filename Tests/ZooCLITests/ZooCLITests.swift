@@ -21,15 +21,22 @@ struct Zoo {
 
     static func run(_ arguments: String...) throws -> Result { try run(arguments: arguments) }
 
-    /// Starts zoo with `arguments`, sends it `signal` after `delay` seconds, and waits for it to end.
-    static func interrupted(_ arguments: [String], after delay: Double, by signal: Int32, environment: [String: String] = [:]) throws -> Process {
+    /// Starts zoo with `arguments`, `environment` added to this process's; its standard error goes
+    /// to a pipe with `keepingErrors`, else nowhere.
+    static func start(_ arguments: [String], environment: [String: String] = [:], keepingErrors: Bool = false) throws -> Process {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = keepingErrors ? Pipe() : FileHandle.nullDevice
         try process.run()
+        return process
+    }
+
+    /// Starts zoo with `arguments`, sends it `signal` after `delay` seconds, and waits for it to end.
+    static func interrupted(_ arguments: [String], after delay: Double, by signal: Int32) throws -> Process {
+        let process = try start(arguments)
         Thread.sleep(forTimeInterval: delay)
         kill(process.processIdentifier, signal)
         process.waitUntilExit()
