@@ -166,7 +166,15 @@ struct BackwardFiniteDifferenceTests {
     func gradientsEqualFiniteDifferences(_ test: Case) throws {
         let graph = test.graph()
         let store = try ParameterStore(graph: graph, source: Self.weights, frozen: Set(test.frozen))
+        let statistics = store.tensors.filter { $0.name.hasSuffix("running_mean") || $0.name.hasSuffix("running_var") }
+        let before = statistics.map(\.valueArray)
         let analytic = try Self.gradients(test, store)
+        if test.frozenStatistics {
+            // Normalising with the running statistics leaves them, and the batch counters, as they were.
+            #expect(statistics.map(\.valueArray) == before && store.batchesTracked.values.allSatisfy { $0 == 0 }, "\(test.name)")
+        } else if !statistics.isEmpty && test.frozen.isEmpty {
+            #expect(statistics.map(\.valueArray) != before, "\(test.name): training-mode batch-norm updates its running statistics")
+        }
         var checked = 0
         for tensor in store.trainable {
             let gradient = analytic[tensor.name]!
